@@ -1,0 +1,72 @@
+/**
+ * One in-process event bus. Core code emits named events; logs, metrics, audit, webhooks,
+ * alerting and the live API subscribe. Names are the original sks5's audit event types, so
+ * webhook `events` filters written for it keep matching.
+ */
+export type Door = 'ssh' | 'socks5' | 'socks5-tls';
+
+export interface EventMap {
+  'auth.success': { username: string; source_ip: string; method: string; protocol: Door; conn_id: string; key_fingerprint?: string };
+  'auth.failure': { username: string; source_ip: string; method: string; protocol: Door; conn_id: string; reason: string };
+  'connection.new': { source_ip: string; source_port: number; protocol: Door; conn_id: string };
+  'connection.closed': { source_ip: string; protocol: Door; conn_id: string; username?: string; duration_ms: number };
+  'proxy.start': { username: string; source_ip: string; target_host: string; target_port: number; resolved_ip: string; protocol: Door; conn_id: string; session_id: string };
+  'proxy.complete': { username: string; source_ip: string; target_host: string; target_port: number; resolved_ip: string; protocol: Door; conn_id: string; session_id: string; bytes_up: number; bytes_down: number; duration_ms: number; reason?: string };
+  'acl.deny': { username: string; source_ip: string; target_host: string; target_port: number; code: string; reason: string; protocol: Door; conn_id: string };
+  'connection.rejected': { source_ip: string; code: string; reason: string; protocol: Door; username?: string };
+  'ban.created': { ip: string; duration_secs: number; reason: string };
+  'ban.expired': { ip: string };
+  'ban.removed': { ip: string; by: string };
+  'quota.exceeded': { username: string; quota: string; used: number; limit: number };
+  'rate_limit.exceeded': { source_ip: string; username?: string; limit: string };
+  'session.authenticated': { username: string; source_ip: string; protocol: Door; conn_id: string; method: string };
+  'session.ended': { username: string; source_ip: string; protocol: Door; conn_id: string; duration_ms: number };
+  'config.reload': { success: boolean; users_count: number; error?: string };
+  'maintenance.toggled': { enabled: boolean; source: string; message?: string };
+  'alert.triggered': { alert: string; condition: string; threshold: number; value: number; username?: string };
+  'fingerprint.seen': { fingerprint: string; hassh: string; source_ip: string; status: string; client_version: string };
+}
+
+export type EventName = keyof EventMap;
+export type Sks5Event<N extends EventName = EventName> = { [K in N]: { type: K; timestamp: string; data: EventMap[K] } }[N];
+
+type Listener<N extends EventName> = (event: Sks5Event<N>) => void;
+
+export class EventBus {
+  #listeners = new Map<string, Set<(e: Sks5Event) => void>>();
+  #any = new Set<(e: Sks5Event) => void>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  emit<N extends EventName>(type: N, data: EventMap[N]): void {
+    const event = { type, timestamp: new Date(this.#now()).toISOString(), data } as Sks5Event;
+    const set = this.#listeners.get(type);
+    // A throwing subscriber must never break the connection that emitted the event.
+    if (set) for (const l of set) safeCall(l, event);
+    for (const l of this.#any) safeCall(l, event);
+  }
+
+  on<N extends EventName>(type: N, listener: Listener<N>): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) this.#listeners.set(type, (set = new Set()));
+    const l = listener as (e: Sks5Event) => void;
+    set.add(l);
+    return () => set.delete(l);
+  }
+
+  onAny(listener: (e: Sks5Event) => void): () => void {
+    this.#any.add(listener);
+    return () => this.#any.delete(listener);
+  }
+}
+
+function safeCall(l: (e: Sks5Event) => void, e: Sks5Event): void {
+  try {
+    l(e);
+  } catch {
+    /* subscriber errors are theirs to log */
+  }
+}
