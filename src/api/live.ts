@@ -1,0 +1,118 @@
+/**
+ * The live feed behind SSE and WebSocket: bus events as they happen, plus the original's status
+ * snapshot every 2 s. One bus subscription and one timer serve every client; each client's sink
+ * decides whether it can keep up (returns false to be dropped), so a slow reader costs nothing
+ * beyond its own socket buffer.
+ */
+import type { Clock } from '../clock.js';
+import type { EventBus, Sks5Event } from '../observe/events.js';
+import type { ManagementPort } from './port.js';
+
+/** The original's recent_events length. */
+export const RECENT_EVENTS = 50;
+/** Lists in a snapshot are cut here so a 100k-entry ban list cannot make every tick megabytes. */
+export const SNAPSHOT_LIST_CAP = 500;
+
+export type LiveMessage = { kind: 'status'; payload: Record<string, unknown> } | { kind: 'event'; event: Sks5Event };
+/** Returns false when the client cannot keep up and must be dropped. */
+export type LiveSink = (message: LiveMessage) => boolean;
+
+export class LiveFeed {
+  readonly #port: ManagementPort;
+  readonly #events: EventBus;
+  readonly #intervalMs: number;
+  readonly #recent: Sks5Event[] = [];
+  readonly #sinks = new Map<LiveSink, () => void>();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #unsubscribe: () => void;
+
+  constructor(opts: { port: ManagementPort; events: EventBus; clock: Clock; intervalMs: number }) {
+    this.#port = opts.port;
+    this.#events = opts.events;
+    this.#intervalMs = opts.intervalMs;
+    this.#unsubscribe = this.#events.onAny((event) => {
+      this.#recent.push(event);
+      if (this.#recent.length > RECENT_EVENTS) this.#recent.shift();
+      this.#broadcast({ kind: 'event', event });
+    });
+  }
+
+  get clients(): number {
+    return this.#sinks.size;
+  }
+
+  /** `onDrop` runs when the sink reports it cannot keep up; the caller then closes its socket. */
+  subscribe(sink: LiveSink, onDrop: () => void): () => void {
+    this.#sinks.set(sink, onDrop);
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
+      this.#timer.unref();
+    }
+    return () => this.#remove(sink);
+  }
+
+  snapshot(): Record<string, unknown> {
+    const port = this.#port;
+    const status = port.status();
+    const bans = port.bans();
+    const users = port.users();
+    const conns = port.connections();
+    const sessions = port.sessions();
+    return {
+      type: 'status',
+      active_connections: status.active_connections,
+      banned_count: bans.length,
+      total_users: status.total_users,
+      maintenance: status.maintenance,
+      uptime_secs: status.uptime_secs,
+      users: users.slice(0, SNAPSHOT_LIST_CAP).map((u) => ({ username: u.username, allow_shell: u.allow_shell })),
+      bans: bans.slice(0, SNAPSHOT_LIST_CAP).map((b) => ({ ip: b.ip, expires_at: `${b.remaining_secs}s` })),
+      connections: Object.fromEntries(conns.user_connections.slice(0, SNAPSHOT_LIST_CAP).map((c) => [c.username, c.connections])),
+      quotas: port.quotas().slice(0, SNAPSHOT_LIST_CAP),
+      groups: port.groups().slice(0, SNAPSHOT_LIST_CAP),
+      sessions: { total_active: sessions.length, sessions: sessions.slice(0, SNAPSHOT_LIST_CAP) },
+      recent_events: [...this.#recent],
+    };
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#unsubscribe();
+    for (const onDrop of [...this.#sinks.values()]) onDrop();
+    this.#sinks.clear();
+  }
+
+  #tick(): void {
+    let payload: Record<string, unknown>;
+    try {
+      payload = this.snapshot();
+    } catch {
+      return; // the server state is briefly unavailable (reload); the next tick will have it
+    }
+    this.#broadcast({ kind: 'status', payload });
+  }
+
+  #broadcast(message: LiveMessage): void {
+    for (const [sink, onDrop] of [...this.#sinks]) {
+      let keep = false;
+      try {
+        keep = sink(message);
+      } catch {
+        keep = false;
+      }
+      if (!keep) {
+        this.#remove(sink);
+        onDrop();
+      }
+    }
+  }
+
+  #remove(sink: LiveSink): void {
+    this.#sinks.delete(sink);
+    if (this.#sinks.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+}

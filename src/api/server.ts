@@ -1,0 +1,143 @@
+/**
+ * The management API: Fastify with a JSON schema on every route, the original's envelope
+ * `{success, data, error}`, Bearer-token auth (tickets on the two streaming routes), a 64 KiB
+ * body limit and an OpenAPI document generated from the routes themselves.
+ * `createApiServer` returns the instance without listening; the caller picks the address.
+ */
+import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyBaseLogger } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { Clock } from '../clock.js';
+import type { EventBus } from '../observe/events.js';
+import { TicketIssuer } from '../observe/tickets.js';
+import { VERSION } from '../version.js';
+import { TokenCheck } from './auth.js';
+import { LiveFeed } from './live.js';
+import { OpenApiCollector } from './openapi.js';
+import type { ManagementPort } from './port.js';
+import { registerOpsRoutes } from './routes-ops.js';
+import { registerReadRoutes } from './routes-read.js';
+import { registerFingerprintRoutes } from './routes-fingerprints.js';
+import { registerSseRoute } from './sse.js';
+import { registerWsRoute } from './ws.js';
+
+export const BODY_LIMIT = 64 * 1024;
+
+/** What the API reports to Prometheus; implemented by observe/metrics.ts. */
+export interface HttpMetrics {
+  observeHttp(method: string, route: string, status: number, seconds: number): void;
+}
+
+export interface ApiServerOptions {
+  port: ManagementPort;
+  events: EventBus;
+  token: string;
+  clock: Clock;
+  /** A pino logger (or anything Fastify accepts as `loggerInstance`); silent when absent. */
+  log?: FastifyBaseLogger;
+  metrics?: HttpMetrics;
+  /** Status snapshot period for SSE/WS (the original's 2 s). */
+  snapshotIntervalMs?: number;
+  /** A live subscriber with more than this many bytes unsent is dropped. */
+  maxBufferedBytes?: number;
+  /** Concurrent SSE + WS clients. */
+  maxLiveClients?: number;
+}
+
+/** Per-route flags read by the auth hook and the OpenAPI generator. */
+export interface RouteFlags {
+  public?: boolean;
+  /** Accepts `?ticket=` instead of the Authorization header (EventSource, WebSocket). */
+  ticket?: boolean;
+  summary?: string;
+  hidden?: boolean;
+}
+
+export interface ApiContext {
+  port: ManagementPort;
+  events: EventBus;
+  clock: Clock;
+  tickets: TicketIssuer;
+  live: LiveFeed;
+  openapi: OpenApiCollector;
+  maxBufferedBytes: number;
+  maxLiveClients: number;
+}
+
+export function ok<T>(data: T): { success: true; data: T; error: null } {
+  return { success: true, data, error: null };
+}
+
+export function fail(reply: FastifyReply, status: number, error: string, data: unknown = null): FastifyReply {
+  return reply.code(status).send({ success: false, data, error });
+}
+
+export function createApiServer(opts: ApiServerOptions): FastifyInstance {
+  const app = fastify({
+    bodyLimit: BODY_LIMIT,
+    ...(opts.log ? { loggerInstance: opts.log } : { logger: false }),
+    // Unknown fields are an error the caller should see, not something silently stripped.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  const token = new TokenCheck(opts.token);
+  const openapi = new OpenApiCollector();
+  openapi.attach(app);
+  const live = new LiveFeed({ port: opts.port, events: opts.events, clock: opts.clock, intervalMs: opts.snapshotIntervalMs ?? 2000 });
+  const ctx: ApiContext = {
+    port: opts.port,
+    events: opts.events,
+    clock: opts.clock,
+    tickets: new TicketIssuer(opts.token, opts.clock),
+    live,
+    openapi,
+    maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
+    maxLiveClients: opts.maxLiveClients ?? 100,
+  };
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const flags = (req.routeOptions.config ?? {}) as RouteFlags;
+    if (flags.public || !req.routeOptions.url) return;
+    if (!token.configured) return fail(reply, 503, 'API token not configured');
+    if (token.matchesHeader(req.headers.authorization)) return;
+    const ticket = (req.query as Record<string, unknown> | undefined)?.['ticket'];
+    if (flags.ticket && typeof ticket === 'string') {
+      const verdict = ctx.tickets.redeem(ticket);
+      if (verdict.ok) return;
+      return fail(reply, 401, `unauthorized: ticket ${verdict.reason}`);
+    }
+    return fail(reply, 401, 'unauthorized');
+  });
+
+  if (opts.metrics) {
+    const metrics = opts.metrics;
+    app.addHook('onResponse', async (req, reply) => {
+      // The matched route pattern, never the raw URL: one series per route, not per username.
+      metrics.observeHttp(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
+    if (err.validation) return fail(reply, 400, err.message);
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      req.log.error({ err }, 'api handler failed');
+      return fail(reply, status, 'internal error');
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 413, `request body larger than ${BODY_LIMIT} bytes`);
+    return fail(reply, status, err.message);
+  });
+  app.setNotFoundHandler((req, reply) => fail(reply, 404, `no route ${req.method} ${req.url.split('?')[0] ?? ''}`));
+
+  app.register(websocket, { options: { maxPayload: BODY_LIMIT } });
+  app.register(async (scoped) => {
+    registerReadRoutes(scoped, ctx);
+    registerOpsRoutes(scoped, ctx);
+    registerFingerprintRoutes(scoped, ctx);
+    registerSseRoute(scoped, ctx);
+    registerWsRoute(scoped, ctx);
+    scoped.get('/api/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () =>
+      openapi.document({ title: 'sks5 management API', version: VERSION }));
+  });
+  app.addHook('onClose', async () => live.stop());
+  return app;
+}

@@ -1,0 +1,50 @@
+/** `sks5 health-check [--addr H:P] [--timeout S]`: TCP connect probe for container health checks. */
+import { connect } from 'node:net';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+export function parseHostPort(text: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+export function probeTcp(host: string, port: number, timeoutMs: number): Promise<{ ok: true; ms: number } | { ok: false; reason: string }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ ok: false, reason: `no answer within ${timeoutMs / 1000}s` });
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ ok: true, ms: Date.now() - started });
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ ok: false, reason: err.code ?? err.message });
+    });
+  });
+}
+
+export function registerHealthCheck(program: Command, ctx: CliContext): void {
+  program
+    .command('health-check')
+    .description('check that a listener accepts TCP connections (exit 0 = OK, 1 = FAIL)')
+    .option('--addr <host:port>', 'address to probe', '127.0.0.1:2222')
+    .option('--timeout <seconds>', 'connect timeout in seconds', '5')
+    .action(async (opts: { addr: string; timeout: string }) => {
+      const target = parseHostPort(opts.addr);
+      const seconds = Number(opts.timeout);
+      if (!target) return ctx.fail(`FAIL: --addr "${opts.addr}" is not HOST:PORT`);
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 300) return ctx.fail('FAIL: --timeout must be between 0 and 300 seconds');
+      const r = await probeTcp(target.host, target.port, Math.round(seconds * 1000));
+      if (r.ok) ctx.print(`OK: ${opts.addr} accepted a TCP connection in ${r.ms} ms`);
+      else ctx.fail(`FAIL: ${opts.addr}: ${r.reason}`);
+    });
+}

@@ -1,0 +1,141 @@
+/**
+ * The sshgate listener: one TCP server per route, admission (global slot, per-source rate) at
+ * accept time, then `handleConnection`. Lifecycle: `start` -> serve -> `drain` on SIGTERM.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Clock } from '../clock.js';
+import { BannerCache } from './backend.js';
+import { DEFAULT_TIMEOUTS, handleConnection, type ConnectionContext, type GateStore, type GateTimeouts } from './connection.js';
+import { noMetrics, type GateMetrics } from './metrics.js';
+import { ConcurrencyLimit, DEFAULT_RATE_LIMIT, SourceRateLimiter, type RateLimitOptions } from './rate.js';
+import { normaliseIp, type Route } from './routes.js';
+
+export const MAX_CONCURRENT_CONNECTIONS = 1024;
+const SWEEP_EVERY_MS = 60_000;
+
+export interface GateOptions {
+  readonly routes: readonly Route[];
+  readonly store: GateStore;
+  readonly allowUnknown: boolean;
+  readonly clock: Clock;
+  /** One finished log line without prefix (`[ip] BLOCKED …`); the CLI adds Go's timestamp. */
+  readonly log: (line: string) => void;
+  readonly metrics?: GateMetrics;
+  readonly timeouts?: Partial<GateTimeouts>;
+  readonly maxConcurrent?: number;
+  readonly rateLimit?: RateLimitOptions;
+  readonly onSeen?: ConnectionContext['onSeen'];
+}
+
+export interface BoundRoute {
+  readonly route: Route;
+  readonly address: AddressInfo;
+}
+
+export class Gate {
+  readonly #opts: GateOptions;
+  readonly #slots: ConcurrencyLimit;
+  readonly #rate: SourceRateLimiter;
+  readonly #servers: { route: Route; server: Server; banner: BannerCache }[] = [];
+  readonly #sockets = new Set<Socket>();
+  readonly #timeouts: GateTimeouts;
+  readonly #metrics: GateMetrics;
+  #sweeper: NodeJS.Timeout | null = null;
+
+  constructor(opts: GateOptions) {
+    this.#opts = opts;
+    this.#slots = new ConcurrencyLimit(opts.maxConcurrent ?? MAX_CONCURRENT_CONNECTIONS);
+    this.#rate = new SourceRateLimiter(opts.clock, opts.rateLimit ?? DEFAULT_RATE_LIMIT);
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.#metrics = opts.metrics ?? noMetrics;
+  }
+
+  get active(): number {
+    return this.#slots.active;
+  }
+
+  /** Opens every listener (fails if any cannot), logging `LISTEN a -> b`; probes banners. */
+  async start(): Promise<void> {
+    for (const route of this.#opts.routes) {
+      const banner = new BannerCache(route.backendAddr, route.backend, this.#timeouts.dialMs);
+      const server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (s) => this.#accept(s, route, banner));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: route.listenAddr.host, port: route.listenAddr.port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (err) => this.#opts.log(`ACCEPT ${route.listen}: ${err.message}`));
+      this.#servers.push({ route, server, banner });
+      this.#opts.log(`LISTEN ${route.listen} -> ${route.backend}`);
+      // A backend that is down at start is not fatal: the first client triggers another probe.
+      banner.probe().catch((err: Error) => this.#opts.log(`BACKEND ${route.backend}: banner probe: ${err.message}`));
+    }
+    this.#sweeper = setInterval(() => this.#rate.sweep(), SWEEP_EVERY_MS);
+    this.#sweeper.unref();
+  }
+
+  /** Where each route actually listens (port 0 in tests). */
+  bound(): BoundRoute[] {
+    return this.#servers.map(({ route, server }) => ({ route, address: server.address() as AddressInfo }));
+  }
+
+  #accept(socket: Socket, route: Route, banner: BannerCache): void {
+    const ip = normaliseIp(socket.remoteAddress ?? '');
+    this.#metrics.connection(route.listen);
+    socket.on('error', () => {});
+    const slot = this.#slots.tryAcquire();
+    if (slot === null) {
+      this.#opts.log(`[${ip}] OVERLOAD dropping connection`);
+      this.#metrics.result(route.listen, 'overload');
+      socket.destroy();
+      return;
+    }
+    this.#sockets.add(socket);
+    this.#metrics.active(1);
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      this.#metrics.active(-1);
+      slot.release();
+    });
+    if (!this.#rate.allow(ip)) {
+      this.#opts.log(`[${ip}] RATELIMIT dropping connection`);
+      this.#metrics.result(route.listen, 'rate_limited');
+      socket.destroy();
+      return;
+    }
+    const ctx: ConnectionContext = {
+      route, banner, store: this.#opts.store, allowUnknown: this.#opts.allowUnknown, clock: this.#opts.clock,
+      log: this.#opts.log, metrics: this.#metrics, timeouts: this.#timeouts,
+      ...(this.#opts.onSeen ? { onSeen: this.#opts.onSeen } : {}),
+    };
+    handleConnection(socket, ip, ctx).catch((err: Error) => {
+      this.#opts.log(`[${ip}] internal error: ${err.message}`);
+      socket.destroy();
+    });
+  }
+
+  /** Stops accepting, waits up to `graceMs` for connections to finish, then cuts the rest. */
+  async drain(graceMs: number): Promise<boolean> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    // close() only stops accepting here; its callback would wait for every open connection.
+    for (const { server } of this.#servers) server.close();
+    const drained = await this.#waitIdle(graceMs);
+    for (const s of this.#sockets) s.destroy();
+    return drained;
+  }
+
+  #waitIdle(graceMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const deadline = setTimeout(() => { clearInterval(poll); resolve(false); }, graceMs);
+      const poll = setInterval(() => {
+        if (this.#sockets.size > 0) return;
+        clearTimeout(deadline);
+        clearInterval(poll);
+        resolve(true);
+      }, 50);
+      if (this.#sockets.size === 0) { clearTimeout(deadline); clearInterval(poll); resolve(true); }
+    });
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `--route LISTEN=BACKEND` and Go-style `host:port` addresses, compiled once at start so a bad
+ * route fails before any listener opens.
+ */
+import { isIP } from 'node:net';
+
+export interface HostPort {
+  /** Undefined for `:22` (all interfaces, dual-stack), as Go's net.Listen treats an empty host. */
+  readonly host: string | undefined;
+  readonly port: number;
+}
+
+export interface Route {
+  /** As written, for log lines (`LISTEN <listen> -> <backend>`). */
+  readonly listen: string;
+  readonly backend: string;
+  readonly listenAddr: HostPort;
+  readonly backendAddr: HostPort;
+}
+
+/** Splits at the first `=`; both sides must be non-empty (the original's rule and error text). */
+export function parseRoute(value: string): Route {
+  const eq = value.indexOf('=');
+  const listen = eq < 0 ? '' : value.slice(0, eq).trim();
+  const backend = eq < 0 ? '' : value.slice(eq + 1).trim();
+  if (listen === '' || backend === '') throw new Error(`route must be LISTEN=BACKEND, got ${JSON.stringify(value)}`);
+  const listenAddr = parseHostPort(listen, 'listen');
+  const backendAddr = parseHostPort(backend, 'backend');
+  if (backendAddr.host === undefined) throw new Error(`backend address ${JSON.stringify(backend)} needs a host`);
+  return { listen, backend, listenAddr, backendAddr };
+}
+
+/** Go `net.SplitHostPort` plus a numeric port: `[::]:22`, `0.0.0.0:22`, `:22`, `host:22`. */
+export function parseHostPort(addr: string, what: string): HostPort {
+  let host: string;
+  let portText: string;
+  if (addr.startsWith('[')) {
+    const close = addr.indexOf(']');
+    if (close < 0 || addr[close + 1] !== ':') throw new Error(`${what} address ${JSON.stringify(addr)}: missing port or ']'`);
+    host = addr.slice(1, close);
+    portText = addr.slice(close + 2);
+    if (isIP(host) !== 6) throw new Error(`${what} address ${JSON.stringify(addr)}: ${JSON.stringify(host)} is not an IPv6 address`);
+  } else {
+    const colon = addr.lastIndexOf(':');
+    if (colon < 0) throw new Error(`${what} address ${JSON.stringify(addr)}: missing port`);
+    host = addr.slice(0, colon);
+    portText = addr.slice(colon + 1);
+    if (host.includes(':')) throw new Error(`${what} address ${JSON.stringify(addr)}: too many colons (bracket IPv6 as [addr]:port)`);
+  }
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+    throw new Error(`${what} address ${JSON.stringify(addr)}: invalid port ${JSON.stringify(portText)}`);
+  }
+  return { host: host === '' ? undefined : host, port: Number(portText) };
+}
+
+/**
+ * Node reports IPv4 clients of a dual-stack `[::]` listener as `::ffff:1.2.3.4`; Go reports
+ * `1.2.3.4`. Normalise so IP columns, rate-limit keys and correlate match the original.
+ */
+export function normaliseIp(ip: string): string {
+  const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  return m ? (m[1] as string) : ip;
+}
+
+/** `host:port` with brackets for IPv6, as Go prints addresses. */
+export function joinHostPort(host: string, port: number): string {
+  const h = normaliseIp(host);
+  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
+}

@@ -1,0 +1,229 @@
+/**
+ * The connection pipeline shared by every door. Listeners (SOCKS5, SSH) call, in order:
+ *   admit(client) -> [handshake + credentials] -> authorize(client, user, method) -> openTunnel(session, target)
+ * Policy modules decide; this file sequences them, logs, counts and emits events.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { EffectiveUser } from '../config/users.js';
+import { allow, deny, type Decision, type Denial } from '../errors.js';
+import type { Door, EventBus } from '../observe/events.js';
+import { checkExpiry } from '../policy/expiry.js';
+import { checkTimeAccess } from '../policy/time-window.js';
+import { isIpInList } from '../policy/source-ip.js';
+import { connectTarget } from '../relay/connect.js';
+import type { DnsCache } from '../relay/dns-cache.js';
+import { relay, type TrafficMeter } from '../relay/pipe.js';
+import type { SessionRegistry, TunnelRecord } from './sessions.js';
+import type { AuthedSession, ClientInfo, Release, RelayResult, Target, Tunnel } from './types.js';
+import type { World } from './world.js';
+
+/** Pre-auth admission (connection slots, allowlist, bans, rate, reputation, maintenance). */
+export interface AdmissionStage {
+  admit(ip: string): Decision<Release>;
+  recordAuthFailure(ip: string, username: string): void;
+  recordAuthSuccess(ip: string): void;
+  recordAclDenial(ip: string): void;
+}
+
+/** Per-user limits and quotas checked before each tunnel; the meter accounts and shapes its bytes. */
+export interface LimitsStage {
+  acquire(user: EffectiveUser): Decision<TrafficMeter>;
+}
+
+export interface GeoStage {
+  check(ip: string): { allow: true } | { allow: false; reason: string };
+}
+
+export interface PipelineDeps {
+  world: () => World;
+  events: EventBus;
+  clock: Clock;
+  log: Logger;
+  sessions: SessionRegistry;
+  dns: DnsCache;
+  admission: AdmissionStage;
+  limits: LimitsStage;
+  geo?: GeoStage | undefined;
+  /** Aborted on shutdown: open tunnels end with reason "shutdown". */
+  shutdown?: AbortSignal;
+}
+
+export class Pipeline {
+  readonly #d: PipelineDeps;
+
+  constructor(deps: PipelineDeps) {
+    this.#d = deps;
+  }
+
+  get config(): Config { return this.#d.world().config; }
+  get users(): ReadonlyMap<string, EffectiveUser> { return this.#d.world().users; }
+  get world(): World { return this.#d.world(); }
+  get events(): EventBus { return this.#d.events; }
+  get clock(): Clock { return this.#d.clock; }
+  get log(): Logger { return this.#d.log; }
+  get sessions(): SessionRegistry { return this.#d.sessions; }
+  get dns(): DnsCache { return this.#d.dns; }
+
+  newClient(ip: string, port: number, door: Door): ClientInfo {
+    return { ip: normalizeIp(ip), port, door, connId: randomBytes(4).toString('hex'), startedAt: this.#d.clock.now() };
+  }
+
+  /** On TCP accept, before any handshake byte: nothing expensive happens for a refused source. */
+  admit(client: ClientInfo): Decision<Release> {
+    if (this.#d.geo) {
+      const g = this.#d.geo.check(client.ip);
+      if (!g.allow) return this.#rejected(client, deny('SKS5_DENY_GEOIP', `${client.ip}: ${g.reason}`, 'not allowed from your location'));
+    }
+    const d = this.#d.admission.admit(client.ip);
+    if (!d.allow) return this.#rejected(client, d);
+    this.#d.events.emit('connection.new', { source_ip: client.ip, source_port: client.port, protocol: client.door, conn_id: client.connId });
+    return d;
+  }
+
+  #rejected<T>(client: ClientInfo, d: Denial): Decision<T> {
+    const cfg = this.config;
+    if (cfg.logging.log_denied_connections) this.log.warn({ conn_id: client.connId, source: client.ip, door: client.door, code: d.code }, `connection refused: ${d.operator}`);
+    this.#d.events.emit('connection.rejected', { source_ip: client.ip, code: d.code, reason: d.operator, protocol: client.door });
+    return d;
+  }
+
+  /**
+   * Credentials are verified; now the account rules that do not depend on the target: expiry,
+   * per-user source_ips, time window. Checked at login on both doors (the original let an SSH
+   * shell in from anywhere and at any time).
+   */
+  authorize(client: ClientInfo, user: EffectiveUser, method: string, keyFingerprint?: string): Decision<AuthedSession> {
+    const d = this.checkAccount(client, user);
+    if (!d.allow) {
+      this.recordAuthFailure(client, user.username, method, d.operator);
+      return d;
+    }
+    this.#d.admission.recordAuthSuccess(client.ip);
+    const session: AuthedSession = keyFingerprint === undefined ? { client, user, method } : { client, user, method, keyFingerprint };
+    const ev = { username: user.username, source_ip: client.ip, method, protocol: client.door, conn_id: client.connId };
+    this.#d.events.emit('auth.success', keyFingerprint === undefined ? ev : { ...ev, key_fingerprint: keyFingerprint });
+    this.#d.events.emit('session.authenticated', ev);
+    this.log.info({ conn_id: client.connId, user: user.username, source: client.ip, door: client.door, method }, 'authenticated');
+    return allow(session);
+  }
+
+  /** Account rules re-checked at every tunnel too, since an SSH connection can outlive a time window. */
+  checkAccount(client: ClientInfo, user: EffectiveUser): Decision {
+    const now = this.#d.clock.now();
+    const exp = checkExpiry(user.expiresAt, now);
+    if (!exp.allow) return deny('SKS5_DENY_EXPIRED', `${user.username}: ${exp.reason}`, 'account expired');
+    if (user.sourceIps.length > 0 && !isIpInList(client.ip, user.sourceIps)) {
+      return deny('SKS5_DENY_SOURCE_IP', `${user.username}: source ${client.ip} not in source_ips`, 'not allowed from this address');
+    }
+    const t = checkTimeAccess(user.timeAccess, now);
+    if (!t.allow) return deny('SKS5_DENY_TIME', `${user.username}: ${t.reason}`, `access not allowed at this time (${t.reason})`);
+    return allow();
+  }
+
+  recordAuthFailure(client: ClientInfo, username: string, method: string, reason: string): void {
+    this.#d.admission.recordAuthFailure(client.ip, username);
+    this.#d.events.emit('auth.failure', { username, source_ip: client.ip, method, protocol: client.door, conn_id: client.connId, reason });
+    if (this.config.logging.log_denied_connections) this.log.warn({ conn_id: client.connId, user: username, source: client.ip, door: client.door, method }, `authentication failed: ${reason}`);
+  }
+
+  /** authorize -> limits -> connect for one tunnel (a SOCKS5 CONNECT or an SSH direct-tcpip channel). */
+  async openTunnel(session: AuthedSession, target: Target): Promise<Decision<Tunnel>> {
+    const { client, user } = session;
+    const world = this.#d.world();
+    // Users removed or changed by a reload: new tunnels follow the new world.
+    const current = world.users.get(user.username) ?? user;
+    const refuse = (d: Denial): Decision<Tunnel> => {
+      if (d.code === 'SKS5_DENY_ACL' || d.code === 'SKS5_DENY_SSRF') this.#d.admission.recordAclDenial(client.ip);
+      this.#d.events.emit('acl.deny', { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, code: d.code, reason: d.operator, protocol: client.door, conn_id: client.connId });
+      if (world.config.logging.log_denied_connections) this.log.warn({ conn_id: client.connId, user: user.username, source: client.ip, target: `${target.host}:${target.port}`, code: d.code }, `tunnel refused: ${d.operator}`);
+      return d;
+    };
+    if (!world.users.has(user.username)) return refuse(deny('SKS5_DENY_ACL', `${user.username}: user no longer exists`, 'account removed'));
+    if (!current.allowForwarding) return refuse(deny('SKS5_DENY_FORWARDING', `${user.username}: allow_forwarding = false`, 'port forwarding is disabled for this account'));
+    const acc = this.checkAccount(client, current);
+    if (!acc.allow) return refuse(acc);
+    const acl = world.acls.get(user.username);
+    if (!acl) return refuse(deny('SKS5_DENY_ACL', `${user.username}: no ACL compiled`, 'not allowed'));
+
+    const slot = this.#d.limits.acquire(current);
+    if (!slot.allow) return refuse(slot);
+    const meter = slot.value;
+
+    const cfg = world.config;
+    let connected;
+    try {
+      connected = await connectTarget(target, {
+        acl,
+        ipGuard: cfg.security.ip_guard_enabled,
+        timeoutMs: Math.min(cfg.limits.connection_timeout, 300) * 1000,
+        retries: current.connectRetry,
+        retryDelayMs: current.connectRetryDelayMs,
+        upstream: current.upstreamProxy,
+      }, { dns: this.#d.dns, signal: this.#d.shutdown });
+    } catch (err) {
+      meter.release();
+      return refuse(deny('SKS5_ERR_INTERNAL', `connect engine error: ${(err as Error).message}`, 'general failure'));
+    }
+    if (!connected.allow) {
+      meter.release();
+      return refuse(connected);
+    }
+    const { socket, resolvedIp } = connected.value;
+    return allow(this.#tunnel(session, target, socket, resolvedIp, meter));
+  }
+
+  #tunnel(session: AuthedSession, target: Target, socket: import('node:net').Socket, resolvedIp: string, meter: TrafficMeter): Tunnel {
+    const { client, user } = session;
+    const sessionId = this.#d.sessions.nextSessionId();
+    const conn = this.#d.sessions.get(client.connId);
+    const startedAt = this.#d.clock.now();
+    const abort = new AbortController();
+    const record: TunnelRecord = {
+      sessionId, username: user.username, targetHost: target.host, targetPort: target.port, resolvedIp, startedAt,
+      bytesUp: 0, bytesDown: 0, close: (reason) => abort.abort(reason),
+    };
+    conn?.tunnels.set(sessionId, record);
+    const onShutdown = (): void => abort.abort('shutdown');
+    this.#d.shutdown?.addEventListener('abort', onShutdown, { once: true });
+    const base = { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, resolved_ip: resolvedIp, protocol: client.door, conn_id: client.connId, session_id: sessionId };
+    this.#d.events.emit('proxy.start', base);
+    this.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door }, 'tunnel open');
+    let released = false;
+    const cleanup = (): void => {
+      if (released) return;
+      released = true;
+      meter.release();
+      conn?.tunnels.delete(sessionId);
+      this.#d.shutdown?.removeEventListener('abort', onShutdown);
+    };
+    const idleMs = this.config.limits.idle_timeout * 1000;
+    return {
+      sessionId,
+      remoteAddress: resolvedIp,
+      remotePort: target.port,
+      localAddress: socket.localAddress ?? '0.0.0.0',
+      localPort: socket.localPort ?? 0,
+      relay: async (clientStream): Promise<RelayResult> => {
+        const result = await relay(clientStream, socket, {
+          idleTimeoutMs: idleMs, meter, signal: abort.signal, now: () => this.#d.clock.now(),
+          onBytes: (up, down) => { record.bytesUp += up; record.bytesDown += down; },
+        });
+        cleanup();
+        this.#d.events.emit('proxy.complete', { ...base, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason });
+        this.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason }, 'tunnel closed');
+        return result;
+      },
+      destroy: () => { socket.destroy(); cleanup(); },
+    };
+  }
+}
+
+/** IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address: one identity for bans, limits and ACLs. */
+export function normalizeIp(ip: string): string {
+  const lower = ip.toLowerCase();
+  if (lower.startsWith('::ffff:') && /^\d+\.\d+\.\d+\.\d+$/.test(lower.slice(7))) return lower.slice(7);
+  return lower;
+}

@@ -1,0 +1,60 @@
+/**
+ * The shapes every door (SOCKS5, SSH) and every stage share. One connection:
+ *   accept -> admission -> handshake -> auth -> authorize -> limits -> connect -> relay
+ * (docs/pipeline.md draws it; pipeline/stages.ts lists it as data).
+ */
+import type { Door } from '../observe/events.js';
+import type { EffectiveUser } from '../config/users.js';
+import type { Decision, Denial } from '../errors.js';
+import type { Duplex } from 'node:stream';
+
+/** Who connected: the transport peer (after PROXY protocol, when trusted). */
+export interface ClientInfo {
+  readonly ip: string;
+  readonly port: number;
+  readonly door: Door;
+  /** 8-hex correlation id shared by logs and audit events of this connection. */
+  readonly connId: string;
+  readonly startedAt: number;
+}
+
+/** What the client asked to reach. `host` is a domain name or an IP literal (no brackets). */
+export interface Target {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Something held for the life of a connection (a slot, a session); release is idempotent. */
+export interface Release { release(): void }
+
+/** An authenticated principal on one transport connection (one SOCKS5 connection, one SSH connection). */
+export interface AuthedSession {
+  readonly client: ClientInfo;
+  readonly user: EffectiveUser;
+  readonly method: string;
+  readonly keyFingerprint?: string;
+}
+
+/** The outcome of a relay, for logs, audit and accounting. */
+export interface RelayResult {
+  bytesUp: number;
+  bytesDown: number;
+  durationMs: number;
+  /** why it ended: 'eof', 'idle', 'quota:daily_bandwidth_bytes', 'kick', 'shutdown', 'error: ...' */
+  reason: string;
+}
+
+/** A connected upstream socket, ready to relay. */
+export interface Tunnel {
+  readonly sessionId: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** Pipe the client stream to the target until either side ends; resolves with the byte counts. */
+  relay(client: Duplex): Promise<RelayResult>;
+  /** Abort before relaying (client went away). */
+  destroy(): void;
+}
+
+export type { Decision, Denial };

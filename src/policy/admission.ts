@@ -1,0 +1,218 @@
+/**
+ * Pre-auth admission: the first stage after TCP accept, before any handshake byte is answered.
+ * Everything here is a map lookup or a short scan, so a refused connection costs almost nothing
+ * (no Argon2, no DNS). Order, cheapest and most decisive first:
+ *   maintenance -> allowed_source_ips -> geoip -> ban -> reputation -> per-IP rate
+ *   -> server new-connection rate -> max_connections (the returned Release frees the slot).
+ * Ban whitelist entries skip the ban, reputation and per-IP rate checks.
+ */
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import { allow, deny, type Decision } from '../errors.js';
+import type { EventBus } from '../observe/events.js';
+import type { Release } from '../pipeline/types.js';
+import { canonicalIp, compileRanges, rangesContain, type BanList } from './ban.js';
+import type { IpRange } from './ip-address.js';
+import { CappedMap, SlidingWindowLog } from './rate.js';
+import type { Reputation } from './reputation.js';
+
+/** Anything with GeoIpFilter's shape (src/policy/geoip.ts); kept structural to avoid a hard dependency. */
+export interface SourceFilter { check(ip: string): Decision<unknown> }
+
+export interface AdmissionDeps {
+  config: () => Config;
+  clock: Clock;
+  events: EventBus;
+  bans: BanList;
+  reputation: Reputation;
+  geoip?: SourceFilter;
+}
+
+/**
+ * Without a per-IP limit configured, more than this many connections a minute from one source
+ * still count as "rapid" for reputation (they are not refused for it).
+ */
+export const RAPID_CONNECTIONS_PER_MINUTE = 60;
+
+const DEFAULT_MAINTENANCE_MESSAGE = 'Server is under maintenance. Please try again later.';
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+interface ParsedWindow { day: number | 'daily'; start: number; end: number; message: string }
+
+/** Parse `[[maintenance_windows]] schedule` ("Sun 02:00-04:00", "daily 23:00-01:00"); undefined if malformed. */
+export function parseMaintenanceSchedule(schedule: string, message: string): ParsedWindow | undefined {
+  const m = /^(daily|mon|tue|wed|thu|fri|sat|sun)\s+(\d\d):(\d\d)-(\d\d):(\d\d)$/i.exec(schedule.trim());
+  if (!m) return undefined;
+  const [, dayText = '', h1 = '', m1 = '', h2 = '', m2 = ''] = m;
+  const day = dayText.toLowerCase() === 'daily' ? 'daily' : DAYS.indexOf(dayText.toLowerCase());
+  return { day, start: Number(h1) * 60 + Number(m1), end: Number(h2) * 60 + Number(m2), message };
+}
+
+/**
+ * Is `now` inside the window (UTC)? A window whose end is before its start runs overnight into
+ * the next day (the original never matched those; operators expect them to work).
+ */
+export function windowActive(w: ParsedWindow, now: number): boolean {
+  const d = new Date(now);
+  const minute = d.getUTCHours() * 60 + d.getUTCMinutes();
+  const today = d.getUTCDay();
+  const dayMatches = (day: number): boolean => w.day === 'daily' || w.day === day;
+  if (w.start <= w.end) return dayMatches(today) && minute >= w.start && minute < w.end;
+  return (dayMatches(today) && minute >= w.start) || (dayMatches((today + 6) % 7) && minute < w.end);
+}
+
+interface Compiled { source: Config; allowed: IpRange[]; windows: ParsedWindow[] }
+
+export class Admission {
+  readonly #deps: AdmissionDeps;
+  #compiled: Compiled | undefined;
+  #perIp: CappedMap<string, SlidingWindowLog>;
+  #serverSecond: SlidingWindowLog | undefined;
+  #serverMinute: SlidingWindowLog | undefined;
+  #active = 0;
+  #manual: { enabled: boolean; message: string } = { enabled: false, message: DEFAULT_MAINTENANCE_MESSAGE };
+
+  constructor(deps: AdmissionDeps) {
+    this.#deps = deps;
+    this.#perIp = new CappedMap(() => deps.config().security.rate_limit_max_ips);
+  }
+
+  /** Connections currently holding a global slot. */
+  get active(): number { return this.#active; }
+
+  /** On TCP accept, before any handshake. On allow, release the slot when the connection closes. */
+  admit(ipText: string): Decision<Release> {
+    const config = this.#deps.config();
+    const compiled = this.#compile(config);
+    const ip = canonicalIp(ipText);
+    const now = this.#deps.clock.now();
+
+    const maintenance = this.#maintenanceAt(compiled, now);
+    if (maintenance.enabled) return deny('SKS5_DENY_MAINTENANCE', `maintenance mode: refused ${ip}`, maintenance.message);
+
+    if (compiled.allowed.length > 0 && !rangesContain(compiled.allowed, ip)) {
+      return deny('SKS5_DENY_SOURCE_IP', `${ip} is not in security.allowed_source_ips`);
+    }
+    if (this.#deps.geoip) {
+      const geo = this.#deps.geoip.check(ip);
+      if (!geo.allow) return geo;
+    }
+
+    const whitelisted = this.#deps.bans.isWhitelisted(ip);
+    if (!whitelisted) {
+      const ban = this.#deps.bans.check(ip);
+      if (ban.banned) {
+        return deny('SKS5_DENY_BANNED', `${ip} is banned for ${ban.remainingSecs}s more (${ban.reason})`, 'temporarily banned, try again later');
+      }
+      if (this.#deps.reputation.refuses(ip)) {
+        const score = this.#deps.reputation.score(ip).toFixed(1);
+        return deny('SKS5_DENY_REPUTATION', `${ip} reputation score ${score} >= security.ip_reputation_ban_threshold ${config.security.ip_reputation_ban_threshold}`);
+      }
+      const rate = this.#perIpRate(config, ip, now);
+      if (!rate.allow) return rate;
+    }
+
+    const server = this.#serverRate(config, ip, now);
+    if (!server.allow) return server;
+
+    const max = config.limits.max_connections;
+    if (max > 0 && this.#active >= max) {
+      return deny('SKS5_DENY_CONN_LIMIT', `limits.max_connections (${max}) reached; refused ${ip}`, 'server busy, try again later');
+    }
+    this.#active++;
+    let held = true;
+    return allow({
+      release: () => {
+        // Idempotent: error paths and close handlers may both release.
+        if (!held) return;
+        held = false;
+        this.#active--;
+      },
+    });
+  }
+
+  /** A failed authentication: counts towards the auto-ban and the reputation score. */
+  recordAuthFailure(ip: string, username: string): void {
+    this.#deps.bans.recordFailure(ip, `authentication failures (last user "${username.slice(0, 64)}")`);
+    if (!this.#deps.bans.isWhitelisted(ip)) this.#deps.reputation.authFailure(ip);
+  }
+
+  recordAuthSuccess(ip: string): void {
+    this.#deps.reputation.authSuccess(ip);
+  }
+
+  recordAclDenial(ip: string): void {
+    if (!this.#deps.bans.isWhitelisted(ip)) this.#deps.reputation.aclDenial(ip);
+  }
+
+  /** Manual toggle (API, SIGUSR1). Scheduled windows apply on top of it. */
+  setMaintenance(on: boolean, message?: string, source = 'api'): void {
+    this.#manual = { enabled: on, message: message ?? DEFAULT_MAINTENANCE_MESSAGE };
+    this.#deps.events.emit('maintenance.toggled', on ? { enabled: on, source, message: this.#manual.message } : { enabled: on, source });
+  }
+
+  /** In effect now: the manual toggle, else the first scheduled window covering now. */
+  maintenance(): { enabled: boolean; message: string } {
+    return this.#maintenanceAt(this.#compile(this.#deps.config()), this.#deps.clock.now());
+  }
+
+  /** Drop per-IP windows idle for over a minute; the owner calls this every rate_limit_cleanup_interval. */
+  sweep(): void {
+    const now = this.#deps.clock.now();
+    for (const [ip, log] of [...this.#perIp.entries()]) if (now - log.lastAt() >= 60_000) this.#perIp.delete(ip);
+  }
+
+  #maintenanceAt(compiled: Compiled, now: number): { enabled: boolean; message: string } {
+    if (this.#manual.enabled) return { ...this.#manual };
+    const w = compiled.windows.find((x) => windowActive(x, now));
+    return w ? { enabled: true, message: w.message } : { enabled: false, message: '' };
+  }
+
+  #perIpRate(config: Config, ip: string, now: number): Decision {
+    const limit = config.security.max_new_connections_per_ip_per_minute;
+    const scoring = this.#deps.reputation.enabled;
+    if (limit === 0 && !scoring) return allow();
+    const size = limit > 0 ? limit : RAPID_CONNECTIONS_PER_MINUTE;
+    let log = this.#perIp.get(ip);
+    if (!log || log.limit !== size) {
+      log = new SlidingWindowLog(size, 60_000);
+    }
+    this.#perIp.set(ip, log);
+    if (log.tryRecord(now)) return allow();
+    this.#deps.reputation.rapidConnection(ip);
+    if (limit === 0) return allow();
+    this.#deps.events.emit('rate_limit.exceeded', { source_ip: ip, limit: 'max_new_connections_per_ip_per_minute' });
+    return deny('SKS5_DENY_RATE', `${ip} exceeded security.max_new_connections_per_ip_per_minute (${limit})`, 'too many connections, slow down');
+  }
+
+  #serverRate(config: Config, ip: string, now: number): Decision {
+    const perSec = config.limits.max_new_connections_per_second;
+    const perMin = config.limits.max_new_connections_per_minute;
+    if (perSec > 0 && this.#serverSecond?.limit !== perSec) this.#serverSecond = new SlidingWindowLog(perSec, 1000);
+    if (perMin > 0 && this.#serverMinute?.limit !== perMin) this.#serverMinute = new SlidingWindowLog(perMin, 60_000);
+    const checks: Array<[number, SlidingWindowLog | undefined, string]> = [
+      [perSec, this.#serverSecond, 'max_new_connections_per_second'],
+      [perMin, this.#serverMinute, 'max_new_connections_per_minute'],
+    ];
+    for (const [limit, log, name] of checks) {
+      if (limit > 0 && log && !log.wouldAllow(now)) {
+        this.#deps.events.emit('rate_limit.exceeded', { source_ip: ip, limit: name });
+        return deny('SKS5_DENY_RATE', `limits.${name} (${limit}) reached; refused ${ip}`, 'server busy, try again later');
+      }
+    }
+    // Record only once both windows accept, so a refused attempt does not use up the other window.
+    for (const [limit, log] of checks) if (limit > 0) log?.record(now);
+    return allow();
+  }
+
+  #compile(config: Config): Compiled {
+    if (this.#compiled?.source === config) return this.#compiled;
+    const windows: ParsedWindow[] = [];
+    for (const w of config.maintenance_windows) {
+      const parsed = parseMaintenanceSchedule(w.schedule, w.message);
+      if (parsed) windows.push(parsed);
+    }
+    this.#compiled = { source: config, allowed: compileRanges(config.security.allowed_source_ips), windows };
+    return this.#compiled;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * IP addresses as numbers, so ACL and anti-SSRF ranges are compared with two bigint comparisons
+ * instead of string work per connection. Validation is delegated to node:net's isIP (strict: no
+ * octal, no shorthand IPv4), so every text we convert here is already well formed.
+ */
+import { isIP } from 'node:net';
+
+export interface IpAddress {
+  readonly family: 4 | 6;
+  /** 32-bit (IPv4) or 128-bit (IPv6) value. */
+  readonly value: bigint;
+}
+
+export interface IpRange {
+  readonly family: 4 | 6;
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly prefix: number;
+}
+
+const V4_MAPPED_PREFIX = 0xffffn << 32n;
+const LOW_32 = 0xffff_ffffn;
+
+function ipv4ToBigint(text: string): bigint {
+  let value = 0n;
+  for (const octet of text.split('.')) value = (value << 8n) | BigInt(Number(octet));
+  return value;
+}
+
+function ipv6Groups(part: string): bigint[] {
+  if (part === '') return [];
+  const groups: bigint[] = [];
+  for (const group of part.split(':')) {
+    if (group.includes('.')) {
+      // An embedded dotted quad (::ffff:1.2.3.4) stands for the last two 16-bit groups.
+      const v4 = ipv4ToBigint(group);
+      groups.push(v4 >> 16n, v4 & 0xffffn);
+    } else {
+      groups.push(BigInt(parseInt(group, 16)));
+    }
+  }
+  return groups;
+}
+
+function ipv6ToBigint(text: string): bigint {
+  const gap = text.indexOf('::');
+  const head = ipv6Groups(gap === -1 ? text : text.slice(0, gap));
+  const tail = gap === -1 ? [] : ipv6Groups(text.slice(gap + 2));
+  const zeros: bigint[] = new Array<bigint>(8 - head.length - tail.length).fill(0n);
+  let value = 0n;
+  for (const group of [...head, ...zeros, ...tail]) value = (value << 16n) | group;
+  return value;
+}
+
+/**
+ * Parse an IPv4 or IPv6 literal; undefined when `text` is not one. An IPv6 zone (`fe80::1%eth0`)
+ * is dropped: it selects an interface, it does not change which address is reached.
+ */
+export function parseIp(text: string): IpAddress | undefined {
+  const percent = text.indexOf('%');
+  const bare = percent === -1 ? text : text.slice(0, percent);
+  const family = isIP(text) === 0 ? 0 : isIP(bare);
+  if (family === 4) return { family: 4, value: ipv4ToBigint(bare) };
+  if (family === 6) return { family: 6, value: ipv6ToBigint(bare) };
+  return undefined;
+}
+
+/** `::ffff:a.b.c.d` reaches the IPv4 host a.b.c.d, so policy must see it as that IPv4 address. */
+export function unmapIpv4(ip: IpAddress): IpAddress {
+  if (ip.family === 6 && ip.value >> 32n === 0xffffn) return { family: 4, value: ip.value & LOW_32 };
+  return ip;
+}
+
+/** parseIp followed by unmapIpv4: the address policy should reason about. */
+export function parseCanonicalIp(text: string): IpAddress | undefined {
+  const ip = parseIp(text);
+  return ip === undefined ? undefined : unmapIpv4(ip);
+}
+
+export function formatIp(ip: IpAddress): string {
+  if (ip.family === 4) {
+    const v = ip.value;
+    return [24n, 16n, 8n, 0n].map((shift) => String((v >> shift) & 0xffn)).join('.');
+  }
+  const groups: number[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((ip.value >> shift) & 0xffffn));
+  // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on a tie.
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart === -1) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+export function bitsOf(family: 4 | 6): number {
+  return family === 4 ? 32 : 128;
+}
+
+/** The range covering `ip/prefix`; host bits of `ip` are ignored (10.1.2.3/8 is 10.0.0.0/8). */
+export function rangeOf(ip: IpAddress, prefix: number): IpRange {
+  const hostBits = BigInt(bitsOf(ip.family) - prefix);
+  const hostMask = (1n << hostBits) - 1n;
+  const first = ip.value & ~hostMask;
+  return { family: ip.family, first, last: first | hostMask, prefix };
+}
+
+/**
+ * Parse `addr/len` (or a bare address, as a single-address range). Returns an error message
+ * instead of throwing, so callers can wrap it in their own error type with context.
+ * An IPv6 range inside ::ffff:0:0/96 becomes the IPv4 range it denotes.
+ */
+export function parseCidr(text: string): IpRange | string {
+  const slash = text.indexOf('/');
+  const addrText = slash === -1 ? text : text.slice(0, slash);
+  const ip = parseIp(addrText);
+  if (ip === undefined || addrText.includes('%')) return `"${addrText}" is not an IP address`;
+  const maxBits = bitsOf(ip.family);
+  let prefix = maxBits;
+  if (slash !== -1) {
+    const lenText = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(lenText)) return `prefix length "${lenText}" must be a number 0..${maxBits}`;
+    prefix = Number(lenText);
+    if (prefix > maxBits) return `prefix length ${prefix} is larger than ${maxBits} for IPv${ip.family}`;
+  }
+  if (ip.family === 6 && prefix >= 96 && ip.value >> 32n === 0xffffn) {
+    return rangeOf({ family: 4, value: ip.value & LOW_32 }, prefix - 96);
+  }
+  return rangeOf(ip, prefix);
+}
+
+export function rangeContains(range: IpRange, ip: IpAddress): boolean {
+  return range.family === ip.family && ip.value >= range.first && ip.value <= range.last;
+}
+
+export function formatRange(range: IpRange): string {
+  const network = formatIp({ family: range.family, value: range.first });
+  return range.prefix === bitsOf(range.family) ? network : `${network}/${range.prefix}`;
+}
+
+/** The IPv4 address in the low 32 bits of an IPv6 value. */
+export function low32AsIpv4(value: bigint): IpAddress {
+  return { family: 4, value: value & LOW_32 };
+}
+
+export { V4_MAPPED_PREFIX };

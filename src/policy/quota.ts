@@ -1,0 +1,381 @@
+/**
+ * Per-user usage accounting: daily and monthly bytes and connections (UTC calendar; counters
+ * reset lazily on the first use after a boundary), bytes in the rolling last hour, lifetime
+ * bytes. Bytes are counted in both directions. The ledger only decides and counts; the store
+ * (src/store/quotas.ts) is told which users changed and writes them in batches.
+ */
+import type { Clock } from '../clock.js';
+import type { Config, QuotasConfig } from '../config/schema.js';
+import type { EffectiveUser } from '../config/users.js';
+import { allow, deny, type Decision, type Denial } from '../errors.js';
+import type { EventBus } from '../observe/events.js';
+import { CappedMap, nextUtcDayStart, nextUtcMonthStart, RollingSum, SlidingWindowLog, utcDay, utcMonth } from './rate.js';
+import type { Shaper } from './shaper.js';
+
+export type BandwidthQuota = 'daily_bandwidth_bytes' | 'monthly_bandwidth_bytes' | 'bandwidth_per_hour_bytes' | 'total_bandwidth_bytes';
+export type ConnectionQuota = 'daily_connection_limit' | 'monthly_connection_limit';
+
+const CLIENT_TEXT: Record<BandwidthQuota | ConnectionQuota, string> = {
+  daily_bandwidth_bytes: 'daily bandwidth quota exceeded',
+  monthly_bandwidth_bytes: 'monthly bandwidth quota exceeded',
+  bandwidth_per_hour_bytes: 'hourly bandwidth quota exceeded',
+  total_bandwidth_bytes: 'total bandwidth quota exceeded',
+  daily_connection_limit: 'daily connection quota exceeded',
+  monthly_connection_limit: 'monthly connection quota exceeded',
+};
+
+/** The short text shown to the user when `quota` stops them. */
+export function quotaClientMessage(quota: string): string {
+  return CLIENT_TEXT[quota as BandwidthQuota] ?? 'quota exceeded';
+}
+
+const HOUR_MS = 3_600_000;
+/** 60 one-minute slices, as in the original: the hourly figure has one-minute resolution. */
+const HOUR_SLICES = 60;
+
+/** One user's counters as stored. `day` and `month` say which calendar period the counters are for. */
+export interface UsageRecord {
+  username: string;
+  day: number;
+  dailyBytes: number;
+  dailyConnections: number;
+  month: number;
+  monthlyBytes: number;
+  monthlyConnections: number;
+  totalBytes: number;
+  /** [minute index since the epoch, bytes] */
+  hourBuckets: Array<[number, number]>;
+  updatedAt: number;
+}
+
+/** The store learns which users changed; it pulls `record(username)` when it flushes. */
+export interface QuotaPersistence { dirty(username: string): void }
+
+export interface QuotaUsage {
+  username: string;
+  daily: { bytes: number; connections: number; bytes_limit: number; connections_limit: number; resets_at: string };
+  monthly: { bytes: number; connections: number; bytes_limit: number; connections_limit: number; resets_at: string };
+  hourly: { bytes: number; bytes_limit: number };
+  total: { bytes: number; bytes_limit: number };
+}
+
+export type QuotaScope = 'all' | 'daily' | 'monthly' | 'hourly' | 'total';
+
+class Usage {
+  day = 0;
+  dailyBytes = 0;
+  dailyConnections = 0;
+  month = 0;
+  monthlyBytes = 0;
+  monthlyConnections = 0;
+  totalBytes = 0;
+  readonly hour = new RollingSum(HOUR_MS, HOUR_SLICES);
+
+  /** Start a new day or month when the calendar moved since the last use. */
+  roll(now: number): void {
+    const day = utcDay(now);
+    if (day !== this.day) { this.day = day; this.dailyBytes = 0; this.dailyConnections = 0; }
+    const month = utcMonth(now);
+    if (month !== this.month) { this.month = month; this.monthlyBytes = 0; this.monthlyConnections = 0; }
+  }
+}
+
+export interface QuotaLedgerDeps {
+  clock: Clock;
+  events: EventBus;
+  persist?: QuotaPersistence;
+  initial?: readonly UsageRecord[];
+}
+
+export class QuotaLedger {
+  readonly #clock: Clock;
+  readonly #events: EventBus;
+  readonly #persist: QuotaPersistence | undefined;
+  // Keyed by configured usernames only (they authenticated), so the map is bounded by the config.
+  readonly #users = new Map<string, Usage>();
+
+  constructor(deps: QuotaLedgerDeps) {
+    this.#clock = deps.clock;
+    this.#events = deps.events;
+    this.#persist = deps.persist;
+    const now = this.#clock.now();
+    for (const r of deps.initial ?? []) {
+      const u = new Usage();
+      Object.assign(u, { day: r.day, dailyBytes: r.dailyBytes, dailyConnections: r.dailyConnections, month: r.month, monthlyBytes: r.monthlyBytes, monthlyConnections: r.monthlyConnections, totalBytes: r.totalBytes });
+      u.hour.restore(r.hourBuckets, now);
+      this.#users.set(r.username, u);
+    }
+  }
+
+  #get(username: string, now: number): Usage {
+    let u = this.#users.get(username);
+    if (!u) {
+      u = new Usage();
+      this.#users.set(username, u);
+    }
+    u.roll(now);
+    return u;
+  }
+
+  /**
+   * Why a new connection must be refused: a connection quota used up, or a bandwidth quota with
+   * no byte left. Emits `quota.exceeded`. Undefined when the connection may go ahead.
+   */
+  connectionDenial(user: EffectiveUser): Denial | undefined {
+    const q = user.quotas;
+    const now = this.#clock.now();
+    const u = this.#get(user.username, now);
+    const checks: Array<[BandwidthQuota | ConnectionQuota, number, number]> = [
+      ['daily_connection_limit', q.daily_connection_limit, u.dailyConnections],
+      ['monthly_connection_limit', q.monthly_connection_limit, u.monthlyConnections],
+      ['total_bandwidth_bytes', q.total_bandwidth_bytes, u.totalBytes],
+      ['monthly_bandwidth_bytes', q.monthly_bandwidth_bytes, u.monthlyBytes],
+      ['daily_bandwidth_bytes', q.daily_bandwidth_bytes, u.dailyBytes],
+      ['bandwidth_per_hour_bytes', q.bandwidth_per_hour_bytes, q.bandwidth_per_hour_bytes > 0 ? u.hour.total(now) : 0],
+    ];
+    for (const [name, limit, used] of checks) {
+      if (limit > 0 && used >= limit) {
+        this.#events.emit('quota.exceeded', { username: user.username, quota: name, used, limit });
+        return deny('SKS5_DENY_QUOTA', `${user.username}: quotas.${name} reached (${used}/${limit})`, quotaClientMessage(name));
+      }
+    }
+    return undefined;
+  }
+
+  /** Count one connection towards the daily and monthly connection quotas. */
+  chargeConnection(username: string): void {
+    const u = this.#get(username, this.#clock.now());
+    u.dailyConnections++;
+    u.monthlyConnections++;
+    this.#persist?.dirty(username);
+  }
+
+  /**
+   * Account `n` bytes. Returns how many may be forwarded: all of them, or only the bytes left
+   * under the most binding bandwidth quota (which is then named in `exceeded`). Only the passed
+   * bytes are counted, so usage stops exactly at the limit.
+   */
+  account(username: string, quotas: QuotasConfig, n: number): { pass: number; exceeded?: BandwidthQuota; used?: number; limit?: number } {
+    const now = this.#clock.now();
+    const u = this.#get(username, now);
+    let pass = n;
+    let exceeded: { name: BandwidthQuota; used: number; limit: number } | undefined;
+    // Longest-lasting first, so on a tie the user is told about the quota that binds longest.
+    const consider = (name: BandwidthQuota, limit: number, used: number): void => {
+      if (limit <= 0) return;
+      const room = Math.max(0, limit - used);
+      if (room < pass) { pass = room; exceeded = { name, used, limit }; }
+    };
+    consider('total_bandwidth_bytes', quotas.total_bandwidth_bytes, u.totalBytes);
+    consider('monthly_bandwidth_bytes', quotas.monthly_bandwidth_bytes, u.monthlyBytes);
+    consider('daily_bandwidth_bytes', quotas.daily_bandwidth_bytes, u.dailyBytes);
+    if (quotas.bandwidth_per_hour_bytes > 0) consider('bandwidth_per_hour_bytes', quotas.bandwidth_per_hour_bytes, u.hour.total(now));
+    if (pass > 0) {
+      u.dailyBytes += pass;
+      u.monthlyBytes += pass;
+      u.totalBytes += pass;
+      u.hour.add(now, pass);
+      this.#persist?.dirty(username);
+    }
+    if (!exceeded) return { pass };
+    const x: { name: BandwidthQuota; used: number; limit: number } = exceeded;
+    return { pass, exceeded: x.name, used: x.used + pass, limit: x.limit };
+  }
+
+  usage(username: string, quotas?: QuotasConfig): QuotaUsage {
+    const now = this.#clock.now();
+    const u = this.#users.get(username);
+    u?.roll(now);
+    const q = quotas;
+    return {
+      username,
+      daily: {
+        bytes: u?.dailyBytes ?? 0, connections: u?.dailyConnections ?? 0,
+        bytes_limit: q?.daily_bandwidth_bytes ?? 0, connections_limit: q?.daily_connection_limit ?? 0,
+        resets_at: new Date(nextUtcDayStart(now)).toISOString(),
+      },
+      monthly: {
+        bytes: u?.monthlyBytes ?? 0, connections: u?.monthlyConnections ?? 0,
+        bytes_limit: q?.monthly_bandwidth_bytes ?? 0, connections_limit: q?.monthly_connection_limit ?? 0,
+        resets_at: new Date(nextUtcMonthStart(now)).toISOString(),
+      },
+      hourly: { bytes: u?.hour.total(now) ?? 0, bytes_limit: q?.bandwidth_per_hour_bytes ?? 0 },
+      total: { bytes: u?.totalBytes ?? 0, bytes_limit: q?.total_bandwidth_bytes ?? 0 },
+    };
+  }
+
+  /** Admin reset (API). `total` clears the lifetime counter too; `all` clears every counter. */
+  reset(username: string, scope: QuotaScope = 'all'): void {
+    const u = this.#users.get(username);
+    if (!u) return;
+    if (scope === 'all' || scope === 'daily') { u.dailyBytes = 0; u.dailyConnections = 0; }
+    if (scope === 'all' || scope === 'monthly') { u.monthlyBytes = 0; u.monthlyConnections = 0; }
+    if (scope === 'all' || scope === 'hourly') u.hour.clear();
+    if (scope === 'all' || scope === 'total') u.totalBytes = 0;
+    this.#persist?.dirty(username);
+  }
+
+  /** Users with counters (API listing). */
+  usernames(): string[] { return [...this.#users.keys()]; }
+
+  /** The stored form of one user's counters; undefined when unknown. */
+  record(username: string): UsageRecord | undefined {
+    const u = this.#users.get(username);
+    if (!u) return undefined;
+    const now = this.#clock.now();
+    return {
+      username, day: u.day, dailyBytes: u.dailyBytes, dailyConnections: u.dailyConnections,
+      month: u.month, monthlyBytes: u.monthlyBytes, monthlyConnections: u.monthlyConnections,
+      totalBytes: u.totalBytes, hourBuckets: u.hour.entries(now), updatedAt: now,
+    };
+  }
+}
+
+/**
+ * One tunnel's accounting and shaping, returned by `Limits.acquire`. The relay calls `account`
+ * for every chunk it read, forwards `pass` bytes, and cuts the tunnel when `exceeded` is set
+ * (telling the user `quotaClientMessage(exceeded)`); it waits `delayFor(n)` ms before forwarding.
+ */
+export interface TrafficMeter {
+  account(n: number, dir: 'up' | 'down'): { pass: number; exceeded?: string };
+  delayFor(n: number): number;
+  /** Idempotent; frees the per-user and global tunnel slots. */
+  release(): void;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+}
+
+export interface LimitsDeps {
+  config: () => Config;
+  clock: Clock;
+  events: EventBus;
+  ledger: QuotaLedger;
+  shaper: Shaper;
+}
+
+interface UserRates { second?: SlidingWindowLog; minute?: SlidingWindowLog; hour?: SlidingWindowLog }
+
+/** Reuse a window while its limit is unchanged; a reload with a new limit starts a fresh one. */
+function windowFor(current: SlidingWindowLog | undefined, limit: number, ms: number): SlidingWindowLog | undefined {
+  if (limit <= 0) return undefined;
+  return current?.limit === limit ? current : new SlidingWindowLog(limit, ms);
+}
+
+/**
+ * The "limits" stage, run per tunnel (a SOCKS5 CONNECT, an SSH direct-tcpip channel) after
+ * authorization and before connecting: global and per-user concurrent tunnels, per-user
+ * connection rates (per second/minute/hour; the per-minute limit is the stricter non-zero of
+ * `rate_limits.connections_per_minute` and `max_new_connections_per_minute`), server-wide tunnel
+ * rates, connection quotas, and bandwidth quotas already used up. A tunnel is counted towards
+ * the daily/monthly connection quotas when it is admitted here (before its connect).
+ */
+export class Limits {
+  readonly #d: LimitsDeps;
+  #active = 0;
+  readonly #perUser = new Map<string, number>();
+  readonly #rates: CappedMap<string, UserRates>;
+  #serverSecond: SlidingWindowLog | undefined;
+  #serverMinute: SlidingWindowLog | undefined;
+
+  constructor(deps: LimitsDeps) {
+    this.#d = deps;
+    this.#rates = new CappedMap(() => deps.config().security.rate_limit_max_users);
+  }
+
+  /** Open tunnels, overall or for one user. */
+  active(username?: string): number {
+    return username === undefined ? this.#active : this.#perUser.get(username) ?? 0;
+  }
+
+  acquire(user: EffectiveUser, sourceIp = ''): Decision<TrafficMeter> {
+    const config = this.#d.config();
+    const name = user.username;
+    const max = config.limits.max_connections;
+    if (max > 0 && this.#active >= max) {
+      return deny('SKS5_DENY_CONN_LIMIT', `${name}: limits.max_connections (${max}) tunnels open`, 'server busy, try again later');
+    }
+    const mine = this.#perUser.get(name) ?? 0;
+    if (user.maxConnections > 0 && mine >= user.maxConnections) {
+      return deny('SKS5_DENY_CONN_LIMIT', `${name}: max_connections (${user.maxConnections}) tunnels open`, 'too many open connections');
+    }
+
+    const now = this.#d.clock.now();
+    const r = this.#rates.get(name) ?? {};
+    const rl = user.rateLimits;
+    const perMinute = [rl.connections_per_minute, user.maxNewConnectionsPerMinute].filter((x) => x > 0);
+    const rates: UserRates = {};
+    const second = windowFor(r.second, rl.connections_per_second, 1000);
+    const minute = windowFor(r.minute, perMinute.length ? Math.min(...perMinute) : 0, 60_000);
+    const hour = windowFor(r.hour, rl.connections_per_hour, 3_600_000);
+    if (second) rates.second = second;
+    if (minute) rates.minute = minute;
+    if (hour) rates.hour = hour;
+    this.#rates.set(name, rates);
+    this.#serverSecond = windowFor(this.#serverSecond, config.limits.max_new_connections_per_second, 1000);
+    this.#serverMinute = windowFor(this.#serverMinute, config.limits.max_new_connections_per_minute, 60_000);
+    const windows: Array<[SlidingWindowLog | undefined, string, boolean]> = [
+      [second, 'rate_limits.connections_per_second', false],
+      [minute, 'rate_limits.connections_per_minute', false],
+      [hour, 'rate_limits.connections_per_hour', false],
+      [this.#serverSecond, 'limits.max_new_connections_per_second', true],
+      [this.#serverMinute, 'limits.max_new_connections_per_minute', true],
+    ];
+    for (const [log, limitName, server] of windows) {
+      if (log && !log.wouldAllow(now)) {
+        this.#d.events.emit('rate_limit.exceeded', { source_ip: sourceIp, username: name, limit: limitName });
+        return deny('SKS5_DENY_RATE', `${name}: ${limitName} (${log.limit}) reached`, server ? 'server busy, try again later' : 'too many new connections, slow down');
+      }
+    }
+    const quota = this.#d.ledger.connectionDenial(user);
+    if (quota) return quota;
+
+    for (const [log] of windows) log?.record(now);
+    this.#d.ledger.chargeConnection(name);
+    this.#active++;
+    this.#perUser.set(name, mine + 1);
+    return allow(this.#meter(user));
+  }
+
+  /** Forget rate windows idle for an hour; the owner calls this every rate_limit_cleanup_interval. */
+  sweep(): void {
+    const now = this.#d.clock.now();
+    for (const [name, r] of [...this.#rates.entries()]) {
+      const last = Math.max(r.second?.lastAt() ?? -Infinity, r.minute?.lastAt() ?? -Infinity, r.hour?.lastAt() ?? -Infinity);
+      if (now - last >= 3_600_000) this.#rates.delete(name);
+    }
+  }
+
+  #meter(user: EffectiveUser): TrafficMeter {
+    const shaping = this.#d.shaper.forConnection(user);
+    const ledger = this.#d.ledger;
+    const events = this.#d.events;
+    let held = true;
+    let told = false;
+    let up = 0;
+    let down = 0;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.#active--;
+      const left = (this.#perUser.get(user.username) ?? 1) - 1;
+      if (left > 0) this.#perUser.set(user.username, left);
+      else this.#perUser.delete(user.username);
+    };
+    return {
+      get bytesUp() { return up; },
+      get bytesDown() { return down; },
+      account(n, dir) {
+        const r = ledger.account(user.username, user.quotas, n);
+        if (dir === 'up') up += r.pass; else down += r.pass;
+        if (r.exceeded === undefined) return { pass: r.pass };
+        if (!told) {
+          told = true;
+          events.emit('quota.exceeded', { username: user.username, quota: r.exceeded, used: r.used ?? 0, limit: r.limit ?? 0 });
+        }
+        return { pass: r.pass, exceeded: r.exceeded };
+      },
+      delayFor: (n) => shaping.delayFor(n),
+      release,
+    };
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The connect engine: resolve -> check (ACL on the address, anti-SSRF) -> connect, in that order,
+ * so nothing ever reaches a denied address (no SYN, no timing oracle) and the address checked is
+ * the address connected to (no DNS-rebinding window). Smart retry with exponential backoff capped
+ * at 10 s; optional upstream SOCKS5 proxy, reached with the already-checked address.
+ */
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { CompiledAcl } from '../policy/acl.js';
+import { isForbiddenAddress } from '../policy/ssrf.js';
+import { codeFromSocketError, deny, type Decision, type ErrorCode } from '../errors.js';
+import type { DnsCache } from './dns-cache.js';
+import type { Target } from '../pipeline/types.js';
+import { connectViaUpstream, parseUpstreamUrl } from './upstream.js';
+
+export interface ConnectPolicy {
+  acl: CompiledAcl;
+  ipGuard: boolean;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  upstream?: string | undefined;
+}
+
+export interface Connected {
+  socket: Socket;
+  /** The address actually connected to (the target's, or the upstream proxy's). */
+  resolvedIp: string;
+  rule?: string | undefined;
+}
+
+export interface ConnectDeps {
+  dns: DnsCache;
+  sleep?: (ms: number) => Promise<void>;
+  signal?: AbortSignal | undefined;
+}
+
+const MAX_BACKOFF_MS = 10_000;
+
+export function backoffDelay(baseMs: number, attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt);
+}
+
+/** Decide which resolved addresses may be used: ACL on each address, then the SSRF guard. */
+export function filterAddresses(target: Target, addresses: readonly string[], policy: Pick<ConnectPolicy, 'acl' | 'ipGuard'>): Decision<{ ip: string; rule?: string }[]> {
+  const ok: { ip: string; rule?: string }[] = [];
+  let firstDenial: { code: ErrorCode; operator: string } | undefined;
+  for (const ip of addresses) {
+    const v = policy.acl.check(target.host, ip, target.port);
+    if (v.decision === 'deny') {
+      firstDenial ??= { code: 'SKS5_DENY_ACL', operator: `${target.host}:${target.port} -> ${ip}: ${v.reason}` };
+      continue;
+    }
+    if (policy.ipGuard) {
+      const g = isForbiddenAddress(ip);
+      if (g.forbidden) {
+        firstDenial ??= { code: 'SKS5_DENY_SSRF', operator: `${target.host}:${target.port} -> ${ip}: anti-SSRF guard (${g.range})` };
+        continue;
+      }
+    }
+    ok.push(v.rule === undefined ? { ip } : { ip, rule: v.rule });
+  }
+  if (ok.length === 0) {
+    const d = firstDenial ?? { code: 'SKS5_ERR_DNS' as const, operator: `${target.host}: no address` };
+    return deny(d.code, d.operator, d.code === 'SKS5_DENY_SSRF' ? 'destination address not allowed' : d.code === 'SKS5_ERR_DNS' ? 'host not found' : 'not allowed by ruleset');
+  }
+  return { allow: true, value: ok };
+}
+
+export async function connectTarget(target: Target, policy: ConnectPolicy, deps: ConnectDeps): Promise<Decision<Connected>> {
+  const pre = policy.acl.precheck(target.host, target.port);
+  if (pre.decision === 'deny') return deny('SKS5_DENY_ACL', `${target.host}:${target.port}: ${pre.reason}`, 'not allowed by ruleset');
+  if (target.port === 0) return deny('SKS5_DENY_ACL', `${target.host}:0: port 0 refused`, 'port 0 not allowed');
+
+  let addresses: string[];
+  if (isIP(target.host)) addresses = [target.host];
+  else {
+    try {
+      addresses = await deps.dns.resolve(target.host);
+    } catch (err) {
+      return deny('SKS5_ERR_DNS', `${target.host}: DNS lookup failed (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'host not found');
+    }
+  }
+  const allowed = filterAddresses(target, addresses, policy);
+  if (!allowed.allow) return allowed;
+
+  const upstream = policy.upstream ? parseUpstreamUrl(policy.upstream) : undefined;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let lastErr: unknown;
+  for (let attempt = 0; attempt <= policy.retries; attempt++) {
+    if (attempt > 0) await sleep(backoffDelay(policy.retryDelayMs, attempt - 1));
+    if (deps.signal?.aborted) break;
+    for (const { ip, rule } of allowed.value) {
+      try {
+        const socket = upstream
+          ? await connectViaUpstream(upstream, ip, target.port, policy.timeoutMs)
+          : await tcpConnect(ip, target.port, policy.timeoutMs, deps.signal);
+        return { allow: true, value: { socket, resolvedIp: ip, rule } };
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+  }
+  const code = codeFromSocketError(lastErr);
+  const msg = (lastErr as Error | undefined)?.message ?? 'connect failed';
+  return deny(code, `${target.host}:${target.port}: ${msg}${policy.retries > 0 ? ` after ${policy.retries + 1} attempts` : ''}`, clientText(code));
+}
+
+function clientText(code: ErrorCode): string {
+  switch (code) {
+    case 'SKS5_ERR_REFUSED': return 'connection refused';
+    case 'SKS5_ERR_TIMEOUT': return 'connection timed out';
+    case 'SKS5_ERR_NET_UNREACHABLE': return 'network unreachable';
+    default: return 'host unreachable';
+  }
+}
+
+export function tcpConnect(ip: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect({ host: ip, port, allowHalfOpen: true, noDelay: true });
+    const timer = setTimeout(() => {
+      const e = Object.assign(new Error(`connect to ${ip}:${port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+      s.destroy();
+      reject(e);
+    }, timeoutMs);
+    const onAbort = (): void => { clearTimeout(timer); s.destroy(); reject(new Error('aborted')); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    s.once('connect', () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      s.removeAllListeners('error');
+      resolve(s);
+    });
+    s.once('error', (err) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The byte relay between a client stream (SOCKS5 socket, SSH channel) and the target socket:
+ * exact counters per direction, quota cut at the limit, shaping by pausing the reader (never
+ * sleeping per chunk), backpressure, half-close, idle timeout. One implementation for both doors.
+ */
+import type { Duplex } from 'node:stream';
+import type { RelayResult } from '../pipeline/types.js';
+
+export interface TrafficMeter {
+  /** Account n bytes just read; returns how many may still be forwarded and, if cut, which quota. */
+  account(n: number, dir: 'up' | 'down'): { pass: number; exceeded?: string };
+  /** Milliseconds to wait before reading more (shaping); 0 = go on. */
+  delayFor(n: number): number;
+  release(): void;
+}
+
+export interface RelayOptions {
+  idleTimeoutMs: number;
+  meter?: TrafficMeter | undefined;
+  /** Called with byte deltas as they flow, for live session stats. */
+  onBytes?: ((up: number, down: number) => void) | undefined;
+  /** Resolves the relay with this reason when the signal aborts (kick, shutdown, maintenance). */
+  signal?: AbortSignal | undefined;
+  now?: () => number;
+}
+
+export function relay(client: Duplex, target: Duplex, opts: RelayOptions): Promise<RelayResult> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  let bytesUp = 0;
+  let bytesDown = 0;
+  let last = started;
+  let done = false;
+  let endedDirections = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  return new Promise<RelayResult>((resolve) => {
+    const finish = (reason: string): void => {
+      if (done) return;
+      done = true;
+      if (idleTimer) clearTimeout(idleTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      client.destroy();
+      target.destroy();
+      resolve({ bytesUp, bytesDown, durationMs: now() - started, reason });
+    };
+    const onAbort = (): void => finish(String(opts.signal?.reason ?? 'aborted'));
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const pump = (src: Duplex, dst: Duplex, dir: 'up' | 'down'): void => {
+      src.on('data', (chunk: Buffer) => {
+        if (done) return;
+        last = now();
+        let data = chunk;
+        let cut: string | undefined;
+        if (opts.meter) {
+          const r = opts.meter.account(chunk.length, dir);
+          if (r.pass < chunk.length) data = chunk.subarray(0, r.pass);
+          cut = r.exceeded;
+        }
+        if (dir === 'up') bytesUp += data.length; else bytesDown += data.length;
+        opts.onBytes?.(dir === 'up' ? data.length : 0, dir === 'down' ? data.length : 0);
+        if (cut !== undefined) {
+          // Deliver what fits under the quota, then cut both sides.
+          if (data.length > 0) dst.write(data, () => finish(`quota:${cut}`));
+          else finish(`quota:${cut}`);
+          setTimeout(() => finish(`quota:${cut}`), 1000).unref();
+          return;
+        }
+        const flowing = dst.write(data);
+        if (!flowing) {
+          src.pause();
+          dst.once('drain', () => { if (!done) src.resume(); });
+        }
+        const wait = opts.meter ? opts.meter.delayFor(data.length) : 0;
+        if (wait > 0 && flowing) {
+          src.pause();
+          setTimeout(() => { if (!done) src.resume(); }, wait);
+        }
+      });
+      // Half-close: the other side may still be sending (e.g. an HTTP/1.0 request then EOF).
+      src.once('end', () => {
+        if (done) return;
+        dst.end();
+        endedDirections += 1;
+        if (endedDirections === 2) finish('eof');
+      });
+      src.once('error', (err: Error) => finish(`error: ${err.message}`));
+      src.once('close', () => {
+        // A close without both EOFs (reset, destroy) ends the relay.
+        setImmediate(() => { if (!done && endedDirections < 2) finish(endedDirections > 0 ? 'eof' : 'closed'); });
+      });
+    };
+
+    pump(client, target, 'up');
+    pump(target, client, 'down');
+
+    if (opts.idleTimeoutMs > 0) {
+      // One timer per relay, re-armed lazily: cheaper than resetting a timer on every chunk.
+      const check = (): void => {
+        const idle = now() - last;
+        if (idle >= opts.idleTimeoutMs) return finish('idle');
+        idleTimer = setTimeout(check, opts.idleTimeoutMs - idle);
+        idleTimer.unref();
+      };
+      idleTimer = setTimeout(check, opts.idleTimeoutMs);
+      idleTimer.unref();
+    }
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * Run the server in this process until a signal: SIGTERM/SIGINT drain and exit, SIGHUP reloads the
+ * config file (validated first; an invalid file changes nothing), SIGUSR1 toggles maintenance.
+ */
+import type { Config } from '../config/schema.js';
+import { loadConfigFile } from '../config/load.js';
+import { createLogger } from '../observe/log.js';
+import { startServer, type RunningServer } from './start.js';
+
+export interface RunOptions {
+  config: Config;
+  configPath?: string | undefined;
+  warnings?: readonly string[] | undefined;
+  /** Re-read the config (same flags as at start) for SIGHUP and POST /api/reload. */
+  reloadConfig?: (() => Config) | undefined;
+}
+
+export async function runServer(opts: RunOptions): Promise<void> {
+  const { config } = opts;
+  const log = createLogger({ level: config.logging.level, format: config.logging.format });
+  for (const w of opts.warnings ?? []) log.warn(w);
+  let server: RunningServer;
+  try {
+    server = await startServer({ config, configPath: opts.configPath, log });
+  } catch (err) {
+    log.fatal(`cannot start: ${(err as Error).message}`);
+    log.flush?.();
+    process.exitCode = 1;
+    return;
+  }
+  const reread = opts.reloadConfig ?? (opts.configPath ? () => loadConfigFile(opts.configPath!).config : undefined);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string): void => {
+      if (stopping) {
+        log.warn(`${sig} again: exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      server.shutdown(sig).then(resolve, (err: unknown) => { log.error(`shutdown error: ${(err as Error).message}`); resolve(); });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      if (!reread) return void log.warn('SIGHUP: no config file to reload');
+      try {
+        server.reload(reread());
+        log.info('configuration reloaded');
+      } catch (err) {
+        log.error(`reload refused, previous configuration kept: ${(err as Error).message}`);
+        server.events.emit('config.reload', { success: false, users_count: server.pipeline.users.size, error: (err as Error).message });
+      }
+    });
+  });
+  log.flush?.();
+}

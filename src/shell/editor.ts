@@ -1,0 +1,326 @@
+/**
+ * A pure line editor for a raw-mode terminal: bytes in, bytes to echo out, completed lines out.
+ * It never touches a stream, so every key is a unit test. After a submitted line (or Ctrl-D on an
+ * empty line) it pauses: input typed meanwhile is kept, and `resume()` prints the next prompt and
+ * replays it, so type-ahead appears after the command's output, as in bash.
+ *
+ * Long lines wrap; the cursor position is tracked in columns from the prompt start (the linenoise
+ * multi-line technique), using display widths so CJK and emoji keep the cursor aligned.
+ */
+import { stringWidth } from './char-width.js';
+import { stripAnsi } from './ansi.js';
+import { KeyDecoder, type Key } from './keys.js';
+import { MAX_LINE_BYTES } from './tokenizer.js';
+
+export type EditorEvent = { readonly type: 'line'; readonly line: string } | { readonly type: 'eof' };
+
+export interface EditorResult {
+  readonly output: string;
+  readonly events: readonly EditorEvent[];
+}
+
+export interface EditorOptions {
+  readonly prompt: string;
+  readonly columns?: number;
+  readonly maxLineBytes?: number;
+  readonly history?: readonly string[];
+  readonly historyMax?: number;
+  /** Candidates (whole words) for the word that ends at the cursor; undefined = no completion. */
+  readonly complete?: ((lineBeforeCursor: string) => readonly string[]) | undefined;
+}
+
+const BEL = '\x07';
+/** Keys typed while a command runs are kept up to this many, then dropped. */
+const MAX_PENDING_KEYS = 16384;
+const MAX_LISTED_CANDIDATES = 200;
+
+export class LineEditor {
+  #keys = new KeyDecoder();
+  #pending: Key[] = [];
+  #paused = true;
+  #prompt: string;
+  #promptWidth: number;
+  #cols: number;
+  #maxBytes: number;
+  #chars: string[] = [];
+  #cursor = 0;
+  /** Where the terminal cursor is, in columns from the start of the prompt. */
+  #termCursor = 0;
+  #history: string[];
+  #historyMax: number;
+  #historyIndex: number;
+  #draft: string[] = [];
+  #complete: EditorOptions['complete'];
+  #out = '';
+  #belled = false;
+
+  constructor(options: EditorOptions) {
+    this.#prompt = options.prompt;
+    this.#promptWidth = stringWidth(stripAnsi(options.prompt));
+    this.#cols = clampColumns(options.columns ?? 80);
+    this.#maxBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.#historyMax = Math.max(0, options.historyMax ?? 100);
+    this.#history = (options.history ?? []).slice(-this.#historyMax);
+    this.#historyIndex = this.#history.length;
+    this.#complete = options.complete;
+  }
+
+  get history(): readonly string[] { return this.#history; }
+  get line(): string { return this.#chars.join(''); }
+  get cursor(): number { return this.#cursor; }
+  get paused(): boolean { return this.#paused; }
+
+  setPrompt(prompt: string): void {
+    this.#prompt = prompt;
+    this.#promptWidth = stringWidth(stripAnsi(prompt));
+  }
+
+  /** A window-change: later redraws wrap at the new width. */
+  setColumns(columns: number): void {
+    this.#cols = clampColumns(columns);
+  }
+
+  feed(bytes: Uint8Array | string): EditorResult {
+    const keys = this.#keys.feed(bytes);
+    for (const k of keys) {
+      if (this.#pending.length >= MAX_PENDING_KEYS) { this.#bell(); break; }
+      this.#pending.push(k);
+    }
+    return this.#run();
+  }
+
+  /** Print a fresh prompt and process the keys typed while paused. */
+  resume(): EditorResult {
+    this.#paused = false;
+    this.#chars = [];
+    this.#cursor = 0;
+    this.#termCursor = 0;
+    this.#historyIndex = this.#history.length;
+    this.#out += this.#prompt;
+    this.#termCursor = this.#promptWidth;
+    this.#wrapFix(this.#promptWidth);
+    return this.#run();
+  }
+
+  /**
+   * Print `text` (lines ending in \r\n) above the line being edited, then redraw it: broadcasts
+   * and idle warnings must not garble what the user is typing.
+   */
+  printAbove(text: string): string {
+    if (this.#paused) return text;
+    let out = this.#moveToStart() + '\r\x1b[J' + text;
+    this.#termCursor = 0;
+    out += this.#render();
+    return out;
+  }
+
+  #run(): EditorResult {
+    const events: EditorEvent[] = [];
+    while (!this.#paused && this.#pending.length > 0) {
+      const key = this.#pending.shift()!;
+      const ev = this.#handle(key);
+      if (ev) { events.push(ev); break; }
+    }
+    const output = this.#out;
+    this.#out = '';
+    this.#belled = false;
+    return { output, events };
+  }
+
+  #handle(key: Key): EditorEvent | undefined {
+    if (key.type === 'char') { this.#insert(key.ch); return undefined; }
+    switch (key.name) {
+      case 'enter': return this.#submit();
+      case 'ctrl-d':
+        if (this.#chars.length === 0) { this.#paused = true; return { type: 'eof' }; }
+        this.#deleteRange(this.#cursor, this.#cursor + 1);
+        return undefined;
+      case 'ctrl-c':
+        this.#out += this.#moveTo(this.#endCol()) + '^C\r\n';
+        this.#chars = [];
+        this.#cursor = 0;
+        this.#historyIndex = this.#history.length;
+        this.#out += this.#prompt;
+        this.#termCursor = this.#promptWidth;
+        this.#wrapFix(this.#promptWidth);
+        return undefined;
+      case 'backspace': if (this.#cursor > 0) this.#deleteRange(this.#cursor - 1, this.#cursor); return undefined;
+      case 'delete': this.#deleteRange(this.#cursor, this.#cursor + 1); return undefined;
+      case 'left': case 'ctrl-b': this.#setCursor(this.#cursor - 1); return undefined;
+      case 'right': case 'ctrl-f': this.#setCursor(this.#cursor + 1); return undefined;
+      case 'home': case 'ctrl-a': this.#setCursor(0); return undefined;
+      case 'end': case 'ctrl-e': this.#setCursor(this.#chars.length); return undefined;
+      case 'word-left': this.#setCursor(this.#wordStart(this.#cursor)); return undefined;
+      case 'word-right': this.#setCursor(this.#wordEnd(this.#cursor)); return undefined;
+      case 'ctrl-u': this.#deleteRange(0, this.#cursor); return undefined;
+      case 'ctrl-k': this.#deleteRange(this.#cursor, this.#chars.length); return undefined;
+      case 'ctrl-w': case 'delete-word-back': this.#deleteRange(this.#wordStart(this.#cursor), this.#cursor); return undefined;
+      case 'delete-word-forward': this.#deleteRange(this.#cursor, this.#wordEnd(this.#cursor)); return undefined;
+      case 'ctrl-l':
+        this.#out += '\x1b[H\x1b[2J';
+        this.#termCursor = 0;
+        this.#out += this.#render();
+        return undefined;
+      case 'up': case 'ctrl-p': this.#recall(-1); return undefined;
+      case 'down': case 'ctrl-n': this.#recall(1); return undefined;
+      case 'tab': this.#completeWord(); return undefined;
+    }
+  }
+
+  #submit(): EditorEvent {
+    const line = this.#chars.join('');
+    this.#out += this.#moveTo(this.#endCol()) + '\r\n';
+    this.#paused = true;
+    if (line.trim() !== '' && this.#history.at(-1) !== line && this.#historyMax > 0) {
+      this.#history.push(line);
+      if (this.#history.length > this.#historyMax) this.#history.splice(0, this.#history.length - this.#historyMax);
+    }
+    return { type: 'line', line };
+  }
+
+  #insert(text: string): void {
+    const add = [...text];
+    const bytes = Buffer.byteLength(this.#chars.join(''), 'utf8') + Buffer.byteLength(text, 'utf8');
+    if (bytes > this.#maxBytes) { this.#bell(); return; }
+    const atEnd = this.#cursor === this.#chars.length;
+    this.#chars.splice(this.#cursor, 0, ...add);
+    this.#cursor += add.length;
+    const end = this.#endCol();
+    // Typing at the end of the line is the common case: echo the glyph, skip the redraw.
+    if (atEnd && end % this.#cols !== 0 && Math.floor(end / this.#cols) === Math.floor(this.#termCursor / this.#cols)) {
+      this.#out += text;
+      this.#termCursor = end;
+      return;
+    }
+    this.#out += this.#render();
+  }
+
+  #deleteRange(from: number, to: number): void {
+    const a = Math.max(0, from);
+    const b = Math.min(this.#chars.length, to);
+    if (b <= a) return;
+    this.#chars.splice(a, b - a);
+    this.#cursor = a;
+    this.#out += this.#render();
+  }
+
+  #setCursor(pos: number): void {
+    const p = Math.max(0, Math.min(this.#chars.length, pos));
+    if (p === this.#cursor) return;
+    this.#cursor = p;
+    this.#out += this.#moveTo(this.#colOf(p));
+  }
+
+  #recall(step: -1 | 1): void {
+    const next = this.#historyIndex + step;
+    if (next < 0 || next > this.#history.length) { this.#bell(); return; }
+    if (this.#historyIndex === this.#history.length) this.#draft = [...this.#chars];
+    this.#historyIndex = next;
+    this.#chars = next === this.#history.length ? [...this.#draft] : [...this.#history[next]!];
+    this.#cursor = this.#chars.length;
+    this.#out += this.#render();
+  }
+
+  #completeWord(): void {
+    if (!this.#complete) return;
+    const before = this.#chars.slice(0, this.#cursor).join('');
+    const wordStart = before.lastIndexOf(' ') + 1;
+    const word = before.slice(wordStart);
+    const found = [...new Set(this.#complete(before))].filter((c) => c.startsWith(word)).sort();
+    if (found.length === 0) { this.#bell(); return; }
+    const prefix = found.length === 1 ? found[0]! + (found[0]!.endsWith('/') ? '' : ' ') : commonPrefix(found);
+    if (prefix.length > word.length) {
+      this.#insert(prefix.slice(word.length));
+      return;
+    }
+    // Ambiguous and nothing more to add: list the candidates under the line, then redraw it.
+    this.#out += this.#moveTo(this.#endCol()) + '\r\n' + layoutColumns(found.slice(0, MAX_LISTED_CANDIDATES), this.#cols);
+    this.#termCursor = 0;
+    this.#out += this.#render();
+  }
+
+  #bell(): void {
+    if (!this.#belled) this.#out += BEL;
+    this.#belled = true;
+  }
+
+  #colOf(index: number): number {
+    return this.#promptWidth + stringWidth(this.#chars.slice(0, index).join(''));
+  }
+
+  #endCol(): number {
+    return this.#colOf(this.#chars.length);
+  }
+
+  #moveToStart(): string {
+    const rows = Math.floor(this.#termCursor / this.#cols);
+    return rows > 0 ? `\x1b[${rows}A` : '';
+  }
+
+  /** Move the terminal cursor from where it is to column offset `col` (both relative to the prompt start). */
+  #moveTo(col: number): string {
+    const fromRow = Math.floor(this.#termCursor / this.#cols);
+    const toRow = Math.floor(col / this.#cols);
+    let out = '';
+    if (toRow < fromRow) out += `\x1b[${fromRow - toRow}A`;
+    else if (toRow > fromRow) out += `\x1b[${toRow - fromRow}B`;
+    out += '\r';
+    const c = col % this.#cols;
+    if (c > 0) out += `\x1b[${c}C`;
+    this.#termCursor = col;
+    return out;
+  }
+
+  /** Redraw prompt + line from the prompt start, clearing what the old text left behind. */
+  #render(): string {
+    let out = this.#moveToStart() + '\r\x1b[J' + this.#prompt + this.#chars.join('');
+    const end = this.#endCol();
+    this.#termCursor = end;
+    out += this.#wrapFixText(end);
+    out += this.#moveTo(this.#colOf(this.#cursor));
+    return out;
+  }
+
+  /** After writing up to an exact multiple of the width, terminals hold the cursor at the margin; force the wrap. */
+  #wrapFixText(end: number): string {
+    return end > 0 && end % this.#cols === 0 ? '\n\r' : '';
+  }
+
+  #wrapFix(end: number): void {
+    this.#out += this.#wrapFixText(end);
+  }
+
+  #wordStart(from: number): number {
+    let i = from;
+    while (i > 0 && this.#chars[i - 1] === ' ') i--;
+    while (i > 0 && this.#chars[i - 1] !== ' ') i--;
+    return i;
+  }
+
+  #wordEnd(from: number): number {
+    let i = from;
+    while (i < this.#chars.length && this.#chars[i] === ' ') i++;
+    while (i < this.#chars.length && this.#chars[i] !== ' ') i++;
+    return i;
+  }
+}
+
+function clampColumns(cols: number): number {
+  return Number.isFinite(cols) && cols >= 10 ? Math.min(Math.floor(cols), 1000) : 80;
+}
+
+function commonPrefix(words: readonly string[]): string {
+  let p = words[0] ?? '';
+  for (const w of words) while (!w.startsWith(p)) p = p.slice(0, -1);
+  return p;
+}
+
+function layoutColumns(words: readonly string[], cols: number): string {
+  const width = Math.max(...words.map((w) => stringWidth(w))) + 2;
+  const perRow = Math.max(1, Math.floor(cols / width));
+  let out = '';
+  for (let i = 0; i < words.length; i += perRow) {
+    out += words.slice(i, i + perRow).map((w) => w + ' '.repeat(width - stringWidth(w))).join('').trimEnd() + '\r\n';
+  }
+  return out;
+}

@@ -1,0 +1,160 @@
+/**
+ * SOCKS5 listener (plain TCP, or SOCKS5 inside TLS): executes the steps of `SocksSession` against a
+ * socket, and hands authenticated requests to the pipeline.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { CMD, encodeReply, stripMapped } from './codec.js';
+import { SocksSession, type Step } from './session.js';
+import { wireOf } from '../errors.js';
+import type { Pipeline } from '../pipeline/engine.js';
+import type { AuthedSession, ClientInfo } from '../pipeline/types.js';
+import type { SocksAuthenticator } from './auth.js';
+import { startUdpAssociate, type UdpAssociations } from './udp.js';
+
+export interface SocksListenerOptions {
+  pipeline: Pipeline;
+  authenticate: SocksAuthenticator;
+  udp: UdpAssociations;
+  tls?: TlsOptions | undefined;
+}
+
+export interface SocksListener {
+  server: Server;
+  listen(host: string, port: number): Promise<{ address: string; port: number }>;
+  /** Stop accepting; established tunnels keep running until drained or closed. */
+  stopAccepting(): Promise<void>;
+}
+
+export function createSocksListener(opts: SocksListenerOptions): SocksListener {
+  const door = opts.tls ? 'socks5-tls' : 'socks5';
+  const onSocket = (socket: Socket): void => handleConnection(socket, opts, door);
+  const server: Server = opts.tls
+    ? createTlsServer({ ...opts.tls, allowHalfOpen: true, handshakeTimeout: opts.pipeline.config.limits.socks5_handshake_timeout * 1000 }, onSocket)
+    : createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
+  // A TLS client that never finishes its handshake is dropped by handshakeTimeout; errors are per socket.
+  server.on('tlsClientError', (_err, s) => s.destroy());
+  return {
+    server,
+    listen: (host, port) => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        const a = server.address();
+        resolve(typeof a === 'object' && a ? { address: a.address, port: a.port } : { address: host, port });
+      });
+    }),
+    stopAccepting: () => new Promise((resolve) => { server.close(() => resolve()); }),
+  };
+}
+
+function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'socks5' | 'socks5-tls'): void {
+  const { pipeline } = opts;
+  socket.setNoDelay(true);
+  socket.on('error', () => { /* reported through close */ });
+  const client = pipeline.newClient(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0, door);
+  const admitted = pipeline.admit(client);
+  // A banned source still gets a protocol answer (0xFF) once its greeting is read; others are just closed.
+  if (!admitted.allow && admitted.code !== 'SKS5_DENY_BANNED') {
+    socket.destroy();
+    return;
+  }
+  const slot = admitted.allow ? admitted.value : undefined;
+  const session = new SocksSession({ refuseAll: !admitted.allow });
+  const cfg = pipeline.config;
+  let closed = false;
+  let authed: AuthedSession | undefined;
+  let connClosed: ((reason: string) => void) | undefined;
+  const unregister = pipeline.sessions.add({
+    connId: client.connId, door, sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
+    tunnels: new Map(), close: (reason) => { connClosed?.(reason); socket.destroy(); },
+  });
+  const handshakeTimer = setTimeout(() => {
+    log('debug', 'handshake timeout');
+    socket.destroy();
+  }, cfg.limits.socks5_handshake_timeout * 1000);
+  handshakeTimer.unref();
+
+  const log = (level: 'debug' | 'warn', msg: string): void => {
+    pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door }, msg);
+  };
+
+  socket.once('close', () => {
+    closed = true;
+    clearTimeout(handshakeTimer);
+    unregister();
+    slot?.release();
+    pipeline.events.emit('connection.closed', { source_ip: client.ip, protocol: door, conn_id: client.connId, ...(authed ? { username: authed.user.username } : {}), duration_ms: pipeline.clock.now() - client.startedAt });
+  });
+
+  const run = (steps: Step[]): void => {
+    for (const step of steps) {
+      if (closed) return;
+      switch (step.kind) {
+        case 'write':
+          socket.write(step.data);
+          break;
+        case 'close':
+          if (step.malformed) log('warn', `malformed SOCKS5 handshake: ${step.reason}`);
+          else log('debug', step.reason);
+          socket.end();
+          setTimeout(() => socket.destroy(), 1000).unref();
+          return;
+        case 'authenticate': {
+          socket.pause();
+          const { username, password } = step.credentials;
+          opts.authenticate(client, username, password).then((res) => {
+            if (closed) return;
+            if (res.allow) authed = res.value;
+            const rec = pipeline.sessions.get(client.connId);
+            if (rec && res.allow) { rec.username = username; rec.authMethod = res.value.method; }
+            run(session.authResult(res.allow));
+            socket.resume();
+          }, (err: unknown) => {
+            log('warn', `authentication error: ${(err as Error).message}`);
+            socket.destroy();
+          });
+          return;
+        }
+        case 'request':
+          socket.pause();
+          void handleRequest(step.request, client).catch((err: unknown) => {
+            log('warn', `request failed: ${(err as Error).message}`);
+            socket.destroy();
+          });
+          return;
+      }
+    }
+  };
+
+  const handleRequest = async (req: { cmd: number; host: string; port: number }, c: ClientInfo): Promise<void> => {
+    if (!authed) return void socket.destroy();
+    if (req.cmd === CMD.UDP_ASSOCIATE) {
+      clearTimeout(handshakeTimer);
+      session.requestDone();
+      await startUdpAssociate(socket, authed, req, opts.udp);
+      return;
+    }
+    const res = await pipeline.openTunnel(authed, { host: req.host, port: req.port });
+    if (closed) { if (res.allow) res.value.destroy(); return; }
+    session.requestDone();
+    clearTimeout(handshakeTimer);
+    if (!res.allow) {
+      socket.end(encodeReply(wireOf(res.code).socks));
+      return;
+    }
+    const tunnel = res.value;
+    // BND.ADDR/PORT: the local address of our outbound socket (RFC 1928), not the target's.
+    socket.write(encodeReply(0x00, stripMapped(tunnel.localAddress), tunnel.localPort));
+    const early = session.takeEarlyData();
+    if (early.length > 0) socket.unshift(early);
+    socket.resume();
+    await tunnel.relay(socket);
+    void c;
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    if (session.state === 'closed') return;
+    run(session.feed(chunk));
+  });
+}

@@ -1,0 +1,309 @@
+/**
+ * The sshgate fingerprint store: the only SQL for fingerprints in the tree.
+ *
+ * Schema is the original Go sshgate's (`fingerprints`, `fingerprint_ips`, RFC3339Nano UTC text
+ * times) so its databases open here and ours open there. Our additions are columns with defaults
+ * (`count`, `hassh`, per-IP `last_seen`) and a separate `fingerprint_events` table, all of which the
+ * original simply ignores. Every typed column is added if missing, so a gatekit-generation database
+ * (which moved them into a JSON `meta` column) opens too.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FingerprintMaterial } from '../gate/fingerprint.js';
+import { goQuote } from '../gate/go-format.js';
+
+export type FingerprintStatus = 'pending' | 'approved' | 'blocked';
+export const FINGERPRINT_STATUSES: readonly FingerprintStatus[] = ['pending', 'approved', 'blocked'];
+
+/** Newest source IPs kept per fingerprint; the original kept all, a disk-exhaustion vector. */
+export const MAX_IPS_PER_FINGERPRINT = 128;
+
+export interface FingerprintEntry {
+  readonly fingerprint: string;
+  readonly status: FingerprintStatus | string;
+  readonly label: string;
+  /** Epoch ms, or null for the Go zero time / unparsable text. */
+  readonly firstSeen: number | null;
+  readonly lastSeen: number | null;
+  readonly count: number;
+  readonly hassh: string;
+  readonly clientId: string;
+  readonly raw: string;
+  readonly kex: string;
+  readonly hostKey: string;
+  readonly cipherC2S: string;
+  readonly cipherS2C: string;
+  readonly macC2S: string;
+  readonly macS2C: string;
+  readonly compressC2S: string;
+  readonly compressS2C: string;
+  readonly firstKexGuess: boolean;
+  /** Sorted (byte order), as the original prints them. */
+  readonly ips: readonly string[];
+}
+
+export interface FingerprintEvent {
+  readonly id: number;
+  readonly fingerprint: string;
+  readonly at: string;
+  readonly who: string;
+  readonly action: string;
+  readonly oldStatus: string;
+  readonly newStatus: string;
+  readonly label: string;
+}
+
+export class FingerprintNotFoundError extends Error {
+  constructor(fp: string) { super(`fingerprint not found: ${fp}`); this.name = 'FingerprintNotFoundError'; }
+}
+
+const TYPED_COLUMNS: readonly (readonly [string, string])[] = [
+  ['client_id', "TEXT NOT NULL DEFAULT ''"], ['raw', "TEXT NOT NULL DEFAULT ''"], ['kex', "TEXT NOT NULL DEFAULT ''"],
+  ['host_key', "TEXT NOT NULL DEFAULT ''"], ['cipher_c2s', "TEXT NOT NULL DEFAULT ''"], ['cipher_s2c', "TEXT NOT NULL DEFAULT ''"],
+  ['mac_c2s', "TEXT NOT NULL DEFAULT ''"], ['mac_s2c', "TEXT NOT NULL DEFAULT ''"], ['compress_c2s', "TEXT NOT NULL DEFAULT ''"],
+  ['compress_s2c', "TEXT NOT NULL DEFAULT ''"], ['first_kex_guess', 'INTEGER NOT NULL DEFAULT 0'],
+  ['count', 'INTEGER NOT NULL DEFAULT 0'], ['hassh', "TEXT NOT NULL DEFAULT ''"],
+];
+
+const ENTRY_COLUMNS = `fp, status, label, first_seen, last_seen, count, hassh, client_id, raw, kex, host_key,
+  cipher_c2s, cipher_s2c, mac_c2s, mac_s2c, compress_c2s, compress_s2c, first_kex_guess`;
+
+interface Row {
+  fp: string; status: string; label: string; first_seen: string; last_seen: string; count: number; hassh: string;
+  client_id: string; raw: string; kex: string; host_key: string; cipher_c2s: string; cipher_s2c: string;
+  mac_c2s: string; mac_s2c: string; compress_c2s: string; compress_s2c: string; first_kex_guess: number;
+}
+
+export class FingerprintStore {
+  readonly #db: Database.Database;
+  readonly path: string;
+
+  private constructor(db: Database.Database, path: string) {
+    this.#db = db;
+    this.path = path;
+  }
+
+  /** Opens (creating parent directories and schema as needed) the database at `path`. */
+  static open(path: string): FingerprintStore {
+    if (path === '') throw new Error('empty database path');
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    const db = new Database(path);
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+      db.pragma('journal_mode = WAL');
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new FingerprintStore(db, path);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  /**
+   * Records one sighting and returns the row as now stored. A new fingerprint starts `blocked`
+   * (or `pending` with allow-unknown); an existing one keeps status, label and first_seen and gets
+   * the latest handshake metadata. Read back in the same transaction, so CLI changes apply live.
+   */
+  observe(m: FingerprintMaterial, ip: string, blockUnknown: boolean, nowMs: number): FingerprintEntry {
+    const now = encodeTime(nowMs);
+    const tx = this.#db.transaction((): FingerprintEntry => {
+      this.#db.prepare(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count, hassh, client_id, raw,
+          kex, host_key, cipher_c2s, cipher_s2c, mac_c2s, mac_s2c, compress_c2s, compress_s2c, first_kex_guess)
+        VALUES (?, ?, '', ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(fp) DO UPDATE SET last_seen = excluded.last_seen, count = fingerprints.count + 1,
+          hassh = excluded.hassh, client_id = excluded.client_id, raw = excluded.raw, kex = excluded.kex,
+          host_key = excluded.host_key, cipher_c2s = excluded.cipher_c2s, cipher_s2c = excluded.cipher_s2c,
+          mac_c2s = excluded.mac_c2s, mac_s2c = excluded.mac_s2c, compress_c2s = excluded.compress_c2s,
+          compress_s2c = excluded.compress_s2c, first_kex_guess = excluded.first_kex_guess`)
+        .run(m.fingerprint, blockUnknown ? 'blocked' : 'pending', now, now, m.hassh, m.clientId, m.raw, m.kex,
+          m.hostKey, m.cipherC2S, m.cipherS2C, m.macC2S, m.macS2C, m.compressC2S, m.compressS2C, m.firstKexGuess ? 1 : 0);
+      if (ip !== '') {
+        this.#db.prepare(`INSERT INTO fingerprint_ips (fp, ip, last_seen) VALUES (?, ?, ?)
+          ON CONFLICT(fp, ip) DO UPDATE SET last_seen = excluded.last_seen`).run(m.fingerprint, ip, now);
+        this.#db.prepare(`DELETE FROM fingerprint_ips WHERE fp = ? AND ip NOT IN (
+          SELECT ip FROM fingerprint_ips WHERE fp = ? ORDER BY last_seen DESC, ip LIMIT ?)`)
+          .run(m.fingerprint, m.fingerprint, MAX_IPS_PER_FINGERPRINT);
+      }
+      const e = this.get(m.fingerprint);
+      if (e === null) throw new Error(`fingerprint ${m.fingerprint} vanished during observe`);
+      return e;
+    });
+    return tx.immediate();
+  }
+
+  get(fp: string): FingerprintEntry | null {
+    const row = this.#db.prepare(`SELECT ${ENTRY_COLUMNS} FROM fingerprints WHERE fp = ?`).get(fp) as Row | undefined;
+    return row ? toEntry(row, this.#ips(fp)) : null;
+  }
+
+  /** The live status, or null when unknown. One indexed lookup; used on every connection. */
+  status(fp: string): string | null {
+    const row = this.#db.prepare('SELECT status FROM fingerprints WHERE fp = ?').get(fp) as { status: string } | undefined;
+    return row ? row.status : null;
+  }
+
+  /** All entries sorted by fingerprint. */
+  list(): FingerprintEntry[] {
+    const rows = this.#db.prepare(`SELECT ${ENTRY_COLUMNS} FROM fingerprints ORDER BY fp`).all() as Row[];
+    const ips = new Map<string, string[]>();
+    for (const r of this.#db.prepare('SELECT fp, ip FROM fingerprint_ips ORDER BY fp, ip').all() as { fp: string; ip: string }[]) {
+      const list = ips.get(r.fp);
+      if (list) list.push(r.ip); else ips.set(r.fp, [r.ip]);
+    }
+    return rows.map((r) => toEntry(r, sortBytes(ips.get(r.fp) ?? [])));
+  }
+
+  count(): number {
+    return (this.#db.prepare('SELECT COUNT(*) AS n FROM fingerprints').get() as { n: number }).n;
+  }
+
+  /**
+   * Resolves an exact fingerprint or an unambiguous prefix, with the original's error texts.
+   */
+  resolve(query: string): string {
+    if (this.status(query) !== null) return query;
+    const all = (this.#db.prepare('SELECT fp FROM fingerprints').all() as { fp: string }[]).map((r) => r.fp);
+    const matches = sortBytes(all.filter((fp) => fp.startsWith(query)));
+    if (matches.length === 1) return matches[0] as string;
+    if (matches.length === 0) throw new FingerprintNotFoundError(query);
+    throw new Error(`ambiguous fingerprint prefix ${goQuote(query)} matches: [${matches.join(' ')}]`);
+  }
+
+  /** Sets the status of an existing fingerprint; the label changes only when `label` is non-empty. */
+  setStatus(fp: string, status: FingerprintStatus, who: string, nowMs: number, label = ''): void {
+    this.#db.transaction(() => {
+      const old = this.status(fp);
+      if (old === null) throw new FingerprintNotFoundError(fp);
+      if (label !== '') this.#db.prepare('UPDATE fingerprints SET status = ?, label = ? WHERE fp = ?').run(status, label, fp);
+      else this.#db.prepare('UPDATE fingerprints SET status = ? WHERE fp = ?').run(status, fp);
+      this.#event(fp, nowMs, who, 'status', old, status, label);
+    }).immediate();
+  }
+
+  /** `--register`: sets status (and non-empty label), inserting a metadata-less placeholder if unseen. */
+  register(fp: string, status: FingerprintStatus, who: string, nowMs: number, label = ''): void {
+    const now = encodeTime(nowMs);
+    this.#db.transaction(() => {
+      const old = this.status(fp) ?? '';
+      this.#db.prepare(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, 0)
+        ON CONFLICT(fp) DO UPDATE SET status = excluded.status,
+          label = CASE WHEN excluded.label != '' THEN excluded.label ELSE fingerprints.label END`)
+        .run(fp, status, label, now, now);
+      this.#event(fp, nowMs, who, old === '' ? 'register' : 'status', old, status, label);
+    }).immediate();
+  }
+
+  setLabel(fp: string, label: string, who: string, nowMs: number): void {
+    this.#db.transaction(() => {
+      const old = this.status(fp);
+      if (this.#db.prepare('UPDATE fingerprints SET label = ? WHERE fp = ?').run(label, fp).changes === 0) {
+        throw new FingerprintNotFoundError(fp);
+      }
+      this.#event(fp, nowMs, who, 'label', old ?? '', old ?? '', label);
+    }).immediate();
+  }
+
+  delete(fp: string, who: string, nowMs: number): void {
+    this.#db.transaction(() => {
+      const old = this.status(fp);
+      if (this.#db.prepare('DELETE FROM fingerprints WHERE fp = ?').run(fp).changes === 0) throw new FingerprintNotFoundError(fp);
+      this.#event(fp, nowMs, who, 'delete', old ?? '', '', '');
+    }).immediate();
+  }
+
+  /**
+   * Deletes up to `count - max` non-approved rows, least recently seen first. Approved rows are
+   * never pruned, so the table may stay above the cap. `max <= 0` disables pruning.
+   */
+  prune(max: number): number {
+    if (max <= 0) return 0;
+    return this.#db.transaction((): number => {
+      const excess = this.count() - max;
+      if (excess <= 0) return 0;
+      return this.#db.prepare(`DELETE FROM fingerprints WHERE fp IN (
+        SELECT fp FROM fingerprints WHERE status != 'approved' ORDER BY last_seen ASC LIMIT ?)`).run(excess).changes;
+    }).immediate();
+  }
+
+  /** Status-change history, newest last; all fingerprints when `fp` is omitted. */
+  events(fp?: string): FingerprintEvent[] {
+    const sql = `SELECT id, fp, at, who, action, old_status, new_status, label FROM fingerprint_events
+      ${fp === undefined ? '' : 'WHERE fp = ?'} ORDER BY id`;
+    const rows = (fp === undefined ? this.#db.prepare(sql).all() : this.#db.prepare(sql).all(fp)) as {
+      id: number; fp: string; at: string; who: string; action: string; old_status: string; new_status: string; label: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, fingerprint: r.fp, at: r.at, who: r.who, action: r.action,
+      oldStatus: r.old_status, newStatus: r.new_status, label: r.label }));
+  }
+
+  #ips(fp: string): string[] {
+    return sortBytes((this.#db.prepare('SELECT ip FROM fingerprint_ips WHERE fp = ?').all(fp) as { ip: string }[]).map((r) => r.ip));
+  }
+
+  #event(fp: string, nowMs: number, who: string, action: string, oldStatus: string, newStatus: string, label: string): void {
+    this.#db.prepare(`INSERT INTO fingerprint_events (fp, at, who, action, old_status, new_status, label)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`).run(fp, encodeTime(nowMs), who, action, oldStatus, newStatus, label);
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS fingerprints (
+      fp TEXT PRIMARY KEY, status TEXT NOT NULL, label TEXT NOT NULL DEFAULT '',
+      first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+      client_id TEXT NOT NULL DEFAULT '', raw TEXT NOT NULL DEFAULT '', kex TEXT NOT NULL DEFAULT '',
+      host_key TEXT NOT NULL DEFAULT '', cipher_c2s TEXT NOT NULL DEFAULT '', cipher_s2c TEXT NOT NULL DEFAULT '',
+      mac_c2s TEXT NOT NULL DEFAULT '', mac_s2c TEXT NOT NULL DEFAULT '', compress_c2s TEXT NOT NULL DEFAULT '',
+      compress_s2c TEXT NOT NULL DEFAULT '', first_kex_guess INTEGER NOT NULL DEFAULT 0)`);
+  db.exec(`CREATE TABLE IF NOT EXISTS fingerprint_ips (
+      fp TEXT NOT NULL REFERENCES fingerprints(fp) ON DELETE CASCADE, ip TEXT NOT NULL, PRIMARY KEY (fp, ip))`);
+  db.exec('CREATE INDEX IF NOT EXISTS idx_fingerprints_last_seen ON fingerprints(last_seen)');
+  db.exec('CREATE INDEX IF NOT EXISTS idx_fingerprint_ips_ip ON fingerprint_ips(ip)');
+  for (const [name, def] of TYPED_COLUMNS) addColumnIfMissing(db, 'fingerprints', name, def);
+  addColumnIfMissing(db, 'fingerprint_ips', 'last_seen', "TEXT NOT NULL DEFAULT ''");
+  // No foreign key: the audit trail must outlive a deleted fingerprint.
+  db.exec(`CREATE TABLE IF NOT EXISTS fingerprint_events (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, fp TEXT NOT NULL, at TEXT NOT NULL, who TEXT NOT NULL,
+      action TEXT NOT NULL, old_status TEXT NOT NULL DEFAULT '', new_status TEXT NOT NULL DEFAULT '',
+      label TEXT NOT NULL DEFAULT '')`);
+  db.exec('CREATE INDEX IF NOT EXISTS idx_fingerprint_events_fp ON fingerprint_events(fp)');
+}
+
+function addColumnIfMissing(db: Database.Database, table: string, column: string, def: string): void {
+  const cols = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+  if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${def}`);
+}
+
+function toEntry(r: Row, ips: string[]): FingerprintEntry {
+  return {
+    fingerprint: r.fp, status: r.status, label: r.label, firstSeen: decodeTime(r.first_seen), lastSeen: decodeTime(r.last_seen),
+    count: r.count, hassh: r.hassh, clientId: r.client_id, raw: r.raw, kex: r.kex, hostKey: r.host_key,
+    cipherC2S: r.cipher_c2s, cipherS2C: r.cipher_s2c, macC2S: r.mac_c2s, macS2C: r.mac_s2c,
+    compressC2S: r.compress_c2s, compressS2C: r.compress_s2c, firstKexGuess: r.first_kex_guess !== 0, ips,
+  };
+}
+
+/** Go's `time.RFC3339Nano` in UTC: fraction without trailing zeros, none when whole seconds. */
+export function encodeTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const [head, frac = '000Z'] = iso.split('.');
+  const digits = frac.slice(0, -1).replace(/0+$/, '');
+  return digits === '' ? `${head}Z` : `${head}.${digits}Z`;
+}
+
+/** Epoch ms, or null for the Go zero time (year 1) and unparsable text. */
+export function decodeTime(text: string): number | null {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms) || new Date(ms).getUTCFullYear() <= 1) return null;
+  return ms;
+}
+
+/** Byte-order sort (Go sort.Strings), not locale order. */
+export function sortBytes(values: string[]): string[] {
+  return values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
