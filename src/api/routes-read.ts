@@ -3,7 +3,7 @@
  * the unauthenticated /livez and /readyz probes.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { paginate, type PageQuery } from './pagination.js';
+import { PageQueryError, paginate, type PageQuery } from './pagination.js';
 import type { UserSummary } from './port.js';
 import * as S from './schemas.js';
 import { fail, ok, type ApiContext } from './server.js';
@@ -149,8 +149,8 @@ function withoutLiveFields(u: UserSummary): UserSummary {
 export function paginated<T>(reply: FastifyReply, items: readonly T[], key: (t: T) => string, query: PageQuery) {
   try {
     return paginate(items, key, query);
-  } catch {
-    fail(reply, 400, 'querystring/cursor is not a cursor this server issued');
+  } catch (err) {
+    fail(reply, 400, err instanceof PageQueryError ? err.message : 'bad pagination query');
     return undefined;
   }
 }

@@ -112,7 +112,8 @@ export const fingerprintSchema = obj({
 });
 
 export const paginationQuery = {
-  limit: { type: 'integer', minimum: 1, maximum: 1000 },
+  // Query strings are not coerced (see server.ts), so the number is checked as text, then parsed.
+  limit: { type: 'string', pattern: '^[0-9]{1,6}$' },
   cursor: { type: 'string', maxLength: 1024 },
 } as const;
 

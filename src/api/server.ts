@@ -76,7 +76,8 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     bodyLimit: BODY_LIMIT,
     ...(opts.log ? { loggerInstance: opts.log } : { logger: false }),
     // Unknown fields are an error the caller should see, not something silently stripped.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // No type coercion either: {"message": 42} is a client bug, not the string "42".
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
   const token = new TokenCheck(opts.token);
@@ -138,6 +139,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     scoped.get('/api/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () =>
       openapi.document({ title: 'sks5 management API', version: VERSION }));
   });
-  app.addHook('onClose', async () => live.stop());
+  // preClose, not onClose: server.close() waits for open SSE streams, so they must end first.
+  app.addHook('preClose', async () => live.stop());
   return app;
 }

@@ -71,6 +71,8 @@ export class AuthChain {
   /** The step the chain waits for (undefined when done). */
   get expected(): Step | undefined { return this.#steps[this.#next]; }
   get completed(): readonly Step[] { return this.#steps.slice(0, this.#next); }
+  /** Whether `step` is still to be proven (now or later). */
+  pending(step: Step): boolean { return this.#steps.slice(this.#next).includes(step); }
 
   methodsLeft(): SshMethod[] {
     const step = this.expected;

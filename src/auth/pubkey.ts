@@ -176,7 +176,8 @@ export function parseAuthorizedKeys(lines: readonly string[]): { keys: Authorize
   return { keys, errors };
 }
 
-export type KeyMatch = { ok: true; entry: AuthorizedKey } | { ok: false; reason: string };
+/** `known`: the key is listed but its options refuse this login (worth auditing, unlike a probe). */
+export type KeyMatch = { ok: true; entry: AuthorizedKey } | { ok: false; known: boolean; reason: string };
 
 /**
  * Find the entry for `blob` among the user's keys and check its options against this login.
@@ -184,12 +185,12 @@ export type KeyMatch = { ok: true; entry: AuthorizedKey } | { ok: false; reason:
  */
 export function matchAuthorizedKey(keys: readonly AuthorizedKey[], blob: Buffer, clientIp: string, now: number): KeyMatch {
   const entry = keys.find((k) => !k.certAuthority && k.key.blob.equals(blob));
-  if (!entry) return { ok: false, reason: `key ${fingerprintOf(blob)} not authorized` };
+  if (!entry) return { ok: false, known: false, reason: `key ${fingerprintOf(blob)} not authorized` };
   if (entry.expiresAt !== undefined && now >= entry.expiresAt) {
-    return { ok: false, reason: `key ${entry.fingerprint} expired at ${new Date(entry.expiresAt).toISOString()} (expiry-time)` };
+    return { ok: false, known: true, reason: `key ${entry.fingerprint} expired at ${new Date(entry.expiresAt).toISOString()} (expiry-time)` };
   }
   if (entry.from && !entry.from.matches(clientIp)) {
-    return { ok: false, reason: `key ${entry.fingerprint} not allowed from ${clientIp} (from="${entry.from.source}")` };
+    return { ok: false, known: true, reason: `key ${entry.fingerprint} not allowed from ${clientIp} (from="${entry.from.source}")` };
   }
   return { ok: true, entry };
 }

@@ -28,7 +28,7 @@ export function addGlobalOptions(program: Command): Command {
     .option('--force-env', 'apply SKS5_* environment variables over the config file (env SKS5_FORCE_ENV)')
     .option('--data-dir <dir>', 'override persistence.data_dir (env SKS5_DATA_DIR)')
     .option('--ssh-listen <addr>', 'override server.ssh_listen (HOST:PORT)')
-    .option('--set <key=value>', 'override any config key, e.g. --set limits.max_connections=500 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[]);
+    .option('--set <key=value>', 'override any config key, e.g. --set limits.max_connections=500 (repeatable)', (v: string, acc: string[] | undefined) => [...(acc ?? []), v]);
 }
 
 export function configPathOf(opts: GlobalOptions, env: CliIo['env']): string {

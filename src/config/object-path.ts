@@ -12,6 +12,8 @@ export function setPath(root: Record<string, unknown>, path: readonly PathPart[]
   for (let i = 0; i < path.length; i++) {
     const key = path[i] as PathPart;
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new Error(`refusing key "${key}"`);
+    // A hole in an array would be reported as N missing entries; only existing or next index.
+    if (typeof key === 'number' && Array.isArray(node) && key > node.length) throw new Error(`index ${key} is past the end (${node.length} entries)`);
     if (i === path.length - 1) {
       node[key] = value;
       return;

@@ -16,13 +16,9 @@ export const UNENFORCED_KEYS: readonly UnenforcedKey[] = [
   { path: 'connection_pool.enabled', why: 'pooling would hand one client\'s upstream TCP stream to another client; a proxy must not reuse raw streams, so connections are never pooled' },
   { path: 'connection_pool.max_idle_per_host', why: 'connection pooling is not done (see connection_pool.enabled)' },
   { path: 'connection_pool.idle_timeout_secs', why: 'connection pooling is not done (see connection_pool.enabled)' },
-  { path: 'server.allowed_ciphers', why: 'cipher restriction is not applied yet; the SSH library defaults are used' },
-  { path: 'server.allowed_kex', why: 'key-exchange restriction is not applied yet; the SSH library defaults are used' },
   { path: 'server.bookmarks_path', why: 'bookmarks are stored in the persistence data_dir' },
-  { path: 'limits.udp_relay_timeout', why: 'UDP ASSOCIATE is not supported yet' },
-  { path: 'limits.max_udp_sessions_per_user', why: 'UDP ASSOCIATE is not supported yet' },
-  { path: 'security.ip_reputation_enabled', why: 'IP reputation scoring is not implemented yet' },
   { path: 'alerting.enabled', why: 'alert rules are not evaluated yet' },
+  { path: 'metrics.max_metric_labels', why: 'the per-user label cap is not applied yet' },
 ];
 
 let defaults: Config | undefined;

@@ -107,20 +107,9 @@ function checkAcls(config: Config, issues: string[], warnings: string[]): void {
   config.users.forEach((u, i) => checkRules(`users[${i}].acl`, u.acl, issues, warnings));
 }
 
-function timeProblems(ta: TimeAccessConfig): string[] {
-  try {
-    const r: unknown = validateTimeAccess(ta);
-    if (typeof r === 'string') return [r];
-    if (Array.isArray(r)) return r.map(String);
-    return [];
-  } catch (err) {
-    return [(err as Error).message];
-  }
-}
-
 function checkTimeAccess(config: Config, issues: string[]): void {
   const check = (where: string, ta: TimeAccessConfig | undefined): void => {
-    if (ta) for (const p of timeProblems(ta)) issues.push(`${where}.time_access: ${p}`);
+    if (ta) for (const p of validateTimeAccess(ta)) issues.push(`${where}.time_access: ${p}`);
   };
   config.groups.forEach((g, i) => check(`groups[${i}]`, g.time_access));
   config.users.forEach((u, i) => check(`users[${i}]`, u.time_access));
@@ -197,7 +186,7 @@ function checkKeys(config: Config, issues: string[]): void {
 }
 
 function checkMisc(config: Config, issues: string[], warnings: string[]): void {
-  if (config.server.socks5_listen !== undefined && config.server.socks5_listen === config.server.ssh_listen) {
+  if (config.server.socks5_listen !== undefined && config.server.socks5_listen === config.server.ssh_listen && !config.server.ssh_listen.endsWith(':0')) {
     issues.push('server.socks5_listen: same address as server.ssh_listen');
   }
   if (config.geoip.enabled && config.geoip.database_path === undefined) {

@@ -24,7 +24,8 @@ export class BackendError extends Error {
 /** Connects with a deadline; errors read like Go's `dial tcp ADDR: connect: connection refused`. */
 export function dialBackend(addr: HostPort, label: string, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = connect({ host: addr.host ?? 'localhost', port: addr.port, allowHalfOpen: true });
+    // No Nagle: SSH is interactive, and a relay must not add a delayed-ACK stall per keystroke.
+    const sock = connect({ host: addr.host ?? 'localhost', port: addr.port, allowHalfOpen: true, noDelay: true });
     const timer = setTimeout(() => {
       sock.destroy();
       reject(new BackendError(`dial tcp ${label}: i/o timeout`, true));

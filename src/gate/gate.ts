@@ -58,11 +58,11 @@ export class Gate {
   async start(): Promise<void> {
     for (const route of this.#opts.routes) {
       const banner = new BannerCache(route.backendAddr, route.backend, this.#timeouts.dialMs);
-      const server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (s) => this.#accept(s, route, banner));
+      const server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.#accept(s, route, banner));
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        server.once('error', (err: Error) => reject(new Error(`listen ${route.listen}: ${err.message}`)));
         server.listen({ host: route.listenAddr.host, port: route.listenAddr.port }, () => {
-          server.off('error', reject);
+          server.removeAllListeners('error');
           resolve();
         });
       });

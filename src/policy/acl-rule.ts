@@ -72,9 +72,22 @@ export function normalizeHostname(host: string): string {
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The form of a requested name that rules are compared with. Rules store internationalised names
+ * as punycode; converting the request too means `www.bücher.de` (or full-width look-alikes, which
+ * IDNA maps to ASCII) cannot slip past a rule written for `*.bücher.de`.
+ */
+export function requestedName(host: string): string {
+  if (!NON_ASCII.test(host)) return normalizeHostname(host);
+  const ascii = domainToASCII(host);
+  return normalizeHostname(ascii === '' ? host : ascii);
+}
+
 function parseHostname(rule: string, text: string): string {
   // Clients send internationalised names in their ASCII (punycode) form, so rules are stored that way.
-  const isAscii = /^[\x00-\x7f]*$/.test(text);
+  const isAscii = !NON_ASCII.test(text);
   const ascii = isAscii ? text : domainToASCII(text);
   if (!isAscii && ascii === '') throw new AclSyntaxError(rule, `"${text}" is not a valid internationalised hostname`);
   const name = normalizeHostname(ascii);
@@ -94,17 +107,17 @@ function parseHostname(rule: string, text: string): string {
   return name;
 }
 
-function parseAddress(rule: string, text: string, family: 4 | 6 | 'any'): IpRange {
+function parseAddress(rule: string, text: string, bracketed: boolean): IpRange {
+  if (bracketed && !text.includes(':')) throw new AclSyntaxError(rule, `"${text}" inside brackets must be an IPv6 address`);
   const range = parseCidr(text);
   if (typeof range === 'string') throw new AclSyntaxError(rule, range);
-  if (family === 6 && !text.includes(':')) throw new AclSyntaxError(rule, `"${text}" inside brackets must be an IPv6 address`);
   return range;
 }
 
 function parseHost(rule: string, text: string): AclHost {
   if (text === '*') return { kind: 'any' };
   if (text === '') throw new AclSyntaxError(rule, 'empty host (use * for any host)');
-  if (text.includes('/')) return { kind: 'ip', range: parseAddress(rule, text, 4) };
+  if (text.includes('/')) return { kind: 'ip', range: parseAddress(rule, text, false) };
   if (/^[\d.]+$/.test(text)) {
     const range = parseCidr(text);
     if (typeof range === 'string') throw new AclSyntaxError(rule, `"${text}" is not a valid IPv4 address`);
@@ -127,7 +140,7 @@ export function parseAclRule(raw: string): AclRule {
     if (close === -1) throw new AclSyntaxError(raw, 'missing "]" after a bracketed IPv6 address');
     const after = text.slice(close + 1);
     if (after !== '' && !after.startsWith(':')) throw new AclSyntaxError(raw, `expected ":port" after "]", found "${after}"`);
-    const range = parseAddress(raw, text.slice(1, close), 6);
+    const range = parseAddress(raw, text.slice(1, close), true);
     return { raw, host: { kind: 'ip', range }, ports: parsePorts(raw, after === '' ? undefined : after.slice(1)) };
   }
 

@@ -8,10 +8,10 @@
  * deny rule. The proxy calls `precheck` before DNS and `check` after it, and connects only after
  * `check` allows: nothing, not even a SYN, reaches a denied address.
  */
-import { normalizeHostname, parseAclRule, type AclRule } from './acl-rule.js';
+import { parseAclRule, requestedName, type AclRule } from './acl-rule.js';
 import { parseCanonicalIp, rangeContains, type IpAddress, type IpRange } from './ip-address.js';
 
-export { AclSyntaxError, ANY_PORT, formatAclRule, MAX_ACL_RULE_LENGTH, normalizeHostname, parseAclRule } from './acl-rule.js';
+export { AclSyntaxError, ANY_PORT, formatAclRule, MAX_ACL_RULE_LENGTH, normalizeHostname, parseAclRule, requestedName } from './acl-rule.js';
 export type { AclHost, AclRule, PortRange } from './acl-rule.js';
 
 export interface AclVerdict {
@@ -46,7 +46,7 @@ export interface CompiledAcl {
   readonly defaultPolicy: 'allow' | 'deny';
 }
 
-const enum Kind { Any, Name, Wildcard, Address }
+type Kind = 'any' | 'name' | 'wildcard' | 'address';
 
 interface Matcher {
   readonly kind: Kind;
@@ -64,21 +64,21 @@ function compileRule(rule: AclRule, decision: 'allow' | 'deny'): Matcher {
   const verdict: AclVerdict = Object.freeze({ decision, rule: rule.raw, reason: `${decision} rule "${rule.raw}"` });
   const base = { low: rule.ports.low, high: rule.ports.high, verdict, name: '', dotSuffix: '', range: undefined };
   switch (rule.host.kind) {
-    case 'any': return { ...base, kind: Kind.Any };
-    case 'name': return { ...base, kind: Kind.Name, name: rule.host.name };
-    case 'wildcard': return { ...base, kind: Kind.Wildcard, name: rule.host.suffix, dotSuffix: `.${rule.host.suffix}` };
-    case 'ip': return { ...base, kind: Kind.Address, range: rule.host.range };
+    case 'any': return { ...base, kind: 'any' };
+    case 'name': return { ...base, kind: 'name', name: rule.host.name };
+    case 'wildcard': return { ...base, kind: 'wildcard', name: rule.host.suffix, dotSuffix: `.${rule.host.suffix}` };
+    case 'ip': return { ...base, kind: 'address', range: rule.host.range };
   }
 }
 
 /** Does the rule's host part match? `name` is undefined for an IP literal, `addr` before DNS. */
 function hostMatches(m: Matcher, name: string | undefined, addr: IpAddress | undefined): boolean {
   switch (m.kind) {
-    case Kind.Any: return true;
-    case Kind.Name: return name === m.name;
+    case 'any': return true;
+    case 'name': return name === m.name;
     // `*.example.com` also covers `example.com` itself: the original's documented behaviour.
-    case Kind.Wildcard: return name !== undefined && (name === m.name || name.endsWith(m.dotSuffix));
-    case Kind.Address: return addr !== undefined && m.range !== undefined && rangeContains(m.range, addr);
+    case 'wildcard': return name !== undefined && (name === m.name || name.endsWith(m.dotSuffix));
+    case 'address': return addr !== undefined && m.range !== undefined && rangeContains(m.range, addr);
   }
 }
 
@@ -108,9 +108,9 @@ export function compileAcl(acl: AclInput): CompiledAcl {
   const noAllowPossible: AclVerdict = Object.freeze({ decision: 'deny', reason: 'default policy deny (no allow rule can match this host and port)' });
   const resolve = Object.freeze({ decision: 'resolve' as const });
   // Address allow rules can only be decided after DNS; name allow rules already before it.
-  const addressAllow = allow.matchers.filter((m) => m.kind === Kind.Address);
-  const nameAllow = allow.matchers.filter((m) => m.kind !== Kind.Address);
-  const nameDeny = deny.matchers.filter((m) => m.kind !== Kind.Address);
+  const addressAllow = allow.matchers.filter((m) => m.kind === 'address');
+  const nameAllow = allow.matchers.filter((m) => m.kind !== 'address');
+  const nameDeny = deny.matchers.filter((m) => m.kind !== 'address');
 
   function badInput(what: string): AclVerdict {
     return { decision: 'deny', reason: what };
@@ -125,7 +125,7 @@ export function compileAcl(acl: AclInput): CompiledAcl {
     const addr = parseCanonicalIp(ip);
     if (addr === undefined) return badInput(`"${ip}" is not an IP address`);
     const hostAddr = parseCanonicalIp(host);
-    if (hostAddr === undefined) return evaluate(normalizeHostname(host), addr, port);
+    if (hostAddr === undefined) return evaluate(requestedName(host), addr, port);
     // The request named an IP: connecting anywhere else is a caller bug, so both must pass.
     const named = evaluate(undefined, hostAddr, port);
     if (named.decision === 'deny' || (hostAddr.family === addr.family && hostAddr.value === addr.value)) return named;
@@ -135,7 +135,7 @@ export function compileAcl(acl: AclInput): CompiledAcl {
   function precheck(host: string, port: number): AclPrecheck {
     if (!isPort(port)) return badInput(`invalid port ${String(port)}`);
     if (parseCanonicalIp(host) !== undefined) return check(host, host, port);
-    const name = normalizeHostname(host);
+    const name = requestedName(host);
     const denied = first(nameDeny, port, name, undefined);
     if (denied) return denied.verdict;
     if (defaultPolicy === 'deny' && !first(nameAllow, port, name, undefined) && !first(addressAllow, port, undefined, undefined, true)) {

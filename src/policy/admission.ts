@@ -13,11 +13,12 @@ import type { EventBus } from '../observe/events.js';
 import type { Release } from '../pipeline/types.js';
 import { canonicalIp, compileRanges, rangesContain, type BanList } from './ban.js';
 import type { IpRange } from './ip-address.js';
-import { CappedMap, SlidingWindowLog } from './rate.js';
+import { activeWindow, type ActiveMaintenance } from './maintenance-schedule.js';
+import { CappedMap, createRateWindow, type RateWindow } from './rate.js';
 import type { Reputation } from './reputation.js';
 
-/** Anything with GeoIpFilter's shape (src/policy/geoip.ts); kept structural to avoid a hard dependency. */
-export interface SourceFilter { check(ip: string): Decision<unknown> }
+/** GeoIpFilter's shape (src/policy/geoip.ts), kept structural so tests can pass a stub. */
+export interface SourceFilter { check(ip: string): { allow: true } | { allow: false; reason: string } }
 
 export interface AdmissionDeps {
   config: () => Config;
@@ -35,40 +36,14 @@ export interface AdmissionDeps {
 export const RAPID_CONNECTIONS_PER_MINUTE = 60;
 
 const DEFAULT_MAINTENANCE_MESSAGE = 'Server is under maintenance. Please try again later.';
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-interface ParsedWindow { day: number | 'daily'; start: number; end: number; message: string }
-
-/** Parse `[[maintenance_windows]] schedule` ("Sun 02:00-04:00", "daily 23:00-01:00"); undefined if malformed. */
-export function parseMaintenanceSchedule(schedule: string, message: string): ParsedWindow | undefined {
-  const m = /^(daily|mon|tue|wed|thu|fri|sat|sun)\s+(\d\d):(\d\d)-(\d\d):(\d\d)$/i.exec(schedule.trim());
-  if (!m) return undefined;
-  const [, dayText = '', h1 = '', m1 = '', h2 = '', m2 = ''] = m;
-  const day = dayText.toLowerCase() === 'daily' ? 'daily' : DAYS.indexOf(dayText.toLowerCase());
-  return { day, start: Number(h1) * 60 + Number(m1), end: Number(h2) * 60 + Number(m2), message };
-}
-
-/**
- * Is `now` inside the window (UTC)? A window whose end is before its start runs overnight into
- * the next day (the original never matched those; operators expect them to work).
- */
-export function windowActive(w: ParsedWindow, now: number): boolean {
-  const d = new Date(now);
-  const minute = d.getUTCHours() * 60 + d.getUTCMinutes();
-  const today = d.getUTCDay();
-  const dayMatches = (day: number): boolean => w.day === 'daily' || w.day === day;
-  if (w.start <= w.end) return dayMatches(today) && minute >= w.start && minute < w.end;
-  return (dayMatches(today) && minute >= w.start) || (dayMatches((today + 6) % 7) && minute < w.end);
-}
-
-interface Compiled { source: Config; allowed: IpRange[]; windows: ParsedWindow[] }
+interface Compiled { source: Config; allowed: IpRange[] }
 
 export class Admission {
   readonly #deps: AdmissionDeps;
   #compiled: Compiled | undefined;
-  #perIp: CappedMap<string, SlidingWindowLog>;
-  #serverSecond: SlidingWindowLog | undefined;
-  #serverMinute: SlidingWindowLog | undefined;
+  #perIp: CappedMap<string, RateWindow>;
+  #serverSecond: RateWindow | undefined;
+  #serverMinute: RateWindow | undefined;
   #active = 0;
   #manual: { enabled: boolean; message: string } = { enabled: false, message: DEFAULT_MAINTENANCE_MESSAGE };
 
@@ -95,7 +70,7 @@ export class Admission {
     }
     if (this.#deps.geoip) {
       const geo = this.#deps.geoip.check(ip);
-      if (!geo.allow) return geo;
+      if (!geo.allow) return deny('SKS5_DENY_GEOIP', `${ip}: ${geo.reason}`);
     }
 
     const whitelisted = this.#deps.bans.isWhitelisted(ip);
@@ -133,7 +108,9 @@ export class Admission {
 
   /** A failed authentication: counts towards the auto-ban and the reputation score. */
   recordAuthFailure(ip: string, username: string): void {
-    this.#deps.bans.recordFailure(ip, `authentication failures (last user "${username.slice(0, 64)}")`);
+    // The name comes from an unauthenticated client: bounded and without control characters.
+    const name = username.slice(0, 64).replace(/[\x00-\x1f\x7f]/g, '?');
+    this.#deps.bans.recordFailure(ip, `authentication failures (last user "${name}")`);
     if (!this.#deps.bans.isWhitelisted(ip)) this.#deps.reputation.authFailure(ip);
   }
 
@@ -164,7 +141,13 @@ export class Admission {
 
   #maintenanceAt(compiled: Compiled, now: number): { enabled: boolean; message: string } {
     if (this.#manual.enabled) return { ...this.#manual };
-    const w = compiled.windows.find((x) => windowActive(x, now));
+    let w: ActiveMaintenance | undefined;
+    try {
+      w = activeWindow(compiled.source.maintenance_windows, now);
+    } catch {
+      // A malformed schedule is reported by check-config at load; here it simply never matches.
+      w = undefined;
+    }
     return w ? { enabled: true, message: w.message } : { enabled: false, message: '' };
   }
 
@@ -175,7 +158,7 @@ export class Admission {
     const size = limit > 0 ? limit : RAPID_CONNECTIONS_PER_MINUTE;
     let log = this.#perIp.get(ip);
     if (!log || log.limit !== size) {
-      log = new SlidingWindowLog(size, 60_000);
+      log = createRateWindow(size, 60_000);
     }
     this.#perIp.set(ip, log);
     if (log.tryRecord(now)) return allow();
@@ -188,9 +171,9 @@ export class Admission {
   #serverRate(config: Config, ip: string, now: number): Decision {
     const perSec = config.limits.max_new_connections_per_second;
     const perMin = config.limits.max_new_connections_per_minute;
-    if (perSec > 0 && this.#serverSecond?.limit !== perSec) this.#serverSecond = new SlidingWindowLog(perSec, 1000);
-    if (perMin > 0 && this.#serverMinute?.limit !== perMin) this.#serverMinute = new SlidingWindowLog(perMin, 60_000);
-    const checks: Array<[number, SlidingWindowLog | undefined, string]> = [
+    if (perSec > 0 && this.#serverSecond?.limit !== perSec) this.#serverSecond = createRateWindow(perSec, 1000);
+    if (perMin > 0 && this.#serverMinute?.limit !== perMin) this.#serverMinute = createRateWindow(perMin, 60_000);
+    const checks: Array<[number, RateWindow | undefined, string]> = [
       [perSec, this.#serverSecond, 'max_new_connections_per_second'],
       [perMin, this.#serverMinute, 'max_new_connections_per_minute'],
     ];
@@ -207,12 +190,7 @@ export class Admission {
 
   #compile(config: Config): Compiled {
     if (this.#compiled?.source === config) return this.#compiled;
-    const windows: ParsedWindow[] = [];
-    for (const w of config.maintenance_windows) {
-      const parsed = parseMaintenanceSchedule(w.schedule, w.message);
-      if (parsed) windows.push(parsed);
-    }
-    this.#compiled = { source: config, allowed: compileRanges(config.security.allowed_source_ips), windows };
+    this.#compiled = { source: config, allowed: compileRanges(config.security.allowed_source_ips) };
     return this.#compiled;
   }
 }

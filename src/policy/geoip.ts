@@ -16,13 +16,14 @@ export type GeoIpVerdict =
  * MaxMind's GeoLite2/GeoIP2 records carry `country.iso_code` (or only `registered_country` for
  * some anycast ranges); the ip-location-db builds carry a flat `country_code`. Accept all three.
  */
-interface CountryRecord {
+export interface CountryRecord {
   country?: { iso_code?: unknown };
   registered_country?: { iso_code?: unknown };
   country_code?: unknown;
 }
 
-function isoCodeOf(record: CountryRecord | null | undefined): string | undefined {
+/** The upper-case alpha-2 code in a database record, whatever its shape; undefined if none. */
+export function isoCodeOf(record: CountryRecord | null | undefined): string | undefined {
   const code = record?.country?.iso_code ?? record?.country_code ?? record?.registered_country?.iso_code;
   return typeof code === 'string' && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : undefined;
 }

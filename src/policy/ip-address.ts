@@ -18,7 +18,6 @@ export interface IpRange {
   readonly prefix: number;
 }
 
-const V4_MAPPED_PREFIX = 0xffffn << 32n;
 const LOW_32 = 0xffff_ffffn;
 
 function ipv4ToBigint(text: string): bigint {
@@ -143,10 +142,3 @@ export function formatRange(range: IpRange): string {
   const network = formatIp({ family: range.family, value: range.first });
   return range.prefix === bitsOf(range.family) ? network : `${network}/${range.prefix}`;
 }
-
-/** The IPv4 address in the low 32 bits of an IPv6 value. */
-export function low32AsIpv4(value: bigint): IpAddress {
-  return { family: 4, value: value & LOW_32 };
-}
-
-export { V4_MAPPED_PREFIX };

@@ -109,9 +109,25 @@ export function compileMaintenanceWindows(windows: readonly MaintenanceWindowCon
   };
 }
 
+/** Every bad schedule, with its key path, for check-config; empty when all parse. */
+export function validateMaintenanceWindows(windows: readonly MaintenanceWindowConfig[]): string[] {
+  const problems: string[] = [];
+  windows.forEach((w, i) => {
+    try {
+      parseMaintenanceSchedule(w.schedule);
+    } catch (err) {
+      problems.push(`maintenance_windows[${i}].schedule: ${(err as Error).message}`);
+    }
+  });
+  return problems;
+}
+
 const cache = new WeakMap<readonly MaintenanceWindowConfig[], CompiledMaintenance>();
 
-/** The window active at `nowMs` (UTC), if any. Compiled once per (frozen) config array. */
+/**
+ * The window active at `nowMs` (UTC), if any. Compiled once per (frozen) config array; throws
+ * MaintenanceScheduleError for a bad schedule, which check-config (validateMaintenanceWindows) reports first.
+ */
 export function activeWindow(windows: readonly MaintenanceWindowConfig[], nowMs: number): ActiveMaintenance | undefined {
   if (windows.length === 0) return undefined;
   let c = cache.get(windows);

@@ -9,8 +9,10 @@ import type { Config, QuotasConfig } from '../config/schema.js';
 import type { EffectiveUser } from '../config/users.js';
 import { allow, deny, type Decision, type Denial } from '../errors.js';
 import type { EventBus } from '../observe/events.js';
-import { CappedMap, nextUtcDayStart, nextUtcMonthStart, RollingSum, SlidingWindowLog, utcDay, utcMonth } from './rate.js';
-import type { Shaper } from './shaper.js';
+import { CappedMap, createRateWindow, nextUtcDayStart, nextUtcMonthStart, RollingSum, utcDay, utcMonth, type RateWindow } from './rate.js';
+import { createTrafficMeter, type Shaper, type TrafficMeter } from './shaper.js';
+
+export type { TrafficMeter };
 
 export type BandwidthQuota = 'daily_bandwidth_bytes' | 'monthly_bandwidth_bytes' | 'bandwidth_per_hour_bytes' | 'total_bandwidth_bytes';
 export type ConnectionQuota = 'daily_connection_limit' | 'monthly_connection_limit';
@@ -51,13 +53,40 @@ export interface UsageRecord {
 /** The store learns which users changed; it pulls `record(username)` when it flushes. */
 export interface QuotaPersistence { dirty(username: string): void }
 
+/**
+ * One user's usage, in the REST API's wire shape (GET /api/quotas). `current_rate_bps` is bytes
+ * per second over the last RATE_WINDOW_MS, as the original reported it.
+ */
 export interface QuotaUsage {
   username: string;
-  daily: { bytes: number; connections: number; bytes_limit: number; connections_limit: number; resets_at: string };
-  monthly: { bytes: number; connections: number; bytes_limit: number; connections_limit: number; resets_at: string };
-  hourly: { bytes: number; bytes_limit: number };
-  total: { bytes: number; bytes_limit: number };
+  daily_bytes: number;
+  daily_connections: number;
+  monthly_bytes: number;
+  monthly_connections: number;
+  current_rate_bps: number;
+  hourly_bytes: number;
+  total_bytes: number;
+  daily_bytes_limit: number;
+  monthly_bytes_limit: number;
+  hourly_bytes_limit: number;
+  total_bytes_limit: number;
+  daily_connections_limit: number;
+  monthly_connections_limit: number;
+  /** RFC 3339 start of the next UTC day / month, when the daily / monthly counters reset. */
+  daily_resets_at: string;
+  monthly_resets_at: string;
 }
+
+/** The counters carried by `GET /api/backup` and `POST /api/restore` (the original's state.json). */
+export interface QuotaBackupEntry {
+  daily_bytes?: number;
+  daily_connections?: number;
+  monthly_bytes?: number;
+  monthly_connections?: number;
+  total_bytes?: number;
+}
+
+const RATE_WINDOW_MS = 5000;
 
 export type QuotaScope = 'all' | 'daily' | 'monthly' | 'hourly' | 'total';
 
@@ -70,6 +99,8 @@ class Usage {
   monthlyConnections = 0;
   totalBytes = 0;
   readonly hour = new RollingSum(HOUR_MS, HOUR_SLICES);
+  /** Bytes in the last few seconds, for the live rate; not persisted. */
+  readonly recent = new RollingSum(RATE_WINDOW_MS, 5);
 
   /** Start a new day or month when the calendar moved since the last use. */
   roll(now: number): void {
@@ -175,6 +206,7 @@ export class QuotaLedger {
       u.monthlyBytes += pass;
       u.totalBytes += pass;
       u.hour.add(now, pass);
+      u.recent.add(now, pass);
       this.#persist?.dirty(username);
     }
     if (!exceeded) return { pass };
@@ -182,26 +214,58 @@ export class QuotaLedger {
     return { pass, exceeded: x.name, used: x.used + pass, limit: x.limit };
   }
 
+  /** Usage and limits (limits are 0 when `quotas` is not given or unlimited). */
   usage(username: string, quotas?: QuotasConfig): QuotaUsage {
     const now = this.#clock.now();
     const u = this.#users.get(username);
     u?.roll(now);
-    const q = quotas;
     return {
       username,
-      daily: {
-        bytes: u?.dailyBytes ?? 0, connections: u?.dailyConnections ?? 0,
-        bytes_limit: q?.daily_bandwidth_bytes ?? 0, connections_limit: q?.daily_connection_limit ?? 0,
-        resets_at: new Date(nextUtcDayStart(now)).toISOString(),
-      },
-      monthly: {
-        bytes: u?.monthlyBytes ?? 0, connections: u?.monthlyConnections ?? 0,
-        bytes_limit: q?.monthly_bandwidth_bytes ?? 0, connections_limit: q?.monthly_connection_limit ?? 0,
-        resets_at: new Date(nextUtcMonthStart(now)).toISOString(),
-      },
-      hourly: { bytes: u?.hour.total(now) ?? 0, bytes_limit: q?.bandwidth_per_hour_bytes ?? 0 },
-      total: { bytes: u?.totalBytes ?? 0, bytes_limit: q?.total_bandwidth_bytes ?? 0 },
+      daily_bytes: u?.dailyBytes ?? 0,
+      daily_connections: u?.dailyConnections ?? 0,
+      monthly_bytes: u?.monthlyBytes ?? 0,
+      monthly_connections: u?.monthlyConnections ?? 0,
+      current_rate_bps: Math.round((u?.recent.total(now) ?? 0) / (RATE_WINDOW_MS / 1000)),
+      hourly_bytes: u?.hour.total(now) ?? 0,
+      total_bytes: u?.totalBytes ?? 0,
+      daily_bytes_limit: quotas?.daily_bandwidth_bytes ?? 0,
+      monthly_bytes_limit: quotas?.monthly_bandwidth_bytes ?? 0,
+      hourly_bytes_limit: quotas?.bandwidth_per_hour_bytes ?? 0,
+      total_bytes_limit: quotas?.total_bandwidth_bytes ?? 0,
+      daily_connections_limit: quotas?.daily_connection_limit ?? 0,
+      monthly_connections_limit: quotas?.monthly_connection_limit ?? 0,
+      daily_resets_at: new Date(nextUtcDayStart(now)).toISOString(),
+      monthly_resets_at: new Date(nextUtcMonthStart(now)).toISOString(),
     };
+  }
+
+  /** Counters for `GET /api/backup`, keyed by username. */
+  backup(): Record<string, Required<QuotaBackupEntry>> {
+    const now = this.#clock.now();
+    const out: Record<string, Required<QuotaBackupEntry>> = {};
+    for (const [name, u] of this.#users) {
+      u.roll(now);
+      out[name] = { daily_bytes: u.dailyBytes, daily_connections: u.dailyConnections, monthly_bytes: u.monthlyBytes, monthly_connections: u.monthlyConnections, total_bytes: u.totalBytes };
+    }
+    return out;
+  }
+
+  /** `POST /api/restore`: the counters replace the current day's and month's. Returns how many users. */
+  restore(entries: Readonly<Record<string, QuotaBackupEntry>>): number {
+    const now = this.#clock.now();
+    const clean = (v: number | undefined): number => (v !== undefined && Number.isSafeInteger(v) && v > 0 ? v : 0);
+    let n = 0;
+    for (const [name, e] of Object.entries(entries)) {
+      const u = this.#get(name, now);
+      u.dailyBytes = clean(e.daily_bytes);
+      u.dailyConnections = clean(e.daily_connections);
+      u.monthlyBytes = clean(e.monthly_bytes);
+      u.monthlyConnections = clean(e.monthly_connections);
+      u.totalBytes = clean(e.total_bytes);
+      this.#persist?.dirty(name);
+      n++;
+    }
+    return n;
   }
 
   /** Admin reset (API). `total` clears the lifetime counter too; `all` clears every counter. */
@@ -231,20 +295,6 @@ export class QuotaLedger {
   }
 }
 
-/**
- * One tunnel's accounting and shaping, returned by `Limits.acquire`. The relay calls `account`
- * for every chunk it read, forwards `pass` bytes, and cuts the tunnel when `exceeded` is set
- * (telling the user `quotaClientMessage(exceeded)`); it waits `delayFor(n)` ms before forwarding.
- */
-export interface TrafficMeter {
-  account(n: number, dir: 'up' | 'down'): { pass: number; exceeded?: string };
-  delayFor(n: number): number;
-  /** Idempotent; frees the per-user and global tunnel slots. */
-  release(): void;
-  readonly bytesUp: number;
-  readonly bytesDown: number;
-}
-
 export interface LimitsDeps {
   config: () => Config;
   clock: Clock;
@@ -253,12 +303,12 @@ export interface LimitsDeps {
   shaper: Shaper;
 }
 
-interface UserRates { second?: SlidingWindowLog; minute?: SlidingWindowLog; hour?: SlidingWindowLog }
+interface UserRates { second?: RateWindow; minute?: RateWindow; hour?: RateWindow }
 
 /** Reuse a window while its limit is unchanged; a reload with a new limit starts a fresh one. */
-function windowFor(current: SlidingWindowLog | undefined, limit: number, ms: number): SlidingWindowLog | undefined {
+function windowFor(current: RateWindow | undefined, limit: number, ms: number): RateWindow | undefined {
   if (limit <= 0) return undefined;
-  return current?.limit === limit ? current : new SlidingWindowLog(limit, ms);
+  return current?.limit === limit ? current : createRateWindow(limit, ms);
 }
 
 /**
@@ -274,8 +324,8 @@ export class Limits {
   #active = 0;
   readonly #perUser = new Map<string, number>();
   readonly #rates: CappedMap<string, UserRates>;
-  #serverSecond: SlidingWindowLog | undefined;
-  #serverMinute: SlidingWindowLog | undefined;
+  #serverSecond: RateWindow | undefined;
+  #serverMinute: RateWindow | undefined;
 
   constructor(deps: LimitsDeps) {
     this.#d = deps;
@@ -313,7 +363,7 @@ export class Limits {
     this.#rates.set(name, rates);
     this.#serverSecond = windowFor(this.#serverSecond, config.limits.max_new_connections_per_second, 1000);
     this.#serverMinute = windowFor(this.#serverMinute, config.limits.max_new_connections_per_minute, 60_000);
-    const windows: Array<[SlidingWindowLog | undefined, string, boolean]> = [
+    const windows: Array<[RateWindow | undefined, string, boolean]> = [
       [second, 'rate_limits.connections_per_second', false],
       [minute, 'rate_limits.connections_per_minute', false],
       [hour, 'rate_limits.connections_per_hour', false],
@@ -346,36 +396,17 @@ export class Limits {
   }
 
   #meter(user: EffectiveUser): TrafficMeter {
-    const shaping = this.#d.shaper.forConnection(user);
-    const ledger = this.#d.ledger;
-    const events = this.#d.events;
-    let held = true;
-    let told = false;
-    let up = 0;
-    let down = 0;
-    const release = (): void => {
-      if (!held) return;
-      held = false;
-      this.#active--;
-      const left = (this.#perUser.get(user.username) ?? 1) - 1;
-      if (left > 0) this.#perUser.set(user.username, left);
-      else this.#perUser.delete(user.username);
-    };
-    return {
-      get bytesUp() { return up; },
-      get bytesDown() { return down; },
-      account(n, dir) {
-        const r = ledger.account(user.username, user.quotas, n);
-        if (dir === 'up') up += r.pass; else down += r.pass;
-        if (r.exceeded === undefined) return { pass: r.pass };
-        if (!told) {
-          told = true;
-          events.emit('quota.exceeded', { username: user.username, quota: r.exceeded, used: r.used ?? 0, limit: r.limit ?? 0 });
-        }
-        return { pass: r.pass, exceeded: r.exceeded };
+    return createTrafficMeter({
+      user,
+      ledger: this.#d.ledger,
+      events: this.#d.events,
+      shaping: this.#d.shaper.forConnection(user),
+      onRelease: () => {
+        this.#active--;
+        const left = (this.#perUser.get(user.username) ?? 1) - 1;
+        if (left > 0) this.#perUser.set(user.username, left);
+        else this.#perUser.delete(user.username);
       },
-      delayFor: (n) => shaping.delayFor(n),
-      release,
-    };
+    });
   }
 }

@@ -3,12 +3,38 @@
  * (milliseconds) from the caller, so tests drive them with a FakeClock and never sleep.
  */
 
+/** "At most `limit` events in any `windowMs`". */
+export interface RateWindow {
+  readonly limit: number;
+  /** Events in the window ending at `now`. */
+  count(now: number): number;
+  /** Would one more event at `now` stay within the limit? Does not record it. */
+  wouldAllow(now: number): boolean;
+  record(now: number): void;
+  /** Check and record in one step; false (nothing recorded) when the event would exceed the limit. */
+  tryRecord(now: number): boolean;
+  /** Newest event time, or -Infinity; lets owners drop idle entries. */
+  lastAt(): number;
+}
+
+/** Limits up to this are tracked exactly; larger ones in slices (see BucketedWindow). */
+export const EXACT_WINDOW_MAX = 64;
+
+/**
+ * The window for `limit` events per `windowMs`: exact for small limits, sliced above
+ * EXACT_WINDOW_MAX so that 100 000 tracked addresses with a limit of 1000 cost kilobytes each
+ * rather than megabytes.
+ */
+export function createRateWindow(limit: number, windowMs: number): RateWindow {
+  return limit <= EXACT_WINDOW_MAX ? new SlidingWindowLog(limit, windowMs) : new BucketedWindow(limit, windowMs);
+}
+
 /**
  * "At most `limit` events in any `windowMs`": an exact sliding log. It keeps only the last `limit`
  * timestamps (a ring), because to decide on the next event we only need to know when the oldest
  * of the last `limit` events happened. Memory is bounded by the limit, not by the traffic.
  */
-export class SlidingWindowLog {
+export class SlidingWindowLog implements RateWindow {
   #limit: number;
   #windowMs: number;
   #ring: Float64Array;
@@ -62,6 +88,51 @@ export class SlidingWindowLog {
     if (this.#size === 0) return -Infinity;
     return this.#ring[(this.#head + this.#size - 1) % this.#limit] ?? -Infinity;
   }
+}
+
+const WINDOW_SLICES = 20;
+
+/**
+ * A sliding window counted in 20 slices: an event leaves the count between 95 % and 100 % of
+ * `windowMs` after it happened, so the limit is never exceeded and is at most 5 % strict.
+ * Memory is constant whatever the limit.
+ */
+export class BucketedWindow implements RateWindow {
+  readonly limit: number;
+  readonly #sliceMs: number;
+  readonly #counts = new Float64Array(WINDOW_SLICES);
+  readonly #ids = new Float64Array(WINDOW_SLICES).fill(-Infinity);
+  #last = -Infinity;
+
+  constructor(limit: number, windowMs: number) {
+    this.limit = Math.max(1, Math.floor(limit));
+    this.#sliceMs = windowMs / WINDOW_SLICES;
+  }
+
+  count(now: number): number {
+    const current = Math.floor(now / this.#sliceMs);
+    let n = 0;
+    for (let i = 0; i < WINDOW_SLICES; i++) if ((this.#ids[i] ?? -Infinity) > current - WINDOW_SLICES) n += this.#counts[i] ?? 0;
+    return n;
+  }
+
+  wouldAllow(now: number): boolean { return this.count(now) < this.limit; }
+
+  record(now: number): void {
+    const current = Math.floor(now / this.#sliceMs);
+    const i = ((current % WINDOW_SLICES) + WINDOW_SLICES) % WINDOW_SLICES;
+    if (this.#ids[i] !== current) { this.#ids[i] = current; this.#counts[i] = 0; }
+    this.#counts[i] = (this.#counts[i] ?? 0) + 1;
+    this.#last = Math.max(this.#last, now);
+  }
+
+  tryRecord(now: number): boolean {
+    if (!this.wouldAllow(now)) return false;
+    this.record(now);
+    return true;
+  }
+
+  lastAt(): number { return this.#last; }
 }
 
 /**

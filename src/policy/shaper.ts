@@ -10,6 +10,8 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { EffectiveUser } from '../config/users.js';
+import type { EventBus } from '../observe/events.js';
+import type { QuotaLedger } from './quota.js';
 import { burstFor, CappedMap, kbpsToBytesPerSec, TokenBucket } from './rate.js';
 
 export interface ConnectionShaper {
@@ -78,4 +80,57 @@ export class Shaper {
     }
     return b;
   }
+}
+
+/**
+ * One tunnel's accounting and shaping, returned by `Limits.acquire`. The relay calls `account`
+ * for every chunk it read, forwards `pass` bytes, and cuts the tunnel when `exceeded` is set
+ * (telling the user `quotaClientMessage(exceeded)`); it waits `delayFor(n)` ms before forwarding.
+ */
+export interface TrafficMeter {
+  account(n: number, dir: 'up' | 'down'): { pass: number; exceeded?: string };
+  delayFor(n: number): number;
+  /** Idempotent; frees the per-user and global tunnel slots. */
+  release(): void;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+}
+
+export interface MeterDeps {
+  user: EffectiveUser;
+  ledger: QuotaLedger;
+  events: EventBus;
+  shaping: ConnectionShaper;
+  /** Called once, on the first release. */
+  onRelease: () => void;
+}
+
+export function createTrafficMeter(d: MeterDeps): TrafficMeter {
+  const { user, ledger, events, shaping } = d;
+  let held = true;
+  let told = false;
+  let up = 0;
+  let down = 0;
+  return {
+    get bytesUp() { return up; },
+    get bytesDown() { return down; },
+    account(n, dir) {
+      // Tunnels established before a reload keep the quotas of the snapshot they started with.
+      const r = ledger.account(user.username, user.quotas, n);
+      if (dir === 'up') up += r.pass; else down += r.pass;
+      if (r.exceeded === undefined) return { pass: r.pass };
+      if (!told) {
+        told = true;
+        events.emit('quota.exceeded', { username: user.username, quota: r.exceeded, used: r.used ?? 0, limit: r.limit ?? 0 });
+      }
+      return { pass: r.pass, exceeded: r.exceeded };
+    },
+    delayFor: (n) => shaping.delayFor(n),
+    release() {
+      // Idempotent: error paths and close handlers may both release.
+      if (!held) return;
+      held = false;
+      d.onRelease();
+    },
+  };
 }

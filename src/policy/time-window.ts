@@ -13,7 +13,7 @@ export type Weekday = (typeof WEEKDAYS)[number];
 
 const HOURS = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/;
 
-interface CompiledTimeAccess {
+export interface CompiledTimeAccess {
   readonly check: (nowMs: number) => TimeAccessVerdict;
   readonly problems: readonly string[];
 }
@@ -45,7 +45,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** Local weekday (0 = Sunday) and minutes since local midnight at `nowMs` in `timeZone`. */
-export function localTime(formatter: Intl.DateTimeFormat, nowMs: number): { day: number; minute: number } {
+function localTime(formatter: Intl.DateTimeFormat, nowMs: number): { day: number; minute: number } {
   let day = 0;
   let hour = 0;
   let minute = 0;

@@ -64,7 +64,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const a = await l.listen(host, port);
     addresses.socks5 = formatAddr(a.address, a.port);
     listeners.push(l);
-    log.info({ listen: addresses.socks5, tls: tls !== undefined }, `SOCKS5${tls ? ' (TLS)' : ''} listening on ${addresses.socks5}`);
+    log.info({ listen: addresses.socks5, kind: 'socks5', tls: tls !== undefined }, `SOCKS5${tls ? ' (TLS)' : ''} listening on ${addresses.socks5}`);
   }
 
   return {

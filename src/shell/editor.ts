@@ -89,6 +89,11 @@ export class LineEditor {
     return this.#run();
   }
 
+  /** Forget keys typed ahead (Ctrl-C while a command runs flushes them, as a tty does on INTR). */
+  discardPending(): void {
+    this.#pending = [];
+  }
+
   /** Print a fresh prompt and process the keys typed while paused. */
   resume(): EditorResult {
     this.#paused = false;
@@ -106,11 +111,13 @@ export class LineEditor {
    * Print `text` (lines ending in \r\n) above the line being edited, then redraw it: broadcasts
    * and idle warnings must not garble what the user is typing.
    */
-  printAbove(text: string): string {
+  printAbove(text: string, redraw = true): string {
     if (this.#paused) return text;
     let out = this.#moveToStart() + '\r\x1b[J' + text;
     this.#termCursor = 0;
-    out += this.#render();
+    if (redraw) out += this.#render();
+    // A last message (kick, idle disconnect): the line is gone and no more input is taken.
+    else this.#paused = true;
     return out;
   }
 
@@ -171,8 +178,9 @@ export class LineEditor {
     const line = this.#chars.join('');
     this.#out += this.#moveTo(this.#endCol()) + '\r\n';
     this.#paused = true;
-    if (line.trim() !== '' && this.#history.at(-1) !== line && this.#historyMax > 0) {
-      this.#history.push(line);
+    const entry = line.trimEnd();
+    if (entry.trim() !== '' && this.#history.at(-1) !== entry && this.#historyMax > 0) {
+      this.#history.push(entry);
       if (this.#history.length > this.#historyMax) this.#history.splice(0, this.#history.length - this.#historyMax);
     }
     return { type: 'line', line };

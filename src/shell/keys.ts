@@ -63,7 +63,8 @@ export class KeyDecoder {
       if (meta) keys.push({ type: 'key', name: meta });
       return;
     }
-    if (seq.length > MAX_ESCAPE) { this.#esc = ''; return; }
+    // Overlong: keep consuming parameter bytes up to the final byte, but stop storing them.
+    if (seq.length > MAX_ESCAPE) this.#esc = seq.slice(0, MAX_ESCAPE);
     const code = ch.codePointAt(0)!;
     // CSI parameters and intermediates are 0x20-0x3f; a final byte is 0x40-0x7e.
     if (code >= 0x20 && code <= 0x3f) return;

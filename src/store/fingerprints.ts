@@ -77,6 +77,7 @@ interface Row {
 
 export class FingerprintStore {
   readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
   readonly path: string;
 
   private constructor(db: Database.Database, path: string) {
@@ -93,12 +94,25 @@ export class FingerprintStore {
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
       db.pragma('journal_mode = WAL');
+      // WAL + NORMAL: one fsync per checkpoint, not per sighting; a crash loses at most the last
+      // few sightings, never consistency (gatekit made the same choice).
+      db.pragma('synchronous = NORMAL');
       migrate(db);
     } catch (err) {
       db.close();
       throw err;
     }
     return new FingerprintStore(db, path);
+  }
+
+  /** Statements are compiled once per handle: the gate prepares nothing on the hot path. */
+  #prep(sql: string): Database.Statement {
+    let st = this.#statements.get(sql);
+    if (st === undefined) {
+      st = this.#db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
   }
 
   close(): void {
@@ -113,7 +127,7 @@ export class FingerprintStore {
   observe(m: FingerprintMaterial, ip: string, blockUnknown: boolean, nowMs: number): FingerprintEntry {
     const now = encodeTime(nowMs);
     const tx = this.#db.transaction((): FingerprintEntry => {
-      this.#db.prepare(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count, hassh, client_id, raw,
+      this.#prep(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count, hassh, client_id, raw,
           kex, host_key, cipher_c2s, cipher_s2c, mac_c2s, mac_s2c, compress_c2s, compress_s2c, first_kex_guess)
         VALUES (?, ?, '', ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(fp) DO UPDATE SET last_seen = excluded.last_seen, count = fingerprints.count + 1,
@@ -124,9 +138,9 @@ export class FingerprintStore {
         .run(m.fingerprint, blockUnknown ? 'blocked' : 'pending', now, now, m.hassh, m.clientId, m.raw, m.kex,
           m.hostKey, m.cipherC2S, m.cipherS2C, m.macC2S, m.macS2C, m.compressC2S, m.compressS2C, m.firstKexGuess ? 1 : 0);
       if (ip !== '') {
-        this.#db.prepare(`INSERT INTO fingerprint_ips (fp, ip, last_seen) VALUES (?, ?, ?)
+        this.#prep(`INSERT INTO fingerprint_ips (fp, ip, last_seen) VALUES (?, ?, ?)
           ON CONFLICT(fp, ip) DO UPDATE SET last_seen = excluded.last_seen`).run(m.fingerprint, ip, now);
-        this.#db.prepare(`DELETE FROM fingerprint_ips WHERE fp = ? AND ip NOT IN (
+        this.#prep(`DELETE FROM fingerprint_ips WHERE fp = ? AND ip NOT IN (
           SELECT ip FROM fingerprint_ips WHERE fp = ? ORDER BY last_seen DESC, ip LIMIT ?)`)
           .run(m.fingerprint, m.fingerprint, MAX_IPS_PER_FINGERPRINT);
       }
@@ -138,21 +152,21 @@ export class FingerprintStore {
   }
 
   get(fp: string): FingerprintEntry | null {
-    const row = this.#db.prepare(`SELECT ${ENTRY_COLUMNS} FROM fingerprints WHERE fp = ?`).get(fp) as Row | undefined;
+    const row = this.#prep(`SELECT ${ENTRY_COLUMNS} FROM fingerprints WHERE fp = ?`).get(fp) as Row | undefined;
     return row ? toEntry(row, this.#ips(fp)) : null;
   }
 
   /** The live status, or null when unknown. One indexed lookup; used on every connection. */
   status(fp: string): string | null {
-    const row = this.#db.prepare('SELECT status FROM fingerprints WHERE fp = ?').get(fp) as { status: string } | undefined;
+    const row = this.#prep('SELECT status FROM fingerprints WHERE fp = ?').get(fp) as { status: string } | undefined;
     return row ? row.status : null;
   }
 
   /** All entries sorted by fingerprint. */
   list(): FingerprintEntry[] {
-    const rows = this.#db.prepare(`SELECT ${ENTRY_COLUMNS} FROM fingerprints ORDER BY fp`).all() as Row[];
+    const rows = this.#prep(`SELECT ${ENTRY_COLUMNS} FROM fingerprints ORDER BY fp`).all() as Row[];
     const ips = new Map<string, string[]>();
-    for (const r of this.#db.prepare('SELECT fp, ip FROM fingerprint_ips ORDER BY fp, ip').all() as { fp: string; ip: string }[]) {
+    for (const r of this.#prep('SELECT fp, ip FROM fingerprint_ips ORDER BY fp, ip').all() as { fp: string; ip: string }[]) {
       const list = ips.get(r.fp);
       if (list) list.push(r.ip); else ips.set(r.fp, [r.ip]);
     }
@@ -160,7 +174,7 @@ export class FingerprintStore {
   }
 
   count(): number {
-    return (this.#db.prepare('SELECT COUNT(*) AS n FROM fingerprints').get() as { n: number }).n;
+    return (this.#prep('SELECT COUNT(*) AS n FROM fingerprints').get() as { n: number }).n;
   }
 
   /**
@@ -168,7 +182,7 @@ export class FingerprintStore {
    */
   resolve(query: string): string {
     if (this.status(query) !== null) return query;
-    const all = (this.#db.prepare('SELECT fp FROM fingerprints').all() as { fp: string }[]).map((r) => r.fp);
+    const all = (this.#prep('SELECT fp FROM fingerprints').all() as { fp: string }[]).map((r) => r.fp);
     const matches = sortBytes(all.filter((fp) => fp.startsWith(query)));
     if (matches.length === 1) return matches[0] as string;
     if (matches.length === 0) throw new FingerprintNotFoundError(query);
@@ -180,8 +194,8 @@ export class FingerprintStore {
     this.#db.transaction(() => {
       const old = this.status(fp);
       if (old === null) throw new FingerprintNotFoundError(fp);
-      if (label !== '') this.#db.prepare('UPDATE fingerprints SET status = ?, label = ? WHERE fp = ?').run(status, label, fp);
-      else this.#db.prepare('UPDATE fingerprints SET status = ? WHERE fp = ?').run(status, fp);
+      if (label !== '') this.#prep('UPDATE fingerprints SET status = ?, label = ? WHERE fp = ?').run(status, label, fp);
+      else this.#prep('UPDATE fingerprints SET status = ? WHERE fp = ?').run(status, fp);
       this.#event(fp, nowMs, who, 'status', old, status, label);
     }).immediate();
   }
@@ -191,7 +205,7 @@ export class FingerprintStore {
     const now = encodeTime(nowMs);
     this.#db.transaction(() => {
       const old = this.status(fp) ?? '';
-      this.#db.prepare(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, 0)
+      this.#prep(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, 0)
         ON CONFLICT(fp) DO UPDATE SET status = excluded.status,
           label = CASE WHEN excluded.label != '' THEN excluded.label ELSE fingerprints.label END`)
         .run(fp, status, label, now, now);
@@ -202,7 +216,7 @@ export class FingerprintStore {
   setLabel(fp: string, label: string, who: string, nowMs: number): void {
     this.#db.transaction(() => {
       const old = this.status(fp);
-      if (this.#db.prepare('UPDATE fingerprints SET label = ? WHERE fp = ?').run(label, fp).changes === 0) {
+      if (this.#prep('UPDATE fingerprints SET label = ? WHERE fp = ?').run(label, fp).changes === 0) {
         throw new FingerprintNotFoundError(fp);
       }
       this.#event(fp, nowMs, who, 'label', old ?? '', old ?? '', label);
@@ -212,7 +226,7 @@ export class FingerprintStore {
   delete(fp: string, who: string, nowMs: number): void {
     this.#db.transaction(() => {
       const old = this.status(fp);
-      if (this.#db.prepare('DELETE FROM fingerprints WHERE fp = ?').run(fp).changes === 0) throw new FingerprintNotFoundError(fp);
+      if (this.#prep('DELETE FROM fingerprints WHERE fp = ?').run(fp).changes === 0) throw new FingerprintNotFoundError(fp);
       this.#event(fp, nowMs, who, 'delete', old ?? '', '', '');
     }).immediate();
   }
@@ -226,7 +240,7 @@ export class FingerprintStore {
     return this.#db.transaction((): number => {
       const excess = this.count() - max;
       if (excess <= 0) return 0;
-      return this.#db.prepare(`DELETE FROM fingerprints WHERE fp IN (
+      return this.#prep(`DELETE FROM fingerprints WHERE fp IN (
         SELECT fp FROM fingerprints WHERE status != 'approved' ORDER BY last_seen ASC LIMIT ?)`).run(excess).changes;
     }).immediate();
   }
@@ -235,7 +249,7 @@ export class FingerprintStore {
   events(fp?: string): FingerprintEvent[] {
     const sql = `SELECT id, fp, at, who, action, old_status, new_status, label FROM fingerprint_events
       ${fp === undefined ? '' : 'WHERE fp = ?'} ORDER BY id`;
-    const rows = (fp === undefined ? this.#db.prepare(sql).all() : this.#db.prepare(sql).all(fp)) as {
+    const rows = (fp === undefined ? this.#prep(sql).all() : this.#prep(sql).all(fp)) as {
       id: number; fp: string; at: string; who: string; action: string; old_status: string; new_status: string; label: string;
     }[];
     return rows.map((r) => ({ id: r.id, fingerprint: r.fp, at: r.at, who: r.who, action: r.action,
@@ -243,11 +257,11 @@ export class FingerprintStore {
   }
 
   #ips(fp: string): string[] {
-    return sortBytes((this.#db.prepare('SELECT ip FROM fingerprint_ips WHERE fp = ?').all(fp) as { ip: string }[]).map((r) => r.ip));
+    return sortBytes((this.#prep('SELECT ip FROM fingerprint_ips WHERE fp = ?').all(fp) as { ip: string }[]).map((r) => r.ip));
   }
 
   #event(fp: string, nowMs: number, who: string, action: string, oldStatus: string, newStatus: string, label: string): void {
-    this.#db.prepare(`INSERT INTO fingerprint_events (fp, at, who, action, old_status, new_status, label)
+    this.#prep(`INSERT INTO fingerprint_events (fp, at, who, action, old_status, new_status, label)
       VALUES (?, ?, ?, ?, ?, ?, ?)`).run(fp, encodeTime(nowMs), who, action, oldStatus, newStatus, label);
   }
 }

@@ -119,6 +119,15 @@ test('hostnames match case-insensitively, ignoring one trailing dot', () => {
   for (const host of ['github.com', 'xapi.github.com', 'api.github.com.evil']) assert.equal(a.check(host, '140.82.1.1', 443).decision, 'deny', host);
 });
 
+test('internationalised names match in unicode or punycode, and full-width look-alikes cannot slip past', () => {
+  const a = compileAcl(acl({ deny: ['*.bücher.de:*', 'example.com:*'] }));
+  for (const host of ['bücher.de', 'WWW.BÜCHER.DE', 'www.xn--bcher-kva.de', '\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com']) {
+    assert.equal(a.precheck(host, 443).decision, 'deny', host);
+    assert.equal(a.check(host, '93.184.216.34', 443).decision, 'deny', host);
+  }
+  assert.equal(a.check('buecher.de', '93.184.216.34', 443).decision, 'allow');
+});
+
 test('wildcard matches subdomains at any depth and the apex, but not look-alikes', () => {
   const a = compileAcl(acl({ default_policy: 'deny', allow: ['*.example.com:443'] }));
   const table: [string, 'allow' | 'deny'][] = [
@@ -171,9 +180,14 @@ test('IPv4-mapped IPv6 addresses match IPv4 rules, and mapped rules match IPv4 a
   assert.equal(a.check('x.com', '::10.0.0.1', 80).decision, 'allow');
 });
 
-test('a request naming an IP is denied when that IP is denied, whatever address the caller passes', () => {
+test('a request naming an IP must pass for that IP and for the address actually used', () => {
   const a = compileAcl(acl({ deny: ['169.254.169.254:*'] }));
   assert.equal(a.check('169.254.169.254', '8.8.8.8', 80).decision, 'deny');
+  assert.equal(a.check('8.8.8.8', '169.254.169.254', 80).decision, 'deny');
+  const strict = compileAcl(acl({ default_policy: 'deny', allow: ['8.8.8.8:53'] }));
+  assert.equal(strict.check('8.8.8.8', '8.8.8.8', 53).decision, 'allow');
+  assert.equal(strict.check('8.8.8.8', '::ffff:8.8.8.8', 53).decision, 'allow');
+  assert.equal(strict.check('8.8.8.8', '8.8.4.4', 53).decision, 'deny');
 });
 
 test('check fails closed on an unusable address or port', () => {

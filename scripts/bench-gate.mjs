@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// Benchmark for bin/sshgate (not a test; prints figures). Loopback only, bounded in time (~40 s).
+//   node scripts/bench-gate.mjs [--duration 3] [--json]
+// Compares "direct" (client -> target) with "gate" (client -> sshgate -> target) for:
+//   bulk upload / download over one stream, sequential and parallel (32 in flight) connections
+//   (TCP connect + banner + ident/KEXINIT + 32-byte echo + close), and the added latency (p50/p99).
+// The target is a child process that answers like an SSH server: banner first, then it skips the
+// client's ident line and first packet and acts on one mode byte (E echo, S sink, D source).
+// Connections come from rotating 127.x.y.z source addresses because the gate's per-source limit
+// (1/s, burst 120) would otherwise throttle a single-source benchmark.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const DURATION = Number(argv[argv.indexOf('--duration') + 1] || 0) || 3;
+const JSON_OUT = argv.includes('--json');
+const IDENT = Buffer.from('SSH-2.0-OpenSSH_9.2p1 bench\r\n');
+const HARD_DEADLINE = setTimeout(() => { console.error('bench: hard deadline reached'); process.exit(2); }, 110_000);
+
+function kexinitPacket() {
+  const list = (s) => { const b = Buffer.from(s); const l = Buffer.alloc(4); l.writeUInt32BE(b.length); return Buffer.concat([l, b]); };
+  const names = ['curve25519-sha256', 'ssh-ed25519', 'aes128-ctr', 'aes128-ctr', 'hmac-sha2-256', 'hmac-sha2-256', 'none', 'none', '', ''];
+  const payload = Buffer.concat([Buffer.from([20]), Buffer.alloc(16, 1), ...names.map(list), Buffer.alloc(5)]);
+  let pad = 8 - ((payload.length + 5) % 8); if (pad < 4) pad += 8;
+  const h = Buffer.alloc(5); h.writeUInt32BE(payload.length + pad + 1); h[4] = pad;
+  return Buffer.concat([h, payload, Buffer.alloc(pad)]);
+}
+const HELLO = Buffer.concat([IDENT, kexinitPacket()]);
+
+const TARGET_SRC = `
+const net = require('node:net');
+const CHUNK = Buffer.alloc(1 << 20, 0x5a);
+const srv = net.createServer((s) => {
+  s.setNoDelay(true);
+  s.write('SSH-2.0-BenchTarget_1.0\\r\\n');
+  let buf = Buffer.alloc(0), stage = 0, count = 0;
+  s.on('error', () => {});
+  s.on('data', (d) => {
+    if (stage === 3) { count += d.length; return; }
+    buf = Buffer.concat([buf, d]);
+    if (stage === 0) { const nl = buf.indexOf(10); if (nl < 0) return; buf = buf.subarray(nl + 1); stage = 1; }
+    if (stage === 1) { if (buf.length < 4) return; const n = buf.readUInt32BE(0) + 4; if (buf.length < n) return; buf = buf.subarray(n); stage = 2; }
+    if (stage === 2) {
+      if (buf.length < 1) return;
+      const mode = String.fromCharCode(buf[0]); const rest = buf.subarray(1); stage = 4;
+      if (mode === 'E') { s.removeAllListeners('data'); if (rest.length) s.write(rest); s.pipe(s); }
+      else if (mode === 'S') { stage = 3; count = rest.length; s.on('end', () => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(count)); s.end(b); }); }
+      else if (mode === 'D') { const pump = () => { while (s.write(CHUNK)) {} }; s.on('drain', pump); pump(); }
+    }
+  });
+});
+srv.listen(0, '127.0.0.1', () => process.send(srv.address().port));
+`;
+
+function startTarget() {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['-e', TARGET_SRC], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    p.once('message', (port) => resolve({ port, proc: p }));
+  });
+}
+
+let srcCounter = 0;
+function nextSource() {
+  srcCounter++;
+  return `127.${1 + ((srcCounter >> 16) & 0x7f)}.${(srcCounter >> 8) & 0xff}.${srcCounter & 0xff || 1}`;
+}
+
+/** Connects, waits for the banner line, sends hello + mode byte; resolves with the socket. */
+function open(port, mode) {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, localAddress: nextSource() });
+    s.setNoDelay(true);
+    let got = Buffer.alloc(0);
+    const onData = (d) => {
+      got = Buffer.concat([got, d]);
+      const nl = got.indexOf(10);
+      if (nl < 0) return;
+      s.off('data', onData);
+      s.write(Buffer.concat([HELLO, Buffer.from(mode)]));
+      resolve({ s, extra: got.subarray(nl + 1) });
+    };
+    s.on('data', onData);
+    s.once('error', reject);
+  });
+}
+
+async function echoOnce(port) {
+  const t0 = performance.now();
+  const { s, extra } = await open(port, 'E');
+  const msg = Buffer.alloc(32, 0x61);
+  await new Promise((resolve, reject) => {
+    let n = extra.length;
+    s.on('data', (d) => { n += d.length; if (n >= 32) resolve(); });
+    s.once('close', () => reject(new Error('closed before echo')));
+    s.write(msg);
+  });
+  s.destroy();
+  return performance.now() - t0;
+}
+
+async function connectPhase(port, inflight) {
+  const lat = [];
+  let fails = 0;
+  const until = performance.now() + DURATION * 1000;
+  await Promise.all(Array.from({ length: inflight }, async () => {
+    while (performance.now() < until) {
+      try { lat.push(await echoOnce(port)); } catch { fails++; }
+    }
+  }));
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+  return { conns_per_s: lat.length / DURATION, p50_ms: q(0.5), p99_ms: q(0.99), fails };
+}
+
+async function uploadPhase(port) {
+  const { s } = await open(port, 'S');
+  const chunk = Buffer.alloc(1 << 16, 0x42);
+  const until = performance.now() + DURATION * 1000;
+  const t0 = performance.now();
+  await new Promise((resolve) => {
+    const pump = () => { while (performance.now() < until) { if (!s.write(chunk)) return; } s.end(); resolve(); };
+    s.on('drain', pump);
+    pump();
+  });
+  const total = await new Promise((resolve) => {
+    const parts = [];
+    s.on('data', (d) => parts.push(d));
+    s.on('close', () => { const b = Buffer.concat(parts); resolve(b.length >= 8 ? Number(b.readBigUInt64BE(b.length - 8)) : 0); });
+  });
+  return total / ((performance.now() - t0) / 1000) / 1e6;
+}
+
+async function downloadPhase(port) {
+  const { s } = await open(port, 'D');
+  let n = 0;
+  const t0 = performance.now();
+  s.on('data', (d) => { n += d.length; });
+  await new Promise((r) => setTimeout(r, DURATION * 1000));
+  s.destroy();
+  return n / ((performance.now() - t0) / 1000) / 1e6;
+}
+
+async function measure(label, port) {
+  const r = { label };
+  r.upload_MBps = await uploadPhase(port);
+  r.download_MBps = await downloadPhase(port);
+  r.seq = await connectPhase(port, 1);
+  r.par32 = await connectPhase(port, 32);
+  return r;
+}
+
+async function main() {
+  const target = await startTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'sshgate-bench-'));
+  let gate;
+  try {
+    const db = join(dir, 'bench.db');
+    const { createHash } = await import('node:crypto');
+    const pkt = kexinitPacket();
+    const payload = pkt.subarray(5, pkt.length - pkt[4]);
+    const lists = []; let off = 17;
+    for (let i = 0; i < 8; i++) { const n = payload.readUInt32BE(off); lists.push(payload.subarray(off + 4, off + 4 + n).toString()); off += 4 + n; }
+    const fp = createHash('sha256').update([...lists, 'false'].join(';')).digest('hex').slice(0, 32);
+    const bin = join(ROOT, 'bin', 'sshgate');
+    const reg = spawnSync(process.execPath, [bin, 'approve', '--db', db, '--register', '--label', 'bench', fp], { encoding: 'utf8' });
+    if (reg.status !== 0) throw new Error(`approve failed: ${reg.stderr}`);
+    const gatePort = 20000 + Math.floor(Math.random() * 20000);
+    gate = spawn(process.execPath, [bin, 'serve', '--route', `127.0.0.1:${gatePort}=127.0.0.1:${target.port}`, '--db', db, '--config', ''], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    gate.stderr.on('data', (d) => { log += d; });
+    const until = Date.now() + 15_000;
+    while (!log.includes(' LISTEN ')) { if (Date.now() > until || gate.exitCode !== null) throw new Error(`gate did not start: ${log}`); await new Promise((r) => setTimeout(r, 50)); }
+    await new Promise((r) => setTimeout(r, 300));
+    const direct = await measure('direct', target.port);
+    const viaGate = await measure('gate', gatePort);
+    const rows = [direct, viaGate];
+    if (JSON_OUT) { console.log(JSON.stringify(rows)); return; }
+    const f = (n) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 0) : '-');
+    console.log(`sshgate bench (${DURATION}s per phase, loopback, node ${process.version})`);
+    console.log('| path | upload MB/s | download MB/s | seq conn/s | seq p50/p99 ms | par32 conn/s | par32 p50/p99 ms | fails |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      console.log(`| ${r.label} | ${f(r.upload_MBps)} | ${f(r.download_MBps)} | ${f(r.seq.conns_per_s)} | ${f(r.seq.p50_ms)} / ${f(r.seq.p99_ms)} | ${f(r.par32.conns_per_s)} | ${f(r.par32.p50_ms)} / ${f(r.par32.p99_ms)} | ${r.seq.fails + r.par32.fails} |`);
+    }
+    console.log(`added latency per connection (seq p50): ${f(viaGate.seq.p50_ms - direct.seq.p50_ms)} ms`);
+  } finally {
+    if (gate && gate.exitCode === null) gate.kill('SIGTERM');
+    target.proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+    clearTimeout(HARD_DEADLINE);
+  }
+}
+
+main().catch((err) => { console.error(err); process.exitCode = 1; });

@@ -1,0 +1,121 @@
+/**
+ * `list`, `approve|block|pending`, `label`, `delete`: the original's flags, output and error
+ * texts; silent on success. Fingerprints may be given as an unambiguous prefix.
+ */
+import { FingerprintStore, type FingerprintEntry, type FingerprintStatus } from '../../store/fingerprints.js';
+import { isFingerprintHash } from '../fingerprint.js';
+import { formatUtc, sanitizeDisplay, tabwrite, valueOrDash } from '../go-format.js';
+import { CliExit, DEFAULT_DB, fatal, parseFlags, type CliIo } from './cli-io.js';
+
+const DB_FLAG = { name: 'db', kind: 'string', default: DEFAULT_DB, usage: 'database path' } as const;
+
+export function openStore(io: CliIo, path: string): FingerprintStore {
+  try {
+    return FingerprintStore.open(path);
+  } catch (err) {
+    return fatal(io, `open store: ${(err as Error).message}`);
+  }
+}
+
+/** Runs `fn` with an open store and always closes it (also when `fn` exits through CliExit). */
+function withStore<T>(io: CliIo, path: string, fn: (s: FingerprintStore) => T): T {
+  const store = openStore(io, path);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+function resolveOrFatal(io: CliIo, store: FingerprintStore, query: string): string {
+  try {
+    return store.resolve(query);
+  } catch (err) {
+    return fatal(io, (err as Error).message);
+  }
+}
+
+function attempt(io: CliIo, prefix: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof CliExit) throw err;
+    fatal(io, `${prefix}${(err as Error).message}`);
+  }
+}
+
+export function cmdList(io: CliIo, argv: readonly string[]): void {
+  const f = parseFlags(io, { name: 'list', flags: [DB_FLAG,
+    { name: 'v', kind: 'bool', usage: 'include SSH metadata' },
+    { name: 'json', kind: 'bool', usage: 'print JSON (all fields, including hassh and count)' }] }, argv);
+  withStore(io, f.str('db'), (store) => {
+    let entries: FingerprintEntry[] = [];
+    attempt(io, 'list fingerprints: ', () => { entries = store.list(); });
+    if (f.bool('json')) {
+      io.stdout(JSON.stringify(entries.map(jsonEntry), null, 2) + '\n');
+      return;
+    }
+    io.stdout(formatList(entries, f.bool('v')));
+  });
+}
+
+/** The original's table: sorted by fingerprint, `-` for empty fields, header even when empty. */
+export function formatList(entries: readonly FingerprintEntry[], verbose: boolean): string {
+  const header = ['FINGERPRINT', 'STATUS', 'LABEL', 'FIRST_SEEN', 'LAST_SEEN', 'IPS'];
+  const rows: string[][] = [verbose ? [...header, 'CLIENT', 'RAW'] : header];
+  for (const e of entries) {
+    const row = [e.fingerprint, e.status, valueOrDash(e.label), formatUtc(e.firstSeen), formatUtc(e.lastSeen),
+      e.ips.length ? e.ips.join(',') : '-'];
+    if (verbose) row.push(valueOrDash(sanitizeDisplay(e.clientId)), valueOrDash(sanitizeDisplay(e.raw)));
+    rows.push(row);
+  }
+  return tabwrite(rows);
+}
+
+function jsonEntry(e: FingerprintEntry): Record<string, unknown> {
+  return {
+    fingerprint: e.fingerprint, status: e.status, label: e.label, hassh: e.hassh, count: e.count,
+    first_seen: e.firstSeen === null ? null : new Date(e.firstSeen).toISOString(),
+    last_seen: e.lastSeen === null ? null : new Date(e.lastSeen).toISOString(),
+    ips: e.ips, client_id: e.clientId, raw: e.raw, kex: e.kex, host_key: e.hostKey, cipher_c2s: e.cipherC2S,
+    cipher_s2c: e.cipherS2C, mac_c2s: e.macC2S, mac_s2c: e.macS2C, compress_c2s: e.compressC2S,
+    compress_s2c: e.compressS2C, first_kex_guess: e.firstKexGuess,
+  };
+}
+
+export function cmdSetStatus(io: CliIo, argv: readonly string[], status: FingerprintStatus): void {
+  const f = parseFlags(io, { name: status, flags: [DB_FLAG,
+    { name: 'label', kind: 'string', usage: 'label to assign' },
+    { name: 'register', kind: 'bool', usage: 'create the fingerprint if it has not been observed yet (requires a full fingerprint hash)' }] }, argv);
+  if (f.args.length !== 1) fatal(io, `usage: ${status} [--label <label>] [--register] <fingerprint>`);
+  const arg = f.args[0] as string;
+  const label = f.str('label');
+  withStore(io, f.str('db'), (store) => {
+    if (f.bool('register')) {
+      const fp = arg.toLowerCase();
+      if (!isFingerprintHash(fp)) fatal(io, '--register requires a full 32-character hex fingerprint');
+      attempt(io, 'set status: ', () => store.register(fp, status, io.who, io.clock.now(), label));
+      return;
+    }
+    const fp = resolveOrFatal(io, store, arg);
+    attempt(io, 'set status: ', () => store.setStatus(fp, status, io.who, io.clock.now(), label));
+  });
+}
+
+export function cmdLabel(io: CliIo, argv: readonly string[]): void {
+  const f = parseFlags(io, { name: 'label', flags: [DB_FLAG] }, argv);
+  if (f.args.length !== 2) fatal(io, 'usage: label <fingerprint> <label>');
+  withStore(io, f.str('db'), (store) => {
+    const fp = resolveOrFatal(io, store, f.args[0] as string);
+    attempt(io, 'label: ', () => store.setLabel(fp, f.args[1] as string, io.who, io.clock.now()));
+  });
+}
+
+export function cmdDelete(io: CliIo, argv: readonly string[]): void {
+  const f = parseFlags(io, { name: 'delete', flags: [DB_FLAG] }, argv);
+  if (f.args.length !== 1) fatal(io, 'usage: delete <fingerprint>');
+  withStore(io, f.str('db'), (store) => {
+    const fp = resolveOrFatal(io, store, f.args[0] as string);
+    attempt(io, 'delete: ', () => store.delete(fp, io.who, io.clock.now()));
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * `serve --route LISTEN=BACKEND ... [--db] [--config] [--allow-unknown] [--drain-timeout D]
+ * [--metrics-listen ADDR]`: startup lines in the original's order, pruning at start and every
+ * 60 s, graceful drain on SIGTERM/SIGINT.
+ */
+import type { Server } from 'node:http';
+import { VERSION } from '../../version.js';
+import { loadGateConfig } from '../config.js';
+import { Gate } from '../gate.js';
+import { formatGoDuration, goLogPrefix } from '../go-format.js';
+import { PrometheusGateMetrics, serveMetrics } from '../metrics.js';
+import { parseRoute } from '../routes.js';
+import { DEFAULT_CONFIG, DEFAULT_DB, fatal, parseFlags, type CliIo } from './cli-io.js';
+import { openStore } from './manage.js';
+
+const PRUNE_EVERY_MS = 60_000;
+
+export interface ServeHooks {
+  /** Resolves when the process should shut down (SIGTERM/SIGINT in production). */
+  readonly shutdown: Promise<string>;
+}
+
+export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeHooks): Promise<void> {
+  const f = parseFlags(io, { name: 'serve', flags: [
+    { name: 'db', kind: 'string', default: DEFAULT_DB, usage: 'database path' },
+    { name: 'config', kind: 'string', default: DEFAULT_CONFIG, usage: 'config path' },
+    { name: 'allow-unknown', kind: 'bool', usage: 'allow pending fingerprints' },
+    { name: 'route', kind: 'list', usage: 'route in LISTEN=BACKEND form, repeatable', validate: (v) => { parseRoute(v); } },
+    { name: 'drain-timeout', kind: 'duration', default: 10_000, usage: 'on shutdown, how long to wait for existing connections to finish' },
+    { name: 'metrics-listen', kind: 'string', usage: 'serve Prometheus metrics on this host:port (off when empty)' },
+  ] }, argv);
+  const routes = f.list('route').map(parseRoute);
+  if (routes.length === 0) fatal(io, 'usage: serve --route LISTEN=BACKEND [--route LISTEN=BACKEND]');
+  const log = (line: string): void => io.stderr(`${goLogPrefix(io.clock.now())}${line}\n`);
+
+  log(`sshgate version: ${VERSION}`);
+  log(`database: ${f.str('db')}`);
+  const store = openStore(io, f.str('db'));
+  log(`config: ${f.str('config')}`);
+  let maxFingerprints: number;
+  try {
+    maxFingerprints = loadGateConfig(f.str('config')).maxFingerprints;
+  } catch (err) {
+    store.close();
+    return fatal(io, `load config: ${(err as Error).message}`);
+  }
+  const allowUnknown = f.bool('allow-unknown');
+  log(`allow unknown: ${allowUnknown}`);
+
+  let pruner: NodeJS.Timeout | null = null;
+  if (maxFingerprints > 0) {
+    log(`max fingerprints: ${maxFingerprints}`);
+    const prune = (): void => {
+      try {
+        const n = store.prune(maxFingerprints);
+        if (n > 0) log(`pruned ${n} fingerprint(s) over limit ${maxFingerprints}`);
+      } catch (err) {
+        log(`prune fingerprints: ${(err as Error).message}`);
+      }
+    };
+    prune();
+    pruner = setInterval(prune, PRUNE_EVERY_MS);
+    pruner.unref();
+  }
+
+  const metrics = f.str('metrics-listen') === '' ? null : new PrometheusGateMetrics(() => store.count());
+  const gate = new Gate({ routes, store, allowUnknown, clock: io.clock, log, ...(metrics ? { metrics } : {}) });
+  let metricsServer: Server | null = null;
+  try {
+    await gate.start();
+    if (metrics) {
+      metricsServer = await serveMetrics(f.str('metrics-listen'), metrics.registry);
+      log(`METRICS http://${f.str('metrics-listen')}/metrics`);
+    }
+  } catch (err) {
+    await gate.drain(0);
+    store.close();
+    return fatal(io, (err as Error).message);
+  }
+
+  const signal = await hooks.shutdown;
+  const grace = f.num('drain-timeout');
+  log(`${signal}: shutting down`);
+  log(`shutdown: draining in-flight connections (grace ${formatGoDuration(grace)})`);
+  if (pruner) clearInterval(pruner);
+  metricsServer?.close();
+  const drained = await gate.drain(grace);
+  log(drained ? 'all connections drained' : `drain timeout after ${formatGoDuration(grace)}; exiting with connections still open`);
+  store.close();
+}

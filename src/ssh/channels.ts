@@ -1,0 +1,78 @@
+/**
+ * `direct-tcpip` channels: what `ssh -L` and `ssh -D` open for each forwarded connection. Each one
+ * goes through the same `pipeline.openTunnel` as a SOCKS5 CONNECT (ACL, anti-SSRF, limits,
+ * connect, accounting). The channel is confirmed only once the target is connected, so a refused
+ * or unreachable target reaches the client as CHANNEL_OPEN_FAILURE with the reason, which OpenSSH
+ * prints: "channel 2: open failed: administratively prohibited: not allowed".
+ */
+import type { AcceptConnection, ServerChannel, TcpipRequestInfo } from 'ssh2';
+import { SSH_OPEN, wireOf } from '../errors.js';
+import type { Pipeline } from '../pipeline/engine.js';
+import type { AuthedSession } from '../pipeline/types.js';
+import { permitOpenAllows, type KeyRestrictions } from '../auth/key-options.js';
+import { REFUSAL } from './refusals.js';
+
+export interface ForwardContext {
+  readonly pipeline: Pipeline;
+  readonly session: AuthedSession;
+  readonly restrictions: KeyRestrictions;
+  /** Send CHANNEL_OPEN_FAILURE with this reason code and description. */
+  readonly refuse: (reason: number, description: string) => void;
+  /** True once the SSH connection is gone: a late tunnel is torn down instead of accepted. */
+  readonly closed: () => boolean;
+}
+
+const MAX_HOST_LENGTH = 255;
+
+/** The target as the client named it; IPv6 literals may come bracketed from some clients. */
+export function targetOf(info: TcpipRequestInfo): { host: string; port: number } | string {
+  const host = info.destIP.replace(/^\[(.*)\]$/, '$1');
+  if (host === '' || host.length > MAX_HOST_LENGTH || /[\x00-\x20\x7f]/.test(host)) return 'invalid target host';
+  if (!Number.isInteger(info.destPort) || info.destPort < 1 || info.destPort > 65535) return `invalid target port ${info.destPort}`;
+  return { host, port: info.destPort };
+}
+
+export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info: TcpipRequestInfo, ctx: ForwardContext): void {
+  const { pipeline, session, restrictions } = ctx;
+  const target = targetOf(info);
+  const denyLocally = (description: string, operator: string): void => {
+    pipeline.events.emit('acl.deny', {
+      username: session.user.username, source_ip: session.client.ip, target_host: info.destIP, target_port: info.destPort,
+      code: 'SKS5_DENY_FORWARDING', reason: operator, protocol: 'ssh', conn_id: session.client.connId,
+    });
+    ctx.refuse(SSH_OPEN.ADMINISTRATIVELY_PROHIBITED, description);
+  };
+  if (typeof target === 'string') {
+    ctx.refuse(SSH_OPEN.CONNECT_FAILED, target);
+    return;
+  }
+  if (!restrictions.portForwarding) {
+    denyLocally(REFUSAL.keyNoForwarding, `${session.user.username}: key forbids port forwarding (${session.keyFingerprint ?? 'n/a'})`);
+    return;
+  }
+  if (!permitOpenAllows(restrictions.permitOpen, target.host, target.port)) {
+    denyLocally(REFUSAL.keyPermitOpen(target.host, target.port), `${session.user.username}: ${target.host}:${target.port} outside the key's permitopen`);
+    return;
+  }
+  pipeline.openTunnel(session, target).then(
+    (d) => {
+      if (!d.allow) {
+        ctx.refuse(wireOf(d.code).ssh, d.client);
+        return;
+      }
+      const tunnel = d.value;
+      if (ctx.closed()) {
+        tunnel.destroy();
+        return;
+      }
+      const channel = accept();
+      // Errors surface through the relay's result; an unhandled 'error' would crash the process.
+      channel.on('error', () => {});
+      void tunnel.relay(channel);
+    },
+    (err: unknown) => {
+      pipeline.log.error({ conn_id: session.client.connId, err: (err as Error).message }, 'openTunnel failed');
+      ctx.refuse(SSH_OPEN.CONNECT_FAILED, 'general failure');
+    },
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * One SSH connection from accept to close: registry entry, auth deadline, ssh2 event wiring
+ * (auth, direct-tcpip, session, refusals), kick. The listener (server.ts) creates it once the
+ * connection is admitted; ssh2 attaches its `Connection` when the client's identification arrives.
+ */
+import type { Socket } from 'node:net';
+import type { ClientInfo as Ssh2ClientInfo, Connection, ServerChannel } from 'ssh2';
+import type { Pipeline } from '../pipeline/engine.js';
+import type { AuthedSession, ClientInfo, Release } from '../pipeline/types.js';
+import type { ConnectionRecord } from '../pipeline/sessions.js';
+import { SSH_OPEN } from '../errors.js';
+import { UNRESTRICTED, type KeyRestrictions } from '../auth/key-options.js';
+import { SshAuthFlow, type TotpChecker } from './auth-flow.js';
+import { handleDirectTcpip } from './channels.js';
+import type { CredentialStore } from './credentials.js';
+import { rejectChannelOpen } from './open-failure.js';
+import { REFUSAL } from './refusals.js';
+import { handleSession, type ShellBackend } from './session-channel.js';
+
+/** After we send DISCONNECT, a client gets this long to close before the socket is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface SshConnectionDeps {
+  readonly pipeline: Pipeline;
+  readonly client: ClientInfo;
+  readonly socket: Socket;
+  readonly admission: Release;
+  readonly totp: TotpChecker;
+  readonly credentials: CredentialStore;
+  readonly shell?: ShellBackend | undefined;
+}
+
+export class SshConnection {
+  readonly #d: SshConnectionDeps;
+  readonly #record: ConnectionRecord;
+  readonly #unregister: () => void;
+  readonly #authTimer: NodeJS.Timeout;
+  readonly #channels = new Set<ServerChannel>();
+  #conn: Connection | undefined;
+  #session: AuthedSession | undefined;
+  #restrictions: KeyRestrictions = UNRESTRICTED;
+  #closed = false;
+
+  constructor(deps: SshConnectionDeps) {
+    this.#d = deps;
+    const { pipeline, client, socket } = deps;
+    this.#record = {
+      connId: client.connId, door: 'ssh', sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
+      tunnels: new Map(),
+      close: (reason) => this.close(reason),
+      notify: (message) => this.#notify(message),
+    };
+    this.#unregister = pipeline.sessions.add(this.#record);
+    const authSecs = pipeline.config.server.ssh_auth_timeout;
+    this.#authTimer = setTimeout(() => {
+      if (!this.#session) this.close(`not authenticated within ssh_auth_timeout (${authSecs}s)`);
+    }, authSecs * 1000);
+    this.#authTimer.unref();
+    socket.once('close', () => this.#cleanup());
+  }
+
+  get closed(): boolean { return this.#closed; }
+
+  #log(level: 'debug' | 'info' | 'warn', msg: string, extra: object = {}): void {
+    const { client } = this.#d;
+    this.#d.pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door: 'ssh', ...extra }, msg);
+  }
+
+  /** Kick, shutdown, auth deadline: say goodbye at the SSH layer when we can, then drop the socket. */
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#log('info', `closing SSH connection: ${reason}`);
+    for (const t of this.#record.tunnels.values()) t.close(reason);
+    if (this.#conn) this.#conn.end();
+    else this.#d.socket.destroy();
+    setTimeout(() => this.#d.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  #notify(message: string): boolean {
+    for (const ch of this.#channels) ch.stderr.write(`\r\n${message}\r\n`);
+    return this.#channels.size > 0;
+  }
+
+  #cleanup(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#authTimer);
+    this.#unregister();
+    this.#d.admission.release();
+    const { pipeline, client } = this.#d;
+    const duration = pipeline.clock.now() - client.startedAt;
+    const user = this.#session?.user.username;
+    if (user !== undefined) pipeline.events.emit('session.ended', { username: user, source_ip: client.ip, protocol: 'ssh', conn_id: client.connId, duration_ms: duration });
+    pipeline.events.emit('connection.closed', { source_ip: client.ip, protocol: 'ssh', conn_id: client.connId, ...(user !== undefined ? { username: user } : {}), duration_ms: duration });
+  }
+
+  /** ssh2 parsed the client's identification: wire the protocol events. */
+  attach(conn: Connection, info: Ssh2ClientInfo): void {
+    this.#conn = conn;
+    this.#record.clientVersion = info.header.identRaw;
+    const { pipeline, client } = this.#d;
+    conn.on('error', (err: Error) => this.#log('debug', `ssh error: ${err.message}`));
+    const flow = new SshAuthFlow({
+      pipeline, client, totp: this.#d.totp,
+      keysOf: (u) => this.#d.credentials.keysOf(u),
+      trustedCasOf: (u) => this.#d.credentials.trustedCasOf(u),
+      onAuthenticated: (session, restrictions) => {
+        this.#session = session;
+        this.#restrictions = restrictions;
+        clearTimeout(this.#authTimer);
+        this.#record.username = session.user.username;
+        this.#record.authMethod = session.method;
+        if (session.keyFingerprint !== undefined) this.#record.keyFingerprint = session.keyFingerprint;
+      },
+      disconnect: (reason) => this.close(reason),
+    });
+    conn.on('authentication', (ctx) => flow.handle(ctx));
+
+    conn.on('tcpip', (accept, reject, tinfo) => {
+      const session = this.#session;
+      const refuse = (reason: number, description: string): void => { rejectChannelOpen(conn, reject, reason, description); };
+      if (!session) return refuse(SSH_OPEN.ADMINISTRATIVELY_PROHIBITED, 'not authenticated');
+      handleDirectTcpip(accept, tinfo, { pipeline, session, restrictions: this.#restrictions, refuse, closed: () => this.#closed });
+    });
+
+    conn.on('session', (accept, reject) => {
+      const session = this.#session;
+      const refuse = (reason: number, description: string): void => { rejectChannelOpen(conn, reject, reason, description); };
+      if (!session) return refuse(SSH_OPEN.ADMINISTRATIVELY_PROHIBITED, 'not authenticated');
+      handleSession(accept, refuse, {
+        session, restrictions: this.#restrictions, backend: this.#d.shell, log: pipeline.log,
+        onChannel: (ch) => {
+          this.#channels.add(ch);
+          ch.once('close', () => this.#channels.delete(ch));
+        },
+      });
+    });
+
+    // ssh -R and its Unix-socket sibling: a bastion never listens on behalf of a client.
+    conn.on('request', (_accept, reject, name) => {
+      this.#log('info', `refused global request ${name}: ${REFUSAL.remoteForward}`, { user: this.#session?.user.username });
+      reject?.();
+    });
+    conn.on('openssh.streamlocal', (_accept, reject) => {
+      rejectChannelOpen(conn, reject, SSH_OPEN.ADMINISTRATIVELY_PROHIBITED, REFUSAL.streamlocal);
+    });
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The SSH door. We own the TCP listener so admission runs on accept, before a single SSH byte is
+ * sent (bans and limits cost a refused client nothing, and a banned scanner never sees our
+ * banner), and so a PROXY protocol header can be read first; admitted sockets are then handed to
+ * an ssh2 Server that never listens itself (`injectSocket`).
+ */
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import ssh2 from 'ssh2';
+import type { Connection, ClientInfo as Ssh2ClientInfo } from 'ssh2';
+import type { Pipeline } from '../pipeline/engine.js';
+import { TotpGuard } from '../auth/totp.js';
+import { buildAlgorithms, identFromServerId } from './algorithms.js';
+import type { TotpChecker } from './auth-flow.js';
+import { SshConnection } from './connection.js';
+import { createCredentialStore } from './credentials.js';
+import { keepaliveOptions } from './keepalive.js';
+import { compileTrustedProxies } from './proxy-protocol.js';
+import { readProxyHeader } from './proxy-reader.js';
+import type { ShellBackend } from './session-channel.js';
+
+export interface SshServerOptions {
+  readonly pipeline: Pipeline;
+  /** OpenSSH-format private key text (see host-keys.ts `loadOrCreateHostKey`). */
+  readonly hostKey: string;
+  /** Shared with the SOCKS5 door so a TOTP code is single-use across both; one is created if absent. */
+  readonly totp?: TotpChecker | undefined;
+  /** The shell emulator; without it shell/exec print a notice. */
+  readonly shell?: ShellBackend | undefined;
+}
+
+export interface SshServer {
+  listen(host: string, port: number): Promise<{ address: string; port: number }>;
+  address(): AddressInfo | null;
+  /** Stop accepting; established connections continue (drain). */
+  stopAccepting(): Promise<void>;
+  /** Stop accepting and end every SSH connection. */
+  close(): Promise<void>;
+}
+
+/** Cap on a PROXY header's arrival: a trusted balancer sends it at once. */
+const PROXY_HEADER_TIMEOUT_MS = 10_000;
+
+/** Throws (AlgorithmConfigError, bad host key) before anything listens, so start-up fails loudly. */
+export function createSshServer(opts: SshServerOptions): SshServer {
+  const { pipeline } = opts;
+  const cfg = pipeline.config.server;
+  const totp = opts.totp ?? new TotpGuard();
+  const credentials = createCredentialStore(() => pipeline.config, (msg) => pipeline.log.warn(msg));
+  const trustedProxy = compileTrustedProxies(cfg.proxy_protocol_trusted_cidrs);
+  const ssh = new ssh2.Server({
+    hostKeys: [opts.hostKey],
+    ident: identFromServerId(cfg.server_id),
+    ...(cfg.banner ? { banner: cfg.banner } : {}),
+    algorithms: buildAlgorithms(cfg.allowed_ciphers, cfg.allowed_kex) as ssh2.Algorithms,
+    ...keepaliveOptions(cfg.ssh_keepalive_interval_secs, cfg.ssh_keepalive_max),
+  });
+  /** Live connections by transport peer: ssh2 reports the peer, not our object, when it attaches. */
+  const byPeer = new Map<string, SshConnection>();
+  const peerKey = (ip: string | undefined, port: number | undefined): string => `${ip ?? ''}|${port ?? 0}`;
+
+  ssh.on('connection', (conn: Connection, info: Ssh2ClientInfo) => {
+    const c = byPeer.get(peerKey(info.ip, info.port));
+    if (!c || c.closed) { conn.end(); return; }
+    c.attach(conn, info);
+  });
+  ssh.on('error', (err: Error) => pipeline.log.warn({ door: 'ssh', err: err.message }, 'ssh server error'));
+
+  const admitAndHandOver = (socket: Socket, source: { ip: string; port: number } | undefined): void => {
+    const client = pipeline.newClient(source?.ip ?? socket.remoteAddress ?? '0.0.0.0', source?.port ?? socket.remotePort ?? 0, 'ssh');
+    const admitted = pipeline.admit(client);
+    if (!admitted.allow) {
+      socket.destroy();
+      return;
+    }
+    const key = peerKey(socket.remoteAddress, socket.remotePort);
+    const c = new SshConnection({ pipeline, client, socket, admission: admitted.value, totp, credentials, shell: opts.shell });
+    byPeer.set(key, c);
+    socket.once('close', () => { if (byPeer.get(key) === c) byPeer.delete(key); });
+    ssh.injectSocket(socket);
+  };
+
+  const onSocket = (socket: Socket): void => {
+    socket.setNoDelay(true);
+    socket.on('error', () => { /* reported through close */ });
+    const live = pipeline.config.server;
+    if (!live.proxy_protocol || !trustedProxy(socket.remoteAddress ?? '')) {
+      // An untrusted peer speaks for itself: a PROXY header from it fails the SSH handshake.
+      admitAndHandOver(socket, undefined);
+      return;
+    }
+    void readProxyHeader(socket, PROXY_HEADER_TIMEOUT_MS).then((r) => {
+      if (!r.ok) {
+        pipeline.log.warn({ door: 'ssh', source: socket.remoteAddress }, `PROXY protocol: ${r.reason}`);
+        socket.destroy();
+        return;
+      }
+      admitAndHandOver(socket, r.source);
+    });
+  };
+
+  const net: NetServer = createServer({ pauseOnConnect: false }, onSocket);
+  const connections = new Set<Socket>();
+  net.on('connection', (s: Socket) => { connections.add(s); s.once('close', () => connections.delete(s)); });
+
+  return {
+    listen: (host, port) => new Promise((resolve, reject) => {
+      net.once('error', reject);
+      net.listen({ host, port }, () => {
+        net.off('error', reject);
+        const a = net.address() as AddressInfo;
+        resolve({ address: a.address, port: a.port });
+      });
+    }),
+    address: () => net.address() as AddressInfo | null,
+    stopAccepting: () => new Promise((resolve) => { if (!net.listening) { resolve(); return; } net.close(() => resolve()); }),
+    close: async () => {
+      const stopped = new Promise<void>((resolve) => { if (!net.listening) { resolve(); return; } net.close(() => resolve()); });
+      for (const c of byPeer.values()) c.close('shutdown');
+      for (const s of connections) if (!byPeer.has(peerKey(s.remoteAddress, s.remotePort))) s.destroy();
+      await stopped;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Per-user shell data: command history, bookmarks and the last login. Reads come from an
+ * in-memory copy loaded on first use; writes go to it and, when a database is available, straight
+ * to disk (each is a single small statement, and a shell user types far slower than SQLite
+ * commits). Without a database everything still works for the life of the process.
+ */
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { Db, StoreLog } from './sqlite.js';
+
+/** Longest history line or bookmark target kept; longer input is cut, not refused. */
+export const MAX_LINE_CHARS = 4096;
+/** Bookmark names: short words a user types, `bookmark go <name>`. */
+export const BOOKMARK_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface Bookmark { name: string; target: string }
+export interface LastLogin { at: number; ip: string }
+export type BookmarkResult = { ok: true } | { ok: false; error: string };
+
+interface Entry { history: string[]; bookmarks: Map<string, string>; lastLogin: LastLogin | undefined }
+
+export class UserData {
+  readonly #db: Db | undefined;
+  readonly #config: () => Config;
+  readonly #clock: Clock;
+  readonly #log: StoreLog;
+  readonly #users = new Map<string, Entry>();
+  #warned = false;
+
+  constructor(deps: { db: Db | undefined; config: () => Config; clock: Clock; log: StoreLog }) {
+    this.#db = deps.db;
+    this.#config = deps.config;
+    this.#clock = deps.clock;
+    this.#log = deps.log;
+  }
+
+  /** Oldest first, at most `persistence.userdata.shell_history_max` lines. */
+  getHistory(user: string): string[] {
+    return [...this.#entry(user).history];
+  }
+
+  appendHistory(user: string, line: string): void {
+    const text = line.slice(0, MAX_LINE_CHARS);
+    if (text.trim() === '') return;
+    const max = this.#config().persistence.userdata.shell_history_max;
+    const e = this.#entry(user);
+    e.history.push(text);
+    while (e.history.length > max) e.history.shift();
+    this.#write((db) => {
+      db.prepare('INSERT INTO shell_history (username, line, at) VALUES (?, ?, ?)').run(user, text, this.#clock.now());
+      // Keep only the newest `max` rows for this user.
+      db.prepare('DELETE FROM shell_history WHERE username = ? AND id NOT IN (SELECT id FROM shell_history WHERE username = ? ORDER BY id DESC LIMIT ?)').run(user, user, max);
+    });
+  }
+
+  clearHistory(user: string): void {
+    this.#entry(user).history = [];
+    this.#write((db) => db.prepare('DELETE FROM shell_history WHERE username = ?').run(user));
+  }
+
+  listBookmarks(user: string): Bookmark[] {
+    return [...this.#entry(user).bookmarks].map(([name, target]) => ({ name, target })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Add or replace; refused when the name is malformed or the user already has `bookmarks_max`. */
+  addBookmark(user: string, name: string, target: string): BookmarkResult {
+    if (!BOOKMARK_NAME.test(name)) return { ok: false, error: 'bookmark names are 1-64 letters, digits, ".", "_" or "-"' };
+    const t = target.slice(0, MAX_LINE_CHARS);
+    const e = this.#entry(user);
+    const max = this.#config().persistence.userdata.bookmarks_max;
+    if (!e.bookmarks.has(name) && e.bookmarks.size >= max) return { ok: false, error: `at most ${max} bookmarks` };
+    e.bookmarks.set(name, t);
+    this.#write((db) =>
+      db.prepare('INSERT INTO bookmarks (username, name, target, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username, name) DO UPDATE SET target = excluded.target')
+        .run(user, name, t, this.#clock.now()),
+    );
+    return { ok: true };
+  }
+
+  deleteBookmark(user: string, name: string): boolean {
+    const removed = this.#entry(user).bookmarks.delete(name);
+    if (removed) this.#write((db) => db.prepare('DELETE FROM bookmarks WHERE username = ? AND name = ?').run(user, name));
+    return removed;
+  }
+
+  lastLogin(user: string): LastLogin | undefined {
+    const l = this.#entry(user).lastLogin;
+    return l ? { ...l } : undefined;
+  }
+
+  /** Remember this login; returns the previous one (for "Last login: ..." in the MOTD). */
+  recordLogin(user: string, ip: string): LastLogin | undefined {
+    const e = this.#entry(user);
+    const previous = e.lastLogin;
+    const at = this.#clock.now();
+    e.lastLogin = { at, ip };
+    this.#write((db) =>
+      db.prepare('INSERT INTO user_logins (username, last_login, last_ip) VALUES (?, ?, ?) ON CONFLICT(username) DO UPDATE SET last_login = excluded.last_login, last_ip = excluded.last_ip')
+        .run(user, at, ip),
+    );
+    return previous;
+  }
+
+  #entry(user: string): Entry {
+    let e = this.#users.get(user);
+    if (e) return e;
+    e = { history: [], bookmarks: new Map(), lastLogin: undefined };
+    const db = this.#db;
+    if (db) {
+      try {
+        const max = this.#config().persistence.userdata.shell_history_max;
+        const lines = db.prepare('SELECT line FROM shell_history WHERE username = ? ORDER BY id DESC LIMIT ?').all(user, max) as Array<{ line: string }>;
+        e.history = lines.map((r) => r.line).reverse();
+        const marks = db.prepare('SELECT name, target FROM bookmarks WHERE username = ? ORDER BY name LIMIT 10000').all(user) as Array<{ name: string; target: string }>;
+        for (const b of marks) e.bookmarks.set(b.name, b.target);
+        const login = db.prepare('SELECT last_login, last_ip FROM user_logins WHERE username = ?').get(user) as { last_login: number; last_ip: string } | undefined;
+        if (login) e.lastLogin = { at: login.last_login, ip: login.last_ip };
+      } catch (err) {
+        this.#warn(err);
+      }
+    }
+    this.#users.set(user, e);
+    return e;
+  }
+
+  #write(op: (db: Db) => void): void {
+    if (!this.#db || !this.#db.open) return;
+    try {
+      op(this.#db);
+    } catch (err) {
+      this.#warn(err);
+    }
+  }
+
+  #warn(err: unknown): void {
+    if (this.#warned) return;
+    this.#warned = true;
+    this.#log.warn(`shell history/bookmarks could not be saved: ${(err as Error).message}`);
+  }
+}

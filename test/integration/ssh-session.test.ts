@@ -1,0 +1,69 @@
+/**
+ * The session channel and what the bastion refuses, seen from the real OpenSSH client: sftp,
+ * exec of real programs (bash, scp), and the notice for shell/exec until the shell emulator is
+ * plugged in. Plus the auth deadline (ssh_auth_timeout) for connections that never authenticate.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { COMMON_SSH_OPTS, askpass, fastHash, run, startHarness, type Harness } from '../fixtures/ssh/harness.js';
+
+let h: Harness;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  const pw = await fastHash('secret');
+  h = await startHarness({
+    server: { ssh_auth_timeout: 10 },
+    users: [{ username: 'alice', password_hash: pw }, { username: 'noshell', password_hash: pw, allow_shell: false }],
+  });
+  env = askpass(h.dir, 'secret', () => '').env;
+});
+after(async () => { await h?.close(); });
+
+const ssh = (user: string, ...cmd: string[]) => run('ssh', [...COMMON_SSH_OPTS, '-o', 'PreferredAuthentications=password', '-p', String(h.sshPort), `${user}@127.0.0.1`, ...cmd], { env });
+
+test('sftp is refused with a message, and the client exits non-zero', async () => {
+  const r = await run('sftp', [...COMMON_SSH_OPTS, '-o', 'PreferredAuthentications=password', '-P', String(h.sshPort), 'alice@127.0.0.1'], { env, input: 'ls\n' });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /sftp is not available on this bastion/);
+});
+
+test('scp (legacy protocol, exec "scp -t") is refused', async () => {
+  const r = await run('scp', ['-O', ...COMMON_SSH_OPTS, '-o', 'PreferredAuthentications=password', '-P', String(h.sshPort), '/etc/hostname', 'alice@127.0.0.1:/tmp/x'], { env });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr + r.stdout, /"scp" is refused/);
+});
+
+test('ssh user@host bash is refused with exit status 126', async () => {
+  const r = await ssh('alice', 'bash');
+  assert.equal(r.code, 126);
+  assert.match(r.stderr, /"bash" is refused: this bastion does not run programs/);
+  const nc = await ssh('alice', '/usr/bin/nc', '10.0.0.1', '22');
+  assert.equal(nc.code, 126);
+});
+
+test('shell without the emulator: one-line notice, clean exit', async () => {
+  const r = await run('ssh', [...COMMON_SSH_OPTS, '-tt', '-o', 'PreferredAuthentications=password', '-p', String(h.sshPort), 'alice@127.0.0.1'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /only forwards ports/);
+});
+
+test('allow_shell = false: the session channel is refused with the reason', async () => {
+  const r = await ssh('noshell', 'help');
+  assert.equal(r.code, 255);
+  assert.match(r.stderr, /shell access is disabled for this account/);
+});
+
+test('a connection that never authenticates is closed after ssh_auth_timeout', async () => {
+  const started = Date.now();
+  const closedAfter = await new Promise<number>((resolve, reject) => {
+    const s = connect(h.sshPort, '127.0.0.1');
+    s.on('data', () => {});
+    s.on('error', () => {});
+    s.on('close', () => resolve(Date.now() - started));
+    s.write('SSH-2.0-TestClient\r\n');
+    setTimeout(() => { s.destroy(); reject(new Error('not closed within 30 s')); }, 30_000);
+  });
+  assert.ok(closedAfter >= 9_000, `closed after ${closedAfter} ms`);
+});

@@ -1,0 +1,187 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describeKexinit, type FingerprintMaterial } from '../../../src/gate/fingerprint.js';
+import { parseKexinitPayload } from '../../../src/gate/kexinit.js';
+import { FingerprintStore, MAX_IPS_PER_FINGERPRINT, decodeTime, encodeTime } from '../../../src/store/fingerprints.js';
+import { SAMPLE_LISTS, kexinitPayload } from '../../fixtures/gate/packets.js';
+
+const T0 = Date.parse('2026-03-01T10:00:00Z');
+
+function material(variant = ''): FingerprintMaterial {
+  const r = parseKexinitPayload(kexinitPayload({ ...SAMPLE_LISTS, kex: `${SAMPLE_LISTS.kex}${variant}` }));
+  assert.ok(r.ok);
+  return describeKexinit(r.kexinit, Buffer.from('SSH-2.0-test'));
+}
+
+function tempDb(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sshgate-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'sub', 'sshgate.db');
+}
+
+test('observe: unknown starts blocked (pending with allow-unknown), tracks IPs, count and hassh', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const m = material();
+  const e1 = s.observe(m, '203.0.113.9', true, T0);
+  assert.equal(e1.status, 'blocked');
+  assert.equal(e1.count, 1);
+  assert.equal(e1.hassh, m.hassh);
+  const e2 = s.observe(m, '198.51.100.1', true, T0 + 1000);
+  assert.deepEqual(e2.ips, ['198.51.100.1', '203.0.113.9']);
+  assert.equal(e2.count, 2);
+  assert.equal(e2.firstSeen, T0);
+  assert.equal(e2.lastSeen, T0 + 1000);
+  assert.equal(s.observe(material('x'), '', false, T0).status, 'pending');
+});
+
+test('upsert keeps status, label and first_seen; approval survives re-observation', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const m = material();
+  s.observe(m, '192.0.2.1', true, T0);
+  s.setStatus(m.fingerprint, 'approved', 'cli:alice', T0 + 5, 'Alice laptop');
+  const e = s.observe(m, '192.0.2.1', true, T0 + 10_000);
+  assert.equal(e.status, 'approved');
+  assert.equal(e.label, 'Alice laptop');
+  assert.equal(e.firstSeen, T0);
+});
+
+test('setStatus without a label keeps the label; with one it replaces it', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const fp = material().fingerprint;
+  s.observe(material(), '192.0.2.1', true, T0);
+  s.setStatus(fp, 'approved', 'cli:a', T0, 'first');
+  s.setStatus(fp, 'approved', 'cli:a', T0);
+  assert.equal(s.get(fp)?.label, 'first');
+  s.setStatus(fp, 'approved', 'cli:a', T0, 'second');
+  assert.equal(s.get(fp)?.label, 'second');
+});
+
+test('register pre-approves an unseen fingerprint; the first sighting fills metadata and keeps status', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const m = material();
+  s.register(m.fingerprint, 'approved', 'ansible', T0, 'CI');
+  const placeholder = s.get(m.fingerprint);
+  assert.equal(placeholder?.count, 0);
+  assert.equal(placeholder?.clientId, '');
+  const e = s.observe(m, '192.0.2.7', true, T0 + 1);
+  assert.equal(e.status, 'approved');
+  assert.equal(e.label, 'CI');
+  assert.equal(e.clientId, 'SSH-2.0-test');
+  assert.equal(e.count, 1);
+});
+
+test('a status change through a second handle is seen live by the first', (t) => {
+  const path = tempDb(t);
+  const gate = FingerprintStore.open(path);
+  const cli = FingerprintStore.open(path);
+  t.after(() => { gate.close(); cli.close(); });
+  const m = material();
+  gate.observe(m, '192.0.2.1', true, T0);
+  cli.setStatus(m.fingerprint, 'approved', 'cli:bob', T0);
+  assert.equal(gate.status(m.fingerprint), 'approved');
+  assert.equal(gate.observe(m, '192.0.2.1', true, T0 + 1).status, 'approved');
+});
+
+test('pruning removes the oldest non-approved rows and never approved ones', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const a = material('a'), b = material('b'), c = material('c'), d = material('d');
+  s.observe(a, '', true, T0);
+  s.observe(b, '', true, T0 + 1000);
+  s.observe(c, '', true, T0 + 2000);
+  s.observe(d, '', true, T0 + 3000);
+  s.setStatus(a.fingerprint, 'approved', 'cli', T0);
+  assert.equal(s.prune(2), 2);
+  assert.deepEqual(s.list().map((e) => e.fingerprint).sort(), [a.fingerprint, d.fingerprint].sort());
+  assert.equal(s.prune(0), 0);
+  assert.equal(s.prune(-1), 0);
+  s.setStatus(d.fingerprint, 'approved', 'cli', T0);
+  assert.equal(s.prune(1), 0, 'approved rows stay even above the cap');
+  assert.equal(s.count(), 2);
+});
+
+test('the IP list keeps the newest 128 addresses', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const m = material();
+  for (let i = 0; i < MAX_IPS_PER_FINGERPRINT + 5; i++) s.observe(m, `10.0.${i >> 8}.${i & 255}`, true, T0 + i * 1000);
+  const e = s.get(m.fingerprint);
+  assert.equal(e?.ips.length, MAX_IPS_PER_FINGERPRINT);
+  assert.ok(!e?.ips.includes('10.0.0.0') && e?.ips.includes(`10.0.0.${MAX_IPS_PER_FINGERPRINT + 4}`));
+});
+
+test('prefix resolution: exact wins, unique prefix resolves, errors use the original texts', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  s.register('aaaa0000000000000000000000000000', 'pending', 'cli', T0);
+  s.register('aaaa1111111111111111111111111111', 'pending', 'cli', T0);
+  assert.equal(s.resolve('aaaa1'), 'aaaa1111111111111111111111111111');
+  assert.throws(() => s.resolve('b'), { message: 'fingerprint not found: b' });
+  assert.throws(() => s.resolve('aaaa'), {
+    message: 'ambiguous fingerprint prefix "aaaa" matches: [aaaa0000000000000000000000000000 aaaa1111111111111111111111111111]',
+  });
+});
+
+test('label, delete and status changes need an existing row and are recorded as events', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const fp = material().fingerprint;
+  assert.throws(() => s.setLabel(fp, 'x', 'cli', T0), { message: `fingerprint not found: ${fp}` });
+  assert.throws(() => s.setStatus(fp, 'approved', 'cli', T0), { message: `fingerprint not found: ${fp}` });
+  s.observe(material(), '192.0.2.1', true, T0);
+  s.setStatus(fp, 'approved', 'cli:alice', T0 + 1, 'lbl');
+  s.setLabel(fp, 'renamed', 'cli:bob', T0 + 2);
+  s.delete(fp, 'cli:carol', T0 + 3);
+  assert.throws(() => s.delete(fp, 'cli', T0), { message: `fingerprint not found: ${fp}` });
+  const ev = s.events(fp).map((e) => [e.who, e.action, e.oldStatus, e.newStatus, e.label]);
+  assert.deepEqual(ev, [
+    ['cli:alice', 'status', 'blocked', 'approved', 'lbl'],
+    ['cli:bob', 'label', 'approved', 'approved', 'renamed'],
+    ['cli:carol', 'delete', 'approved', '', ''],
+  ]);
+  assert.equal(s.events(fp)[0]?.at, encodeTime(T0 + 1));
+});
+
+test('an original (Gen 1) database opens, and after our migration still has its columns intact', (t) => {
+  const path = tempDb(t);
+  FingerprintStore.open(path).close();
+  rmSync(path);
+  const raw = new Database(path);
+  raw.exec(`CREATE TABLE fingerprints (fp TEXT PRIMARY KEY, status TEXT NOT NULL, label TEXT NOT NULL DEFAULT '',
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, client_id TEXT NOT NULL DEFAULT '', raw TEXT NOT NULL DEFAULT '',
+    kex TEXT NOT NULL DEFAULT '', host_key TEXT NOT NULL DEFAULT '', cipher_c2s TEXT NOT NULL DEFAULT '',
+    mac_c2s TEXT NOT NULL DEFAULT '', compress_c2s TEXT NOT NULL DEFAULT '', first_kex_guess INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE fingerprint_ips (fp TEXT NOT NULL REFERENCES fingerprints(fp) ON DELETE CASCADE, ip TEXT NOT NULL, PRIMARY KEY (fp, ip));
+    INSERT INTO fingerprints (fp, status, label, first_seen, last_seen) VALUES
+      ('2edbc78717d7f7d5c4c7e3a0bca94ef7', 'approved', 'laptop', '2025-01-02T03:04:05.123456789Z', '2025-01-03T00:00:00Z');
+    INSERT INTO fingerprint_ips VALUES ('2edbc78717d7f7d5c4c7e3a0bca94ef7', '192.0.2.5');`);
+  raw.close();
+  const s = FingerprintStore.open(path);
+  const e = s.get('2edbc78717d7f7d5c4c7e3a0bca94ef7');
+  assert.equal(e?.status, 'approved');
+  assert.equal(e?.label, 'laptop');
+  assert.equal(e?.firstSeen, Date.parse('2025-01-02T03:04:05.123Z'));
+  assert.deepEqual(e?.ips, ['192.0.2.5']);
+  s.close();
+  // The original's own queries (Gen 1 column list, INSERT OR IGNORE of IPs) still work.
+  const again = new Database(path);
+  again.prepare(`SELECT fp, status, label, first_seen, last_seen, client_id, raw, kex, host_key, cipher_c2s, cipher_s2c,
+    mac_c2s, mac_s2c, compress_c2s, compress_s2c, first_kex_guess FROM fingerprints`).all();
+  again.prepare('INSERT OR IGNORE INTO fingerprint_ips (fp, ip) VALUES (?, ?)').run('2edbc78717d7f7d5c4c7e3a0bca94ef7', '192.0.2.6');
+  again.close();
+});
+
+test('times are stored as Go RFC3339Nano UTC', () => {
+  assert.equal(encodeTime(Date.parse('2026-03-01T10:00:00.000Z')), '2026-03-01T10:00:00Z');
+  assert.equal(encodeTime(Date.parse('2026-03-01T10:00:00.120Z')), '2026-03-01T10:00:00.12Z');
+  assert.equal(decodeTime('0001-01-01T00:00:00Z'), null);
+  assert.equal(decodeTime('garbage'), null);
+});
