@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmark for bin/sshgate (not a test; prints figures). Loopback only, bounded in time (~40 s).
-//   node scripts/bench-gate.mjs [--duration 3] [--json]
+//   node scripts/bench-gate.mjs [--duration 3] [--json]      (BENCH_GATE_NODE_ARGS='--cpu-prof' profiles the gate)
 // Compares "direct" (client -> target) with "gate" (client -> sshgate -> target) for:
 //   bulk upload / download over one stream, sequential and parallel (32 in flight) connections
 //   (TCP connect + banner + ident/KEXINIT + 32-byte echo + close), and the added latency (p50/p99).
@@ -170,7 +170,8 @@ async function main() {
     const reg = spawnSync(process.execPath, [bin, 'approve', '--db', db, '--register', '--label', 'bench', fp], { encoding: 'utf8' });
     if (reg.status !== 0) throw new Error(`approve failed: ${reg.stderr}`);
     const gatePort = 20000 + Math.floor(Math.random() * 20000);
-    gate = spawn(process.execPath, [bin, 'serve', '--route', `127.0.0.1:${gatePort}=127.0.0.1:${target.port}`, '--db', db, '--config', ''], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const nodeArgs = (process.env.BENCH_GATE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    gate = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--route', `127.0.0.1:${gatePort}=127.0.0.1:${target.port}`, '--db', db, '--config', ''], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     gate.stderr.on('data', (d) => { log += d; });
     const until = Date.now() + 15_000;

@@ -95,20 +95,6 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     maxLiveClients: opts.maxLiveClients ?? 100,
   };
 
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    const flags = (req.routeOptions.config ?? {}) as RouteFlags;
-    if (flags.public || !req.routeOptions.url) return;
-    if (!token.configured) return fail(reply, 503, 'API token not configured');
-    if (token.matchesHeader(req.headers.authorization)) return;
-    const ticket = (req.query as Record<string, unknown> | undefined)?.['ticket'];
-    if (flags.ticket && typeof ticket === 'string') {
-      const verdict = ctx.tickets.redeem(ticket);
-      if (verdict.ok) return;
-      return fail(reply, 401, `unauthorized: ticket ${verdict.reason}`);
-    }
-    return fail(reply, 401, 'unauthorized');
-  });
-
   if (opts.metrics) {
     const metrics = opts.metrics;
     app.addHook('onResponse', async (req, reply) => {
@@ -131,6 +117,21 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
 
   app.register(websocket, { options: { maxPayload: BODY_LIMIT } });
   app.register(async (scoped) => {
+    // Inside the plugin so it runs after @fastify/websocket's own onRequest hook: a refused
+    // upgrade then has its socket destroyed by the plugin instead of left open.
+    scoped.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+      const flags = (req.routeOptions.config ?? {}) as RouteFlags;
+      if (flags.public || !req.routeOptions.url) return;
+      if (!token.configured) return fail(reply, 503, 'API token not configured');
+      if (token.matchesHeader(req.headers.authorization)) return;
+      const ticket = (req.query as Record<string, unknown> | undefined)?.['ticket'];
+      if (flags.ticket && typeof ticket === 'string') {
+        const verdict = ctx.tickets.redeem(ticket);
+        if (verdict.ok) return;
+        return fail(reply, 401, `unauthorized: ticket ${verdict.reason}`);
+      }
+      return fail(reply, 401, 'unauthorized');
+    });
     registerReadRoutes(scoped, ctx);
     registerOpsRoutes(scoped, ctx);
     registerFingerprintRoutes(scoped, ctx);

@@ -5,7 +5,7 @@
  * the schema; `origins` lets its messages name the variable instead of the config path.
  */
 import { ENV_VARS, USER_ENV_FIELDS, type EnvKind, type EnvVarSpec } from './env-vars.js';
-import { setPath } from './object-path.js';
+import { getPath, setPath } from './object-path.js';
 
 export type EnvRecord = Readonly<Record<string, string | undefined>>;
 export type ReadSecretFile = (path: string) => string;
@@ -24,7 +24,8 @@ export interface EnvOverlay {
 
 const MAX_INDEXED_USERS = 10_000;
 const SENSITIVE = /^SKS5_(USER_\d+_)?(PASSWORD_HASH|API_TOKEN|TOTP_SECRET)(_FILE)?$/;
-const OTHER_KNOWN = new Set(['SKS5_CONFIG', 'SKS5_FORCE_ENV', 'SKS5_USER_UPSTREAM_PROXY', 'SKS5_MAX_CONNECTIONS_USER']);
+const FLAT_USER_NAMES = new Set([...USER_ENV_FIELDS.map((f) => `SKS5_${f.name}`), ...USER_ENV_FIELDS.filter((f) => f.kind === 'secret').map((f) => `SKS5_${f.name}_FILE`), 'SKS5_USER_UPSTREAM_PROXY', 'SKS5_MAX_CONNECTIONS_USER']);
+const OTHER_KNOWN = new Set(['SKS5_CONFIG', 'SKS5_FORCE_ENV']);
 
 /** Names of the secret-bearing variables present in `env` (to delete from process.env after reading). */
 export function sensitiveEnvNames(env: EnvRecord): string[] {
@@ -154,8 +155,8 @@ export function readEnvOverlay(env: EnvRecord, readFile: ReadSecretFile): EnvOve
     if (value(env, 'SKS5_UPSTREAM_PROXY') === undefined) {
       b.apply('SKS5_USER_UPSTREAM_PROXY', 'string', ['users', 0, 'upstream_proxy'], 'users[0].upstream_proxy');
     }
-    const users = b.overlay['users'] as Record<string, unknown>[];
-    if (users[0] && users[0]['username'] === undefined) users[0]['username'] = 'user';
+    // The _FILE secret may have failed to read, leaving no users[0] at all; the username still defaults.
+    if (getPath(b.overlay, ['users', 0, 'username']) === undefined) setPath(b.overlay, ['users', 0, 'username'], 'user');
     b.origins.set('users[0]', 'SKS5_USERNAME/SKS5_PASSWORD_HASH/SKS5_AUTHORIZED_KEYS');
     definesUsers = true;
   }
@@ -165,7 +166,9 @@ export function readEnvOverlay(env: EnvRecord, readFile: ReadSecretFile): EnvOve
     if (!name.startsWith('SKS5_') || b.consumed.has(name) || OTHER_KNOWN.has(name) || value(env, name) === undefined) continue;
     const indexed = /^SKS5_USER_(\d+)_/.exec(name);
     if (indexed && Number(indexed[1]) >= n) continue; // reported by warnAboutGap
-    b.warnings.push(`${name}: unknown environment variable, ignored`);
+    b.warnings.push(FLAT_USER_NAMES.has(name)
+      ? `${name}: ignored; single-user variables apply when SKS5_USERNAME, SKS5_PASSWORD_HASH or SKS5_AUTHORIZED_KEYS is set and SKS5_USER_0_USERNAME is not`
+      : `${name}: unknown environment variable, ignored`);
   }
   return { overlay: b.overlay, issues: b.issues, warnings: b.warnings, origins: b.origins, definesUsers };
 }

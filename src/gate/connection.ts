@@ -108,6 +108,7 @@ async function readClientHello(client: Socket, ip: string, ctx: ConnectionContex
       client.off('data', onData);
       client.off('end', onEnd);
       client.off('error', onError);
+      client.off('close', onClose);
       resolve(v);
     };
     const timer = setTimeout(() => finish(fail(`TIMEOUT awaiting ${what()}`, 'timeout')), ctx.timeouts.handshakeMs);
@@ -125,9 +126,12 @@ async function readClientHello(client: Socket, ip: string, ctx: ConnectionContex
     };
     const onEnd = (): void => finish(fail(`BLOCKED malformed ${what()}: ${parser.eofReason()}`, malformed()));
     const onError = (err: Error): void => finish(fail(`BLOCKED malformed ${what()}: ${err.message}`, malformed()));
+    // Destroyed from our side (drain): nothing to log, just stop waiting.
+    const onClose = (): void => finish(null);
     client.on('data', onData);
     client.once('end', onEnd);
     client.once('error', onError);
+    client.once('close', onClose);
   });
 }
 

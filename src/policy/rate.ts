@@ -93,9 +93,9 @@ export class SlidingWindowLog implements RateWindow {
 const WINDOW_SLICES = 20;
 
 /**
- * A sliding window counted in 20 slices: an event leaves the count between 95 % and 100 % of
- * `windowMs` after it happened, so the limit is never exceeded and is at most 5 % strict.
- * Memory is constant whatever the limit.
+ * A sliding window counted in 20 slices: an event stops counting between 95 % and 100 % of
+ * `windowMs` after it happened, so any span of 95 % of the window holds at most `limit` events
+ * (a full window at most one slice's worth more). Memory is constant whatever the limit.
  */
 export class BucketedWindow implements RateWindow {
   readonly limit: number;

@@ -19,7 +19,14 @@ export async function runServer(opts: RunOptions): Promise<void> {
   const { config } = opts;
   const log = createLogger({ level: config.logging.level, format: config.logging.format });
   for (const w of opts.warnings ?? []) log.warn(w);
-  let server: RunningServer;
+  // Signals are handled from the first moment: a SIGTERM during start-up still shuts down cleanly.
+  let server: RunningServer | undefined;
+  let pendingStop: string | undefined;
+  const early = (sig: string) => (): void => { pendingStop ??= sig; };
+  const earlyTerm = early('SIGTERM');
+  const earlyInt = early('SIGINT');
+  process.on('SIGTERM', earlyTerm);
+  process.on('SIGINT', earlyInt);
   try {
     server = await startServer({ config, configPath: opts.configPath, log });
   } catch (err) {
@@ -27,7 +34,11 @@ export async function runServer(opts: RunOptions): Promise<void> {
     log.flush?.();
     process.exitCode = 1;
     return;
+  } finally {
+    process.off('SIGTERM', earlyTerm);
+    process.off('SIGINT', earlyInt);
   }
+  const running = server;
   const reread = opts.reloadConfig ?? (opts.configPath ? () => loadConfigFile(opts.configPath!).config : undefined);
 
   await new Promise<void>((resolve) => {
@@ -38,18 +49,19 @@ export async function runServer(opts: RunOptions): Promise<void> {
         process.exit(1);
       }
       stopping = true;
-      server.shutdown(sig).then(resolve, (err: unknown) => { log.error(`shutdown error: ${(err as Error).message}`); resolve(); });
+      running.shutdown(sig).then(resolve, (err: unknown) => { log.error(`shutdown error: ${(err as Error).message}`); resolve(); });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    if (pendingStop) stop(pendingStop);
     process.on('SIGHUP', () => {
       if (!reread) return void log.warn('SIGHUP: no config file to reload');
       try {
-        server.reload(reread());
+        running.reload(reread());
         log.info('configuration reloaded');
       } catch (err) {
         log.error(`reload refused, previous configuration kept: ${(err as Error).message}`);
-        server.events.emit('config.reload', { success: false, users_count: server.pipeline.users.size, error: (err as Error).message });
+        running.events.emit('config.reload', { success: false, users_count: running.pipeline.users.size, error: (err as Error).message });
       }
     });
   });

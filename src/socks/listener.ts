@@ -44,7 +44,8 @@ export function createSocksListener(opts: SocksListenerOptions): SocksListener {
         resolve(typeof a === 'object' && a ? { address: a.address, port: a.port } : { address: host, port });
       });
     }),
-    stopAccepting: () => new Promise((resolve) => { server.close(() => resolve()); }),
+    // server.close() only stops accepting; its callback would wait for every tunnel, which the drain handles.
+    stopAccepting: async () => { server.close(); },
   };
 }
 
@@ -64,6 +65,7 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
   const cfg = pipeline.config;
   let closed = false;
   let authed: AuthedSession | undefined;
+  let relaying = false;
   let connClosed: ((reason: string) => void) | undefined;
   const unregister = pipeline.sessions.add({
     connId: client.connId, door, sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
@@ -131,6 +133,7 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
     if (!authed) return void socket.destroy();
     if (req.cmd === CMD.UDP_ASSOCIATE) {
       clearTimeout(handshakeTimer);
+      relaying = true;
       session.requestDone();
       await startUdpAssociate(socket, authed, req, opts.udp);
       return;
@@ -148,11 +151,14 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
     socket.write(encodeReply(0x00, stripMapped(tunnel.localAddress), tunnel.localPort));
     const early = session.takeEarlyData();
     if (early.length > 0) socket.unshift(early);
+    relaying = true;
     socket.resume();
     await tunnel.relay(socket);
     void c;
   };
 
+  // allowHalfOpen is for tunnels; a client that half-closes during the handshake is gone.
+  socket.once('end', () => { if (!relaying) socket.destroy(); });
   socket.on('data', (chunk: Buffer) => {
     if (session.state === 'closed') return;
     run(session.feed(chunk));

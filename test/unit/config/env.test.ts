@@ -189,6 +189,20 @@ test('unknown SKS5_ variables are warned about, control variables are not', () =
   assert.deepEqual(r.warnings, ['SKS5_MAX_CONECTIONS: unknown environment variable, ignored']);
 });
 
+test('single-user variables without credentials, or next to indexed users, are reported as ignored', () => {
+  const alone = readEnvOverlay({ SKS5_ALLOW_SHELL: 'true' }, noFiles);
+  assert.equal(alone.overlay['users'], undefined);
+  assert.match(alone.warnings[0] ?? '', /^SKS5_ALLOW_SHELL: ignored; single-user variables apply when/);
+  const mixed = readEnvOverlay({ SKS5_USER_0_USERNAME: 'a', SKS5_PASSWORD_HASH: 'x' }, noFiles);
+  assert.match(mixed.warnings[0] ?? '', /^SKS5_PASSWORD_HASH: ignored;/);
+});
+
+test('an unreadable SKS5_PASSWORD_HASH_FILE is an issue and still yields the default user', () => {
+  const r = readEnvOverlay({ SKS5_PASSWORD_HASH_FILE: '/missing' }, noFiles);
+  assert.equal(r.issues.length, 1);
+  assert.deepEqual(r.overlay['users'], [{ username: 'user' }]);
+});
+
 test('origins map config paths back to variable names', () => {
   const r = readEnvOverlay({ SKS5_LOG_LEVEL: 'x', SKS5_USER_0_USERNAME: 'a' }, noFiles);
   assert.equal(r.origins.get('logging.level'), 'SKS5_LOG_LEVEL');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CappedMap, nextUtcDayStart, nextUtcMonthStart, RollingSum, SlidingWindowLog, TokenBucket, utcDay, utcMonth } from '../../../src/policy/rate.js';
+import { BucketedWindow, CappedMap, createRateWindow, EXACT_WINDOW_MAX, nextUtcDayStart, nextUtcMonthStart, RollingSum, SlidingWindowLog, TokenBucket, utcDay, utcMonth } from '../../../src/policy/rate.js';
 
 test('sliding window: the limit+1th event within the window is refused, and allowed once the oldest ages out', () => {
   const w = new SlidingWindowLog(3, 60_000);
@@ -19,6 +19,21 @@ test('sliding window: a refused attempt is not recorded', () => {
   assert.equal(w.tryRecord(0), true);
   for (let t = 1; t < 1000; t += 100) assert.equal(w.tryRecord(t), false);
   assert.equal(w.tryRecord(1000), true);
+});
+
+test('large limits use a sliced window: never over the limit, free again within the window', () => {
+  assert.ok(createRateWindow(EXACT_WINDOW_MAX, 1000) instanceof SlidingWindowLog);
+  assert.ok(createRateWindow(EXACT_WINDOW_MAX + 1, 1000) instanceof BucketedWindow);
+  const w = createRateWindow(1000, 60_000);
+  let allowed = 0;
+  for (let t = 0; t < 60_000; t += 10) if (w.tryRecord(t)) allowed++;
+  assert.equal(allowed, 1000, 'exactly the limit within one window');
+  assert.equal(w.tryRecord(60_000), true, 'the first slice has left the window at 60 s');
+  // Any 60 s span never holds more than the limit.
+  const v = createRateWindow(100, 60_000);
+  const times: number[] = [];
+  for (let t = 0; t < 300_000; t += 7) if (v.tryRecord(t)) times.push(t);
+  for (let i = 100; i < times.length; i++) assert.ok((times[i] ?? 0) - (times[i - 100] ?? 0) >= 57_000, `span at ${i}`);
 });
 
 test('rolling sum forgets amounts after the window (one-slice resolution)', () => {

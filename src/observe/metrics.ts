@@ -1,0 +1,215 @@
+/**
+ * Prometheus metrics: the only file that imports prom-client. Everything is fed by bus events or
+ * read through callbacks at scrape time, so core code never calls into metrics.
+ *
+ * Names are the original sks5's as a scraper saw them, decided knowingly: counters end in
+ * `_total` exactly once (the original's Rust client appended `_total` to names that already had
+ * it, exporting `sks5_auth_failures_total_total`; we export `sks5_auth_failures_total`).
+ * Quota usage is a gauge (it falls when a window rolls over), not the original's counter.
+ * User labels are capped at `max_metric_labels`; later users share the `_other` label.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ERRORS, type ErrorCode } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { EventBus } from './events.js';
+
+export const OTHER_LABEL = '_other';
+const MAX_TRACKED_BANS = 100_000;
+
+export interface PersistenceStats {
+  available: boolean;
+  state_file_bytes: number;
+  reputation_file_bytes: number;
+  state_flush_total: number;
+  state_flush_errors_total: number;
+  reputation_flush_total: number;
+  reputation_flush_errors_total: number;
+}
+
+export interface QuotaGaugeSource {
+  username: string;
+  hourly_bytes: number;
+  daily_bytes: number;
+  monthly_bytes: number;
+  daily_connections: number;
+  monthly_connections: number;
+}
+
+export interface MetricsOptions {
+  events: EventBus;
+  maxLabels: number;
+  /** Current ban count; when absent it is tracked from ban.* events. */
+  bannedIps?: () => number;
+  persistence?: () => PersistenceStats;
+  /** Cumulative DNS cache hits and misses. */
+  dns?: () => { hits: number; misses: number };
+  /** Cumulative audit events dropped (observe/audit.ts `dropped`). */
+  auditDropped?: () => number;
+  quotaUsage?: () => QuotaGaugeSource[];
+  /** Node process metrics (process_resident_memory_bytes, process_open_fds, ...); default true. */
+  processMetrics?: boolean;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly contentType: string;
+  render(): Promise<string>;
+  observeHttp(method: string, route: string, status: number, seconds: number): void;
+  /** Forget user labels of users no longer configured (after a reload) so new users get real labels. */
+  retainUsers(current: Iterable<string>): void;
+  close(): void;
+}
+
+/** A counter whose value is read from a cumulative source at scrape time. */
+function cumulative(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name, help, registers: [registry],
+    collect() {
+      this.reset();
+      const v = read();
+      if (Number.isFinite(v) && v > 0) this.inc(v);
+    },
+  });
+}
+
+export function createMetrics(opts: MetricsOptions): Metrics {
+  const registry = new Registry();
+  const reg = [registry];
+  const known = new Set<string>();
+  const capped = new Counter({ name: 'sks5_metrics_cardinality_capped_total', help: 'Times a user label was replaced by _other because of max_metric_labels', registers: reg });
+  /** `count` is false at scrape time, so re-reading the same capped users does not inflate the counter. */
+  const userLabel = (user: string, count = true): string => {
+    if (known.has(user)) return user;
+    if (known.size < opts.maxLabels) { known.add(user); return user; }
+    if (count) capped.inc();
+    return OTHER_LABEL;
+  };
+
+  const connectionsActive = new Gauge({ name: 'sks5_connections_active', help: 'Authenticated connections open now, per user', labelNames: ['user'], registers: reg });
+  const transportActive = new Gauge({ name: 'sks5_transport_connections_active', help: 'TCP connections open now, per listener protocol', labelNames: ['protocol'], registers: reg });
+  const tunnelsActive = new Gauge({ name: 'sks5_sessions_active', help: 'Proxy tunnels (SOCKS5 CONNECT, SSH direct-tcpip) open now', registers: reg });
+  const connectionsTotal = new Counter({ name: 'sks5_connections_total', help: 'Connections accepted since start', labelNames: ['protocol'], registers: reg });
+  const bytes = new Counter({ name: 'sks5_bytes_transferred_total', help: 'Bytes relayed; direction up = client to target', labelNames: ['user', 'direction'], registers: reg });
+  const authFailures = new Counter({ name: 'sks5_auth_failures_total', help: 'Authentication failures', labelNames: ['method'], registers: reg });
+  const authSuccesses = new Counter({ name: 'sks5_auth_successes_total', help: 'Authentication successes', labelNames: ['user', 'method'], registers: reg });
+  const errors = new Counter({ name: 'sks5_errors_total', help: 'Errors by type', labelNames: ['error_type'], registers: reg });
+  const rejected = new Counter({ name: 'sks5_connections_rejected_total', help: 'Connections refused before or at authorization', labelNames: ['reason'], registers: reg });
+  const aclDenied = new Counter({ name: 'sks5_acl_denied_total', help: 'Proxy requests denied by ACL, anti-SSRF or GeoIP', labelNames: ['code'], registers: reg });
+  const quotaExceeded = new Counter({ name: 'sks5_quota_exceeded_total', help: 'Requests refused or cut because a quota was used up', labelNames: ['user', 'type'], registers: reg });
+  const alerts = new Counter({ name: 'sks5_alerts_triggered_total', help: 'Alert rules fired', labelNames: ['alert'], registers: reg });
+  const reloads = new Counter({ name: 'sks5_config_reloads_total', help: 'Config reloads', labelNames: ['result'], registers: reg });
+  const duration = new Histogram({ name: 'sks5_connection_duration_seconds', help: 'Authenticated connection duration', labelNames: ['user'], buckets: [1, 5, 15, 30, 60, 300, 600, 1800, 3600], registers: reg });
+  const durationByType = new Histogram({ name: 'sks5_connection_duration_by_type_seconds', help: 'Authenticated connection duration by type', labelNames: ['conn_type', 'user'], buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600], registers: reg });
+  const httpRequests = new Counter({ name: 'sks5_http_requests_total', help: 'API requests', labelNames: ['method', 'path', 'status'], registers: reg });
+  const httpDuration = new Histogram({ name: 'sks5_http_request_duration_seconds', help: 'API request duration', labelNames: ['method', 'path'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: reg });
+  new Gauge({ name: 'sks5_build_info', help: 'Build information; the value is always 1', labelNames: ['version', 'node_version'], registers: reg }).set({ version: VERSION, node_version: process.version }, 1);
+
+  const banned = new Set<string>();
+  new Gauge({
+    name: 'sks5_banned_ips_current', help: 'IPs banned now', registers: reg,
+    collect() { this.set(opts.bannedIps ? opts.bannedIps() : banned.size); },
+  });
+  cumulative(registry, 'sks5_audit_events_dropped_total', 'Audit events dropped because the write queue was full', () => opts.auditDropped?.() ?? 0);
+  cumulative(registry, 'sks5_dns_cache_hits_total', 'DNS cache hits', () => opts.dns?.().hits ?? 0);
+  cumulative(registry, 'sks5_dns_cache_misses_total', 'DNS cache misses', () => opts.dns?.().misses ?? 0);
+  registerPersistence(registry, opts.persistence);
+  if (opts.quotaUsage) registerQuotaGauges(registry, opts.quotaUsage, (u) => userLabel(u, false));
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const perUser = new Map<string, number>();
+  const errorType = (code: string): string => (code in ERRORS ? ERRORS[code as ErrorCode].metric : 'internal_error');
+  const bus = opts.events;
+  const offs = [
+    bus.on('connection.new', (e) => { connectionsTotal.inc({ protocol: e.data.protocol }); transportActive.inc({ protocol: e.data.protocol }); }),
+    bus.on('connection.closed', (e) => transportActive.dec({ protocol: e.data.protocol })),
+    bus.on('session.authenticated', (e) => {
+      const u = userLabel(e.data.username);
+      perUser.set(u, (perUser.get(u) ?? 0) + 1);
+      connectionsActive.set({ user: u }, perUser.get(u) ?? 0);
+    }),
+    bus.on('session.ended', (e) => {
+      const u = userLabel(e.data.username);
+      // Clamped: an ended event without its start (e.g. across a reload) must not go negative.
+      perUser.set(u, Math.max(0, (perUser.get(u) ?? 0) - 1));
+      connectionsActive.set({ user: u }, perUser.get(u) ?? 0);
+      duration.observe({ user: u }, e.data.duration_ms / 1000);
+      durationByType.observe({ conn_type: e.data.protocol, user: u }, e.data.duration_ms / 1000);
+    }),
+    bus.on('auth.success', (e) => authSuccesses.inc({ user: userLabel(e.data.username), method: e.data.method })),
+    // Failures are labelled by method only: the username is whatever an attacker typed.
+    bus.on('auth.failure', (e) => { authFailures.inc({ method: e.data.method }); errors.inc({ error_type: 'auth_failure' }); }),
+    bus.on('proxy.start', () => tunnelsActive.inc()),
+    bus.on('proxy.complete', (e) => {
+      tunnelsActive.dec();
+      const u = userLabel(e.data.username);
+      if (e.data.bytes_up > 0) bytes.inc({ user: u, direction: 'up' }, e.data.bytes_up);
+      if (e.data.bytes_down > 0) bytes.inc({ user: u, direction: 'down' }, e.data.bytes_down);
+    }),
+    bus.on('acl.deny', (e) => { aclDenied.inc({ code: e.data.code }); errors.inc({ error_type: errorType(e.data.code) }); }),
+    bus.on('connection.rejected', (e) => { rejected.inc({ reason: errorType(e.data.code) }); errors.inc({ error_type: errorType(e.data.code) }); }),
+    bus.on('quota.exceeded', (e) => { quotaExceeded.inc({ user: userLabel(e.data.username), type: e.data.quota }); errors.inc({ error_type: 'quota_exceeded' }); }),
+    bus.on('rate_limit.exceeded', () => errors.inc({ error_type: 'rate_limited' })),
+    bus.on('ban.created', (e) => { if (banned.size < MAX_TRACKED_BANS) banned.add(e.data.ip); }),
+    bus.on('ban.expired', (e) => banned.delete(e.data.ip)),
+    bus.on('ban.removed', (e) => banned.delete(e.data.ip)),
+    bus.on('alert.triggered', (e) => alerts.inc({ alert: e.data.alert })),
+    bus.on('config.reload', (e) => reloads.inc({ result: e.data.success ? 'success' : 'failure' })),
+  ];
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    observeHttp(method, route, status, seconds) {
+      httpRequests.inc({ method, path: route, status: String(status) });
+      httpDuration.observe({ method, path: route }, seconds);
+    },
+    retainUsers(current) {
+      const keep = new Set(current);
+      for (const u of [...known]) if (!keep.has(u)) known.delete(u);
+    },
+    close() {
+      for (const off of offs) off();
+      registry.clear();
+    },
+  };
+}
+
+function registerPersistence(registry: Registry, read: (() => PersistenceStats) | undefined): void {
+  const reg = [registry];
+  const stat = (): PersistenceStats | undefined => read?.();
+  new Gauge({ name: 'sks5_persistence_available', help: '1 when the data directory is writable and state is persisted', registers: reg, collect() { this.set(stat()?.available ? 1 : 0); } });
+  new Gauge({ name: 'sks5_persistence_state_file_bytes', help: 'Size of the persisted state', registers: reg, collect() { this.set(stat()?.state_file_bytes ?? 0); } });
+  new Gauge({ name: 'sks5_persistence_reputation_file_bytes', help: 'Size of the persisted IP reputation', registers: reg, collect() { this.set(stat()?.reputation_file_bytes ?? 0); } });
+  cumulative(registry, 'sks5_persistence_state_flush_total', 'State flushes', () => stat()?.state_flush_total ?? 0);
+  cumulative(registry, 'sks5_persistence_state_flush_errors_total', 'State flushes that failed', () => stat()?.state_flush_errors_total ?? 0);
+  cumulative(registry, 'sks5_persistence_reputation_flush_total', 'Reputation flushes', () => stat()?.reputation_flush_total ?? 0);
+  cumulative(registry, 'sks5_persistence_reputation_flush_errors_total', 'Reputation flushes that failed', () => stat()?.reputation_flush_errors_total ?? 0);
+}
+
+function registerQuotaGauges(registry: Registry, read: () => QuotaGaugeSource[], userLabel: (u: string) => string): void {
+  new Gauge({
+    name: 'sks5_quota_bandwidth_used_bytes', help: 'Bytes used in the current quota window', labelNames: ['user', 'window'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const q of read()) {
+        const user = userLabel(q.username);
+        // Users folded into _other add up instead of overwriting each other.
+        this.inc({ user, window: 'hourly' }, q.hourly_bytes);
+        this.inc({ user, window: 'daily' }, q.daily_bytes);
+        this.inc({ user, window: 'monthly' }, q.monthly_bytes);
+      }
+    },
+  });
+  new Gauge({
+    name: 'sks5_quota_connections_used', help: 'Connections used in the current quota window', labelNames: ['user', 'window'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const q of read()) {
+        const user = userLabel(q.username);
+        this.inc({ user, window: 'daily' }, q.daily_connections);
+        this.inc({ user, window: 'monthly' }, q.monthly_connections);
+      }
+    },
+  });
+}
