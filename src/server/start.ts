@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { EventBus } from '../observe/events.js';
-import { Pipeline, type AdmissionStage, type LimitsStage } from '../pipeline/engine.js';
+import { Pipeline } from '../pipeline/engine.js';
 import { SessionRegistry } from '../pipeline/sessions.js';
 import { buildWorld, type World } from '../pipeline/world.js';
 import { DnsCache } from '../relay/dns-cache.js';
@@ -15,6 +15,8 @@ import { createSocksAuthenticator, type TotpVerifier } from '../socks/auth.js';
 import { createSocksListener, type SocksListener } from '../socks/listener.js';
 import { createUdpAssociations } from '../socks/udp.js';
 import { splitHostPort } from './listen-address.js';
+import { createSshServer, type SshServer } from '../ssh/server.js';
+import { loadOrCreateHostKey } from '../ssh/host-keys.js';
 import { createStages, type Stages } from './stages.js';
 
 export interface StartOptions {
@@ -47,13 +49,24 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const stages: Stages = await createStages({ config: () => world.config, clock, events, log });
   const pipeline = new Pipeline({
     world: () => world, events, clock, log, sessions, dns,
-    admission: stages.admission as AdmissionStage, limits: stages.limits as LimitsStage, shutdown: shutdownCtl.signal,
+    admission: stages.admission, limits: stages.limits, shutdown: shutdownCtl.signal,
   });
   const totp: TotpVerifier = stages.verifyTotp;
   const authenticate = createSocksAuthenticator(pipeline, totp);
   const udp = createUdpAssociations(pipeline, stages.limits);
   const addresses: { ssh?: string; socks5?: string; api?: string; metrics?: string } = {};
-  const listeners: SocksListener[] = [];
+  const listeners: (SocksListener | SshServer)[] = [];
+
+  // SSH is the main door; an empty ssh_listen is not allowed by the schema, so it always runs.
+  {
+    const hostKey = loadOrCreateHostKey(cfg0.server.host_key_path);
+    const ssh = createSshServer({ pipeline, hostKey: hostKey.privateKey, totp: stages.totp });
+    const { host, port } = splitHostPort(cfg0.server.ssh_listen);
+    const a = await ssh.listen(host, port);
+    addresses.ssh = formatAddr(a.address, a.port);
+    listeners.push(ssh);
+    log.info({ listen: addresses.ssh, kind: 'ssh' }, `SSH listening on ${addresses.ssh}`);
+  }
 
   if (cfg0.server.socks5_listen) {
     const tls = cfg0.server.socks5_tls_cert && cfg0.server.socks5_tls_key

@@ -4,7 +4,8 @@ import { encodeRequest, encodeUserPass } from '../../src/socks/codec.js';
 
 export function openSocket(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host, port }, () => { s.off('error', reject); resolve(s); });
+    // After connecting, errors (e.g. a reset by the server) surface as close/end to the readers.
+    const s = connect({ host, port }, () => { s.off('error', reject); s.on('error', () => {}); resolve(s); });
     s.once('error', reject);
   });
 }
