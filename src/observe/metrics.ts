@@ -46,6 +46,8 @@ export interface MetricsOptions {
   /** Cumulative audit events dropped (observe/audit.ts `dropped`). */
   auditDropped?: () => number;
   quotaUsage?: () => QuotaGaugeSource[];
+  /** Cumulative webhook outcomes (observe/webhooks.ts `stats`). */
+  webhooks?: () => { delivered: number; failed: number; dropped: number; refused: number };
   /** Node process metrics (process_resident_memory_bytes, process_open_fds, ...); default true. */
   processMetrics?: boolean;
 }
@@ -113,6 +115,17 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   cumulative(registry, 'sks5_dns_cache_hits_total', 'DNS cache hits', () => opts.dns?.().hits ?? 0);
   cumulative(registry, 'sks5_dns_cache_misses_total', 'DNS cache misses', () => opts.dns?.().misses ?? 0);
   registerPersistence(registry, opts.persistence);
+  const webhookStats = opts.webhooks;
+  if (webhookStats) {
+    new Counter({
+      name: 'sks5_webhook_deliveries_total', help: 'Webhook deliveries by outcome (refused = SSRF guard)', labelNames: ['result'], registers: reg,
+      collect() {
+        this.reset();
+        const st = webhookStats();
+        for (const result of ['delivered', 'failed', 'dropped', 'refused'] as const) this.inc({ result }, st[result]);
+      },
+    });
+  }
   if (opts.quotaUsage) registerQuotaGauges(registry, opts.quotaUsage, (u) => userLabel(u, false));
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
 

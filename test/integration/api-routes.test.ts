@@ -4,6 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/observe/log.js';
 import { FakeClock } from '../../src/clock.js';
 import { EventBus } from '../../src/observe/events.js';
 import { createApiServer } from '../../src/api/server.js';
@@ -262,4 +264,18 @@ test('openapi.json lists every registered route with its schemas', async (t) => 
   assert.deepEqual(doc.paths['/api/status'].get.security, [{ bearer: [] }]);
   assert.ok(doc.paths['/api/broadcast'].post.requestBody.content['application/json'].schema.properties.message);
   assert.ok(doc.paths['/api/users/{username}'].get.responses['200'].content['application/json'].schema.properties.data.properties.has_password);
+});
+
+test('request logs never contain the API token', async (t) => {
+  const lines: string[] = [];
+  const destination = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(chunk.toString()); cb(); } });
+  const log = createLogger({ level: 'trace', format: 'json', destination });
+  const clock = new FakeClock(0);
+  const app = createApiServer({ port: new FakePort(), events: new EventBus(), token: TOKEN, clock, log });
+  t.after(() => app.close());
+  await app.inject({ url: '/api/users/alice', headers: auth });
+  await app.inject({ url: '/api/users/alice', headers: { authorization: 'Bearer wrong-token-0123456789abc' } });
+  assert.ok(lines.length > 0, 'requests were logged');
+  assert.doesNotMatch(lines.join(''), new RegExp(TOKEN));
+  assert.doesNotMatch(lines.join(''), /wrong-token/);
 });

@@ -95,6 +95,7 @@ test('/metrics exposes the original names, once each, and they move with events'
     dns: () => ({ hits: 7, misses: 3 }),
     auditDropped: () => 2,
     persistence: () => ({ available: true, state_file_bytes: 512, reputation_file_bytes: 64, state_flush_total: 4, state_flush_errors_total: 1, reputation_flush_total: 2, reputation_flush_errors_total: 0 }),
+    webhooks: () => ({ delivered: 5, failed: 1, dropped: 0, refused: 2 }),
     quotaUsage: () => [{ username: 'alice', hourly_bytes: 10, daily_bytes: 20, monthly_bytes: 30, daily_connections: 1, monthly_connections: 2 }],
   });
   t.after(() => metrics.close());
@@ -145,6 +146,7 @@ test('/metrics exposes the original names, once each, and they move with events'
   assert.equal(value(f, 'sks5_persistence_state_flush_errors_total'), 1);
   assert.equal(value(f, 'sks5_quota_bandwidth_used_bytes', { user: 'alice', window: 'daily' }), 20);
   assert.equal(value(f, 'sks5_quota_connections_used', { user: 'alice', window: 'monthly' }), 2);
+  assert.equal(value(f, 'sks5_webhook_deliveries_total', { result: 'refused' }), 2);
   assert.equal(f.get('sks5_build_info')?.samples[0]?.value, 1);
   assert.ok((value(f, 'process_resident_memory_bytes') ?? 0) > 0);
   // max_metric_labels = 2: alice and bob get labels, carol and dave share _other.
