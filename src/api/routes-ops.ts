@@ -10,6 +10,8 @@ import type { PageQuery } from './pagination.js';
 import * as S from './schemas.js';
 import { fail, ok, type ApiContext } from './server.js';
 
+/** A backup of a busy server (thousands of bans) is past 64 KiB; only restore may be this large. */
+export const RESTORE_BODY_LIMIT = 4 * 1024 * 1024;
 /** Restored bans are capped: a hand-edited backup must not ban an address for years. */
 export const MAX_RESTORED_BAN_SECS = 7 * 24 * 3600;
 
@@ -48,7 +50,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post('/api/reload', {
     config: { summary: 'Re-read and validate the config file; an invalid file changes nothing' },
-    schema: { response: { 200: S.envelope({ type: 'object', additionalProperties: false, required: ['users_count'], properties: { users_count: { type: 'integer' } } }), '4xx': S.errorEnvelope, '5xx': S.envelope({ type: 'object', additionalProperties: false, properties: { errors: { type: 'array', items: { type: 'string' } } } }) } },
+    schema: { response: { 200: S.envelope({ type: 'object', additionalProperties: false, required: ['users_count'], properties: { users_count: { type: 'integer' } } }), '4xx': S.errorEnvelope, '5xx': S.envelope({ type: ['object', 'null'], additionalProperties: false, properties: { errors: { type: 'array', items: { type: 'string' } } } }) } },
   }, async (_req, reply) => {
     const r = await port.reload();
     if (r.ok) return ok({ users_count: r.users_count });
@@ -88,6 +90,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post<{ Body: BackupPayload }>('/api/restore', {
     config: { summary: 'Restore a backup: the bare payload or the whole GET /api/backup response' },
+    bodyLimit: RESTORE_BODY_LIMIT,
     // `sks5 backup` saves the whole response; the original's restore wanted the bare payload, so
     // its own CLI round trip failed. Both shapes are accepted here.
     preValidation: async (req) => {

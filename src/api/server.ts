@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { EventBus } from '../observe/events.js';
 import { TicketIssuer } from '../observe/tickets.js';
 import { VERSION } from '../version.js';
-import { TokenCheck } from './auth.js';
+import { MIN_TOKEN_LENGTH, TokenCheck } from './auth.js';
 import { LiveFeed } from './live.js';
 import { OpenApiCollector } from './openapi.js';
 import type { ManagementPort } from './port.js';
@@ -72,6 +72,9 @@ export function fail(reply: FastifyReply, status: number, error: string, data: u
 }
 
 export function createApiServer(opts: ApiServerOptions): FastifyInstance {
+  // An empty token keeps the server up but refuses every authenticated request (503); a short
+  // one is a configuration mistake the original refused at startup, and so do we.
+  if (opts.token.length > 0 && opts.token.length < MIN_TOKEN_LENGTH) throw new Error(`api.token must be at least ${MIN_TOKEN_LENGTH} characters`);
   const app = fastify({
     bodyLimit: BODY_LIMIT,
     ...(opts.log ? { loggerInstance: opts.log } : { logger: false }),
@@ -80,6 +83,15 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  // `curl -X POST -H 'Content-Type: application/json'` with no body worked against the
+  // original for the body-less actions (maintenance, kick, reload); an empty body is "no body".
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    return defaultJson(req, text, done);
+  });
   const token = new TokenCheck(opts.token);
   const openapi = new OpenApiCollector();
   openapi.attach(app);
@@ -94,6 +106,13 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
     maxLiveClients: opts.maxLiveClients ?? 100,
   };
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    // Responses carry server state: never cached by a proxy or browser, never content-sniffed.
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
 
   if (opts.metrics) {
     const metrics = opts.metrics;
@@ -110,7 +129,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
       req.log.error({ err }, 'api handler failed');
       return fail(reply, status, 'internal error');
     }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 413, `request body larger than ${BODY_LIMIT} bytes`);
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 413, `request body larger than ${req.routeOptions.bodyLimit ?? BODY_LIMIT} bytes`);
     return fail(reply, status, err.message);
   });
   app.setNotFoundHandler((req, reply) => fail(reply, 404, `no route ${req.method} ${req.url.split('?')[0] ?? ''}`));

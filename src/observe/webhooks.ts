@@ -135,7 +135,8 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
 
   async function post(job: Job): Promise<number> {
     const cfg = job.hook.config;
-    const url = new URL(cfg.url);
+    let url: URL;
+    try { url = new URL(cfg.url); } catch { throw new RefusedError('invalid URL'); }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RefusedError(`unsupported scheme ${url.protocol}`);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);

@@ -11,6 +11,7 @@ import { stringWidth } from './char-width.js';
 import { stripAnsi } from './ansi.js';
 import { KeyDecoder, type Key } from './keys.js';
 import { MAX_LINE_BYTES } from './tokenizer.js';
+import { commonPrefix, layoutColumns } from './completion-list.js';
 
 export type EditorEvent = { readonly type: 'line'; readonly line: string } | { readonly type: 'eof' };
 
@@ -315,20 +316,4 @@ export class LineEditor {
 
 function clampColumns(cols: number): number {
   return Number.isFinite(cols) && cols >= 10 ? Math.min(Math.floor(cols), 1000) : 80;
-}
-
-function commonPrefix(words: readonly string[]): string {
-  let p = words[0] ?? '';
-  for (const w of words) while (!w.startsWith(p)) p = p.slice(0, -1);
-  return p;
-}
-
-function layoutColumns(words: readonly string[], cols: number): string {
-  const width = Math.max(...words.map((w) => stringWidth(w))) + 2;
-  const perRow = Math.max(1, Math.floor(cols / width));
-  let out = '';
-  for (let i = 0; i < words.length; i += perRow) {
-    out += words.slice(i, i + perRow).map((w) => w + ' '.repeat(width - stringWidth(w))).join('').trimEnd() + '\r\n';
-  }
-  return out;
 }

@@ -20,6 +20,11 @@ export interface ShellSessionInfo {
   readonly connectedAt: number;
   /** 8-hex correlation id of the SSH connection, for the lead's logs. */
   readonly connId: string;
+  /**
+   * The login before this one when the auth layer already recorded this login (ms; null = this
+   * is the first). Absent: the shell asks `store.lastLogin()` instead.
+   */
+  readonly previousLogin?: number | null | undefined;
 }
 
 /** One live relay (SSH -L/-D or SOCKS5) of a user. */

@@ -29,7 +29,8 @@ export async function renderLoginMotd(o: ShellSessionOptions, colors: boolean): 
   let connections = 0;
   let bandwidthUsed = 0;
   // The MOTD is decoration: a failing store or counter must not keep the user out.
-  try { lastLogin = await o.port.store.lastLogin(user.username); } catch { lastLogin = undefined; }
+  if (o.info.previousLogin !== undefined) lastLogin = o.info.previousLogin ?? undefined;
+  else try { lastLogin = await o.port.store.lastLogin(user.username); } catch { lastLogin = undefined; }
   try { connections = o.port.activeConnections(user.username).length; } catch { connections = 0; }
   try { bandwidthUsed = o.port.bandwidth(user.username).dailyBytes; } catch { bandwidthUsed = 0; }
   const now = o.clock.now();

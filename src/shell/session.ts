@@ -19,22 +19,15 @@ import { buildPrompt, idleNotice, renderLoginMotd, shellEnvironment, systemMessa
 import type { ShellSettings } from './settings.js';
 import { LineReader } from './line-reader.js';
 import { createVirtualFs, type VirtualFs } from './vfs.js';
+import { abortableSleep, IdleWatch, realTimers, type Timers } from './idle.js';
+
+export type { Timers } from './idle.js';
 
 export interface PtyInfo {
   readonly term: string;
   readonly cols: number;
   readonly rows: number;
 }
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); t.unref?.(); return t; },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface ShellSessionOptions {
   readonly info: ShellSessionInfo;
@@ -66,8 +59,7 @@ export class ShellSession {
   #lastStatus: number = EXIT.OK;
   #exitRequested: number | undefined;
   #resolveEnd: ((code: number) => void) | undefined;
-  #idleWarnTimer: unknown;
-  #idleTimer: unknown;
+  readonly #idle: IdleWatch;
 
   constructor(options: ShellSessionOptions) {
     this.#o = options;
@@ -77,6 +69,16 @@ export class ShellSession {
     this.#timers = options.timers ?? realTimers;
     this.#vfs = createVirtualFs({ username: options.info.user.username, hostname: options.settings.hostname, version: options.server.version });
     this.#state = { cwd: this.#vfs.home, bookmarks: new Map(), aliases: new Map(), history: [] };
+    this.#idle = new IdleWatch({
+      timers: this.#timers,
+      timeoutSecs: options.settings.idleTimeoutSecs,
+      warnSecs: options.info.user.idleWarningSecs,
+      onWarn: (left) => this.#printAbove(systemMessage(idleNotice(left), 'Idle', this.#colors())),
+      onTimeout: (secs) => {
+        this.#printAbove(systemMessage(`Idle for ${secs}s: disconnecting.`, 'Idle', this.#colors()), true);
+        this.#finish(EXIT.ERROR);
+      },
+    });
   }
 
   get ended(): boolean { return this.#ended; }
@@ -227,7 +229,7 @@ export class ShellSession {
     }
     if (ev.line.trim() !== '') void this.#appendHistory(ev.line.trimEnd());
     await this.#runLine(ev.line, true);
-    await this.#out.flush();
+    await this.#out.settle();
     if (this.#ended) return;
     if (this.#exitRequested !== undefined) { this.#finish(this.#exitRequested); return; }
     this.#armIdle();
@@ -251,7 +253,7 @@ export class ShellSession {
       if (line === undefined) { this.#finish(this.#lastStatus); break; }
       if (line.trim() !== '') void this.#appendHistory(line.trimEnd());
       await this.#runLine(line, true);
-      await Promise.all([this.#out.flush(), this.#err.flush()]);
+      await Promise.all([this.#out.settle(), this.#err.settle()]);
       if (this.#exitRequested !== undefined) { this.#finish(this.#exitRequested); break; }
       this.#armIdle();
     }
@@ -266,7 +268,7 @@ export class ShellSession {
   async #runLine(line: string, interactive: boolean): Promise<number> {
     const controller = new AbortController();
     this.#command = controller;
-    this.#disarmIdle();
+    this.#idle.disarm();
     try {
       const status = await runCommandLine(line, this.#context(controller.signal, interactive));
       this.#lastStatus = controller.signal.aborted && this.#pty ? EXIT.INTERRUPTED : status;
@@ -296,12 +298,7 @@ export class ShellSession {
       clearScreen: () => { if (this.#pty) this.#out.writeRaw('\x1b[H\x1b[2J'); },
       requestExit: (code) => { this.#exitRequested = code; },
       commands: commandsFor(o.info.user.shellPermissions),
-      sleep: (ms) => new Promise<boolean>((resolve) => {
-        if (signal.aborted) { resolve(false); return; }
-        const onAbort = (): void => { this.#timers.clearTimeout(t); resolve(false); };
-        const t = this.#timers.setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, ms);
-        signal.addEventListener('abort', onAbort, { once: true });
-      }),
+      sleep: (ms) => abortableSleep(this.#timers, signal, ms),
     };
   }
 
@@ -310,34 +307,15 @@ export class ShellSession {
     this.#out.writeRaw(this.#editor ? this.#editor.printAbove(crlf, !last) : crlf);
   }
 
-  /** Idle: a warning `idle_warning_secs` before `limits.idle_timeout`, then the session ends. */
   #armIdle(): void {
-    this.#disarmIdle();
-    const timeout = this.#o.settings.idleTimeoutSecs;
-    if (this.#ended || timeout <= 0 || this.#command) return;
-    const warn = this.#o.info.user.idleWarningSecs;
-    if (warn > 0 && warn < timeout) {
-      this.#idleWarnTimer = this.#timers.setTimeout(() => {
-        this.#printAbove(systemMessage(idleNotice(warn), 'Idle', this.#colors()));
-      }, (timeout - warn) * 1000);
-    }
-    this.#idleTimer = this.#timers.setTimeout(() => {
-      this.#printAbove(systemMessage(`Idle for ${timeout}s: disconnecting.`, 'Idle', this.#colors()), true);
-      this.#finish(EXIT.ERROR);
-    }, timeout * 1000);
-  }
-
-  #disarmIdle(): void {
-    if (this.#idleWarnTimer !== undefined) this.#timers.clearTimeout(this.#idleWarnTimer);
-    if (this.#idleTimer !== undefined) this.#timers.clearTimeout(this.#idleTimer);
-    this.#idleWarnTimer = this.#idleTimer = undefined;
+    if (!this.#ended && !this.#command) this.#idle.arm();
   }
 
   #finish(code: number): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#exitCode = code;
-    this.#disarmIdle();
+    this.#idle.disarm();
     this.#command?.abort();
     const resolve = this.#resolveEnd;
     // Let queued output reach the client before the adapter sends exit-status and closes.

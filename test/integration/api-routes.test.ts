@@ -50,6 +50,7 @@ const AUTHED: Array<{ method: Method; url: string; body?: unknown }> = [
   { method: 'GET', url: '/api/fingerprints' },
   { method: 'POST', url: '/api/fingerprints/fp-one/approve' },
   { method: 'POST', url: '/api/fingerprints/fp-one/block' },
+  { method: 'POST', url: '/api/fingerprints/fp-one/pending', body: { label: 'x' } },
   { method: 'POST', url: '/api/fingerprints/fp-one/label', body: { label: 'laptop' } },
   { method: 'GET', url: '/api/openapi.json' },
 ];
@@ -175,8 +176,18 @@ test('malformed bodies get 400 with a message naming the problem; oversize bodie
     assert.equal(r.json().success, false);
     assert.match(r.json().error, re);
   }
+  const empty = await app.inject({ method: 'POST', url: '/api/maintenance', headers: { ...auth, 'content-type': 'application/json' }, payload: '' });
+  assert.equal(empty.statusCode, 200, 'an empty JSON body is no body');
+  const emptyBroadcast = await app.inject({ method: 'POST', url: '/api/broadcast', headers: { ...auth, 'content-type': 'application/json' }, payload: '' });
+  assert.equal(emptyBroadcast.statusCode, 400);
+  const proto = await app.inject({ method: 'POST', url: '/api/broadcast', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"message":"x","__proto__":{"admin":true}}' });
+  assert.equal(proto.statusCode, 400, 'prototype keys are refused');
+  const textBody = await app.inject({ method: 'POST', url: '/api/broadcast', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' });
+  assert.equal(textBody.statusCode, 400);
+  assert.equal(textBody.json().error, 'body must be object');
   const big = await app.inject({ method: 'POST', url: '/api/broadcast', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ message: 'x'.repeat(70 * 1024) }) });
   assert.equal(big.statusCode, 413);
+  assert.equal(big.json().error, 'request body larger than 65536 bytes');
   assert.equal(big.json().success, false);
   const badIp = await app.inject({ method: 'DELETE', url: '/api/bans/999.1.1.1', headers: auth });
   assert.equal(badIp.statusCode, 400);
@@ -227,6 +238,13 @@ test('backup then restore round-trips, enveloped or bare, with ban durations cap
     assert.deepEqual(p.bans, [{ ip: '192.0.2.1', remaining_secs: 100 }, { ip: '2001:db8::1', remaining_secs: MAX_RESTORED_BAN_SECS }]);
     assert.deepEqual(p.quotas, backup.data.quotas);
   }
+  // A busy server's backup is past the 64 KiB limit of other routes; restore still takes it.
+  port.banList = Array.from({ length: 3000 }, (_, i) => ({ ip: `10.${(i >> 8) & 255}.${i & 255}.1`, remaining_secs: 60 }));
+  const big = (await app.inject({ url: '/api/backup', headers: auth })).body;
+  assert.ok(big.length > 64 * 1024);
+  const r3 = await app.inject({ method: 'POST', url: '/api/restore', headers: { ...auth, 'content-type': 'application/json' }, payload: big });
+  assert.equal(r3.statusCode, 200, r3.body.slice(0, 200));
+  assert.equal(r3.json().data.restored_bans, 3000);
 });
 
 test('ssh-config returns a text snippet with the listen port; fingerprints approve/label', async (t) => {
@@ -278,4 +296,19 @@ test('request logs never contain the API token', async (t) => {
   assert.ok(lines.length > 0, 'requests were logged');
   assert.doesNotMatch(lines.join(''), new RegExp(TOKEN));
   assert.doesNotMatch(lines.join(''), /wrong-token/);
+});
+
+test('a failing server call is a 500 "internal error" without the exception text; short tokens are refused at startup', async (t) => {
+  const { app, port } = setup();
+  t.after(() => app.close());
+  port.reload = async () => { throw new Error('EACCES /etc/sks5/config.toml secret detail'); };
+  port.users = () => { throw new Error('boom secret detail'); };
+  for (const [method, url] of [['POST', '/api/reload'], ['GET', '/api/users']] as const) {
+    const r = await app.inject({ method, url, headers: auth });
+    assert.equal(r.statusCode, 500, url);
+    assert.deepEqual(r.json(), { success: false, data: null, error: 'internal error' });
+  }
+  const ok = await app.inject({ url: '/api/status', headers: auth });
+  assert.equal(ok.headers['cache-control'], 'no-store');
+  assert.throws(() => createApiServer({ port, events: new EventBus(), token: 'short', clock: new FakeClock(0) }), /at least 16 characters/);
 });

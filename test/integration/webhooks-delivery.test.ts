@@ -98,6 +98,12 @@ test('5xx and 429 are retried with the same delivery id; 4xx is not; retries sto
   dead.dispatch(failure);
   await dead.idle();
   assert.equal(dead.stats().failed, 1, 'a refused connection is retried, then counted as failed');
+
+  const invalid = createWebhookDispatcher({ webhooks: [hook({ url: 'http://' })], clock: systemClock });
+  t.after(() => invalid.close());
+  invalid.dispatch(failure);
+  await invalid.idle();
+  assert.equal(invalid.stats().refused, 1, 'an unusable URL is not retried');
 });
 
 test('Slack, Discord and custom template payloads', async (t) => {

@@ -1,0 +1,163 @@
+// SSH path: `ssh -N -D` (OpenSSH client) through our server vs through OpenSSH's own sshd, same
+// client, same key, per cipher. The harness measures through the client's local SOCKS port; the
+// client is --pid, the server --pid2, so the server's CPU is reported on its own.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { cpuPerGB, fmt, harnessDir, median, ratio, runHarness, total } from './harness.mjs';
+import { freePort, sleep, startProcess, stopProcess, waitPort } from './processes.mjs';
+import { BENCH_USER, startOurs } from './ours-server.mjs';
+
+export const CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
+const SSHD_USER = 'sksbench'; // the account the peers were measured with (run-peers.sh setup_ssh)
+
+const sh = (cmd) => spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30_000 });
+
+/** Client key pair (and a host key for sshd) in the run's temp dir. */
+function makeKeys(dir) {
+  for (const name of ['id_ed25519', 'ssh_host_ed25519_key']) {
+    const r = sh(`ssh-keygen -q -t ed25519 -N '' -C sks5-bench -f ${JSON.stringify(join(dir, name))}`);
+    if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+  }
+  return readFileSync(join(dir, 'id_ed25519.pub'), 'utf8').trim();
+}
+
+/**
+ * Prepares OpenSSH's sshd like the peer run did: throwaway account, config from the shared
+ * template with our temp dir and a free port. Returns null (with a reason) when not possible.
+ */
+function prepareSshd(root, dir, pubKey) {
+  if (!existsSync('/usr/sbin/sshd')) return { skip: '/usr/sbin/sshd not installed' };
+  const template = join(harnessDir(root), 'peers', 'sshd_config');
+  if (!existsSync(template)) return { skip: `${template} not found` };
+  if (sh(`id ${SSHD_USER}`).status !== 0) {
+    if (process.getuid?.() !== 0) return { skip: `user ${SSHD_USER} missing and not root` };
+    // '*' = no password but not locked: with UsePAM no, '!' would refuse even public keys.
+    const r = sh(`useradd -m -s /bin/bash ${SSHD_USER} && usermod -p '*' ${SSHD_USER}`);
+    if (r.status !== 0) return { skip: `useradd failed: ${r.stderr.trim()}` };
+  }
+  mkdirSync('/run/sshd', { recursive: true });
+  // sshd reads authorized_keys as the target user: the temp dir (0700 from mkdtemp) must be traversable.
+  chmodSync(dir, 0o711);
+  writeFileSync(join(dir, 'authorized_keys'), `${pubKey}\n`, { mode: 0o644 });
+  return { template };
+}
+
+async function startSshd(dir, template) {
+  const port = await freePort();
+  const config = readFileSync(template, 'utf8').replaceAll('@RUN@', dir).replace(/^Port \d+$/m, `Port ${port}`);
+  const path = join(dir, 'sshd_config');
+  writeFileSync(path, config);
+  const proc = startProcess('sshd', '/usr/sbin/sshd', ['-D', '-e', '-f', path], { logPath: join(dir, 'sshd.log') });
+  await waitPort(port, proc);
+  return { proc, port };
+}
+
+async function startClient(dir, serverPort, user, cipher) {
+  const local = await freePort();
+  const proc = startProcess(`ssh -D ${cipher}`, 'ssh', ['-N', '-p', String(serverPort), '-i', join(dir, 'id_ed25519'),
+    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
+    '-o', 'ExitOnForwardFailure=yes', '-o', 'LogLevel=ERROR', '-c', cipher, '-D', `127.0.0.1:${local}`, `${user}@127.0.0.1`],
+  { logPath: join(dir, `ssh-client-${user}.log`) });
+  await waitPort(local, proc);
+  return { proc, local };
+}
+
+/** One CONNECT + 4-byte echo through the client's SOCKS port: proves the server forwards channels. */
+async function probeForwarding(socksPort) {
+  const echo = createServer((s) => s.pipe(s));
+  await new Promise((r) => echo.listen(0, '127.0.0.1', r));
+  const target = echo.address().port;
+  try {
+    return await new Promise((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: socksPort });
+      const timer = setTimeout(() => { s.destroy(); resolve(false); }, 8000);
+      let got = Buffer.alloc(0);
+      s.on('error', () => { clearTimeout(timer); resolve(false); });
+      s.on('close', () => { clearTimeout(timer); resolve(false); }); // no-op once resolved
+      s.on('connect', () => s.write(Buffer.from([5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, target >> 8, target & 255])));
+      s.on('data', (d) => {
+        got = Buffer.concat([got, d]);
+        if (got.length === 12 && got[1] === 0 && got[3] === 0) s.write('ping');
+        if (got.length >= 2 && got[1] !== 0) { clearTimeout(timer); s.destroy(); resolve(false); }
+        if (got.length >= 16) { clearTimeout(timer); s.destroy(); resolve(got.subarray(12, 16).toString() === 'ping'); }
+      });
+    });
+  } finally { echo.close(); }
+}
+
+async function measureOne(ctx, label, server, user, cipher) {
+  let client;
+  try {
+    client = await startClient(ctx.dir, server.port, user, cipher);
+    if (!(await probeForwarding(client.local))) return { label, error: 'no forwarding through ssh -D' };
+    return await runHarness(ctx.root, {
+      label, proxy: `127.0.0.1:${client.local}`, pid: client.proc.pid, pid2: server.proc.pid,
+      duration: ctx.duration, streams: ctx.sshStreams, phases: 'bulk,connect',
+    }, ctx.sshRunBudgetSecs);
+  } catch (err) {
+    return { label, error: err.message };
+  } finally { await stopProcess(client?.proc); }
+}
+
+/** Returns { skipped: reason } or { rows: [{ cipher, ours, openssh, opensshSkip }] }. */
+export async function runSshSection(ctx) {
+  const pubKey = makeKeys(ctx.dir);
+  const sshd = prepareSshd(ctx.root, ctx.dir, pubKey);
+  const rows = [];
+  for (const cipher of ctx.ciphers) {
+    process.stderr.write(`SSH ${cipher}: sks5\n`);
+    let ours;
+    try {
+      const s = await startOurs(ctx.root, ctx.dir, { withSocks: false, passwordHash: ctx.passwordHash, authorizedKey: pubKey, label: 'ssh' });
+      ours = { proc: s.proc, port: s.sshPort };
+      ctx.oursLogs.add(s.logPath);
+    } catch (err) { return { skipped: `sks5 did not start its SSH listener: ${err.message}` }; }
+    const oursResult = await measureOne(ctx, `sks5 ${cipher}`, ours, BENCH_USER, cipher);
+    await stopProcess(ours.proc);
+    if (oursResult.error && !rows.length) return { skipped: `${oursResult.error}` };
+    await sleep(500);
+    let opensshResult = null;
+    if (!sshd.skip) {
+      process.stderr.write(`SSH ${cipher}: OpenSSH sshd\n`);
+      let server;
+      try {
+        server = await startSshd(ctx.dir, sshd.template);
+        opensshResult = await measureOne(ctx, `sshd ${cipher}`, server, SSHD_USER, cipher);
+      } catch (err) { opensshResult = { label: `sshd ${cipher}`, error: err.message }; }
+      finally { await stopProcess(server?.proc); }
+      await sleep(500);
+    }
+    rows.push({ cipher, ours: oursResult, openssh: opensshResult });
+  }
+  return { rows, opensshSkip: sshd.skip ?? null };
+}
+
+/** Markdown: per cipher, a row for each server and one ratio row. */
+export function sshTable(section, ctx) {
+  if (section.skipped) return `SSH: skipped (not available): ${section.skipped}`;
+  const cols = [];
+  for (const n of ctx.sshStreams.split(',')) cols.push([`up x${n} MB/s`, `bulk.up_x${n}.MBps`], [`down x${n} MB/s`, `bulk.down_x${n}.MBps`]);
+  cols.push(['seq conn/s', 'connect.seq.cps'], ['par64 conn/s', 'connect.par64.cps']);
+  const head = ['cipher', 'server', ...cols.map((c) => c[0]), 'seq p50 / p99 ms', 'server CPU s/GB', 'client CPU s/GB', 'server CPU ms/conn', 'fails'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const line = (cipher, name, r) => {
+    if (!r) return;
+    if (r.error) { lines.push(`| ${cipher} | ${name} | failed: ${r.error} |`); return; }
+    const rs = [r];
+    const fails = total(rs, 'connect.seq.fails') + total(rs, 'connect.par64.fails');
+    lines.push(`| ${cipher} | ${name} | ${cols.map(([, p]) => fmt(median(rs, p))).join(' | ')} | ${fmt(median(rs, 'connect.seq.p50_ms'), 2)} / ${fmt(median(rs, 'connect.seq.p99_ms'), 2)} | ${fmt(cpuPerGB(rs, 'pid2_cpu_s_per_GB'), 2)} | ${fmt(cpuPerGB(rs), 2)} | ${fmt(median(rs, 'connect.par64.pid2_cpu_ms_per_conn'), 3)} | ${fails} |`);
+  };
+  for (const { cipher, ours, openssh } of section.rows) {
+    const short = cipher.replace('@openssh.com', '');
+    line(short, 'sks5', ours);
+    line(short, 'OpenSSH sshd', openssh);
+    if (ours && openssh && !ours.error && !openssh.error) {
+      const rr = (p) => ratio(median([ours], p), median([openssh], p));
+      lines.push(`| ${short} | **sks5 / sshd** | ${cols.map(([, p]) => rr(p)).join(' | ')} | | ${ratio(cpuPerGB([ours], 'pid2_cpu_s_per_GB'), cpuPerGB([openssh], 'pid2_cpu_s_per_GB'))} | | ${ratio(median([ours], 'connect.par64.pid2_cpu_ms_per_conn'), median([openssh], 'connect.par64.pid2_cpu_ms_per_conn'))} | |`);
+    }
+  }
+  if (section.opensshSkip) lines.push('', `OpenSSH sshd: not measured (${section.opensshSkip}).`);
+  return lines.join('\n');
+}
