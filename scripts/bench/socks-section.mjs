@@ -1,15 +1,18 @@
 // SOCKS5 path: our server (auth + ACL + quotas) side by side with the plain Node pipe baseline
 // (peers/node-socks5.mjs with auth) and microsocks with auth, rounds interleaved so machine noise
-// spreads over all three. Every peer is started for its run and stopped by PID right after.
+// spreads over all of them. Every peer is started for its run and stopped by PID right after.
+// sks5 runs twice: with the Argon2id hash `sks5 hash-password` makes (what users deploy) and with a
+// light Argon2id hash, which isolates the proxy's own per-connection cost from the KDF's.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cpuPerGB, fmt, harnessDir, median, ratio, runHarness, total } from './harness.mjs';
 import { freePort, sleep, startProcess, stopProcess, waitPort } from './processes.mjs';
 import { BENCH_PASS, BENCH_USER, startOurs } from './ours-server.mjs';
 
-const OURS = 'sks5 (auth+ACL)';
-const BASE = 'node-socks5 (auth)';
-const MICRO = 'microsocks (auth)';
+export const OURS = 'sks5';
+export const OURS_LIGHT = 'sks5 light-hash';
+export const BASE = 'node-socks5';
+export const MICRO = 'microsocks';
 
 function microsocksInstalled() {
   return spawnSync('bash', ['-c', 'command -v microsocks'], { encoding: 'utf8' }).status === 0;
@@ -17,8 +20,9 @@ function microsocksInstalled() {
 
 /** Starts one peer; returns { proc, proxy } with proxy = "127.0.0.1:port". */
 async function startPeer(name, ctx) {
-  if (name === OURS) {
-    const s = await startOurs(ctx.root, ctx.dir, { withSocks: true, passwordHash: ctx.passwordHash, label: 'socks' });
+  if (name === OURS || name === OURS_LIGHT) {
+    const passwordHash = name === OURS ? ctx.passwordHash : ctx.lightPasswordHash;
+    const s = await startOurs(ctx.root, ctx.dir, { withSocks: true, passwordHash, label: name === OURS ? 'socks' : 'socks-light' });
     ctx.oursLogs.add(s.logPath);
     return { proc: s.proc, proxy: `127.0.0.1:${s.socksPort}` };
   }
@@ -30,9 +34,20 @@ async function startPeer(name, ctx) {
   return { proc, proxy: `127.0.0.1:${port}` };
 }
 
+/**
+ * Which phases each peer runs. The light-hash run skips bulk (auth happens once per tunnel, so
+ * its data path is the default run's). In quick mode the default-hash run skips the hold: at
+ * ~25 ms of Argon2 per handshake it would spend the harness's whole 30 s open window on it.
+ */
+function phasesFor(name, ctx) {
+  if (name === OURS_LIGHT) return 'connect,hold';
+  if (name === OURS && ctx.quick) return 'bulk,connect';
+  return 'bulk,connect,hold';
+}
+
 /** Runs every round; returns Map(label -> harness results). */
 export async function runSocksSection(ctx) {
-  const peers = [OURS, BASE, ...(microsocksInstalled() ? [MICRO] : [])];
+  const peers = [OURS, OURS_LIGHT, BASE, ...(microsocksInstalled() ? [MICRO] : [])];
   const results = new Map(peers.map((p) => [p, []]));
   for (let round = 1; round <= ctx.rounds; round++) {
     for (const name of peers) {
@@ -43,7 +58,7 @@ export async function runSocksSection(ctx) {
         await sleep(300);
         const r = await runHarness(ctx.root, {
           label: name, proxy: peer.proxy, user: BENCH_USER, pass: BENCH_PASS, pid: peer.proc.pid,
-          duration: ctx.duration, streams: ctx.streams, hold: ctx.hold, phases: 'bulk,connect,hold',
+          duration: ctx.duration, streams: ctx.streams, hold: ctx.hold, phases: phasesFor(name, ctx),
         }, ctx.socksRunBudgetSecs);
         results.get(name).push(r);
       } catch (err) {
@@ -54,7 +69,7 @@ export async function runSocksSection(ctx) {
       await sleep(500); // let TIME_WAIT and the previous peer's memory settle
     }
   }
-  return { peers, results, microsocks: peers.includes(MICRO) };
+  return { peers, results };
 }
 
 function holdCells(runs, key) {
@@ -72,39 +87,48 @@ function holdCells(runs, key) {
   };
 }
 
-/** Markdown: one row per metric, columns ours | baseline | ratio | microsocks | ratio. */
+/**
+ * Markdown: one row per metric; columns are the peers plus ratios against the node-socks5 baseline
+ * (sks5 and sks5 light-hash) and against microsocks (sks5). Ratios are always ours / peer: the
+ * metric label says whether lower is better.
+ */
 export function socksTable({ peers, results }, ctx) {
   const ok = (name) => (results.get(name) ?? []).filter((r) => !r.error);
-  const [o, b, m] = [ok(OURS), ok(BASE), ok(MICRO)];
   const hasMicro = peers.includes(MICRO);
-  const lines = [];
-  const head = ['metric', OURS, BASE, 'ours / baseline', ...(hasMicro ? [MICRO, 'ours / microsocks'] : [])];
-  lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
-  // Ratios are always ours / peer; the metric label says whether lower is better.
-  const row = (label, get, { digits } = {}) => {
-    const [vo, vb, vm] = [get(o), get(b), get(m)];
-    lines.push(`| ${label} | ${fmt(vo, digits)} | ${fmt(vb, digits)} | ${ratio(vo, vb)} |${hasMicro ? ` ${fmt(vm, digits)} | ${ratio(vo, vm)} |` : ''}`);
+  const [o, l, b, m] = [ok(OURS), ok(OURS_LIGHT), ok(BASE), ok(MICRO)];
+  const head = ['metric', OURS, OURS_LIGHT, `${BASE} (baseline)`, `${OURS} / baseline`, `light / baseline`,
+    ...(hasMicro ? [MICRO, `${OURS} / ${MICRO}`] : [])];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const row = (label, get, digits) => {
+    const [vo, vl, vb, vm] = [get(o), get(l), get(b), get(m)];
+    const cells = [fmt(vo, digits), fmt(vl, digits), fmt(vb, digits), ratio(vo, vb), ratio(vl, vb), ...(hasMicro ? [fmt(vm, digits), ratio(vo, vm)] : [])];
+    lines.push(`| ${label} | ${cells.join(' | ')} |`);
   };
-  const text = (label, get) => lines.push(`| ${label} | ${get(o)} | ${get(b)} | |${hasMicro ? ` ${get(m)} | |` : ''}`);
+  const text = (label, get) => {
+    const cells = [get(o), get(l), get(b), '', '', ...(hasMicro ? [get(m), ''] : [])];
+    lines.push(`| ${label} | ${cells.join(' | ')} |`);
+  };
+  const has = (rs, path) => median(rs, path) != null;
   for (const n of ctx.streams.split(',')) {
     row(`bulk upload x${n} (MB/s)`, (rs) => median(rs, `bulk.up_x${n}.MBps`));
     row(`bulk download x${n} (MB/s)`, (rs) => median(rs, `bulk.down_x${n}.MBps`));
   }
   row('proxy CPU s per GB (lower = better)', (rs) => cpuPerGB(rs));
   row('connect+echo sequential (conn/s)', (rs) => median(rs, 'connect.seq.cps'));
-  text('sequential p50 / p99 (ms)', (rs) => `${fmt(median(rs, 'connect.seq.p50_ms'), 2)} / ${fmt(median(rs, 'connect.seq.p99_ms'), 2)}`);
+  text('sequential p50 / p99 (ms)', (rs) => (has(rs, 'connect.seq.p50_ms') ? `${fmt(median(rs, 'connect.seq.p50_ms'), 2)} / ${fmt(median(rs, 'connect.seq.p99_ms'), 2)}` : '–'));
   row('connect+echo 64 in flight (conn/s)', (rs) => median(rs, 'connect.par64.cps'));
-  text('64 in flight p50 / p99 (ms)', (rs) => `${fmt(median(rs, 'connect.par64.p50_ms'), 1)} / ${fmt(median(rs, 'connect.par64.p99_ms'), 1)}`);
-  row('proxy CPU ms per conn (lower = better)', (rs) => median(rs, 'connect.par64.proxy_cpu_ms_per_conn'), { digits: 3 });
-  text('connect failures (all rounds)', (rs) => `${total(rs, 'connect.seq.fails') + total(rs, 'connect.par64.fails')}`);
+  text('64 in flight p50 / p99 (ms)', (rs) => (has(rs, 'connect.par64.p50_ms') ? `${fmt(median(rs, 'connect.par64.p50_ms'), 1)} / ${fmt(median(rs, 'connect.par64.p99_ms'), 1)}` : '–'));
+  row('proxy CPU ms per conn (lower = better)', (rs) => median(rs, 'connect.par64.proxy_cpu_ms_per_conn'), 3);
+  text('connect failures (all rounds)', (rs) => (rs.length ? `${total(rs, 'connect.seq.fails') + total(rs, 'connect.par64.fails')}` : '–'));
   for (const c of ctx.hold.split(',')) {
     const key = `c${c}`;
-    text(`hold ${c}: opened / echo ok`, (rs) => { const h = holdCells(rs, key); return `${h.opened} / ${h.echo}`; });
-    text(`hold ${c}: failures (open + echo, all rounds)`, (rs) => holdCells(rs, key).fails);
+    const held = (rs, f) => (has(rs, `hold.${key}.requested`) ? f(holdCells(rs, key)) : '–');
+    text(`hold ${c}: opened / echo ok`, (rs) => held(rs, (h) => `${h.opened} / ${h.echo}`));
+    text(`hold ${c}: failures (open + echo, all rounds)`, (rs) => held(rs, (h) => h.fails));
     row(`hold ${c}: open time (s, lower = better)`, (rs) => holdCells(rs, key).openSecs);
-    text(`hold ${c}: proxy RSS idle → holding (MiB)`, (rs) => { const h = holdCells(rs, key); return `${fmt(h.rssIdle, 0)} → ${fmt(h.rssHold, 0)}`; });
-    row(`hold ${c}: RSS per idle tunnel (KiB, lower = better)`, (rs) => holdCells(rs, key).rssPerConn, { digits: 1 });
-    row(`hold ${c}: PSS per idle tunnel (KiB, lower = better)`, (rs) => holdCells(rs, key).pssPerConn, { digits: 1 });
+    text(`hold ${c}: proxy RSS idle → holding (MiB)`, (rs) => held(rs, (h) => `${fmt(h.rssIdle, 0)} → ${fmt(h.rssHold, 0)}`));
+    row(`hold ${c}: RSS per idle tunnel (KiB, lower = better)`, (rs) => holdCells(rs, key).rssPerConn, 1);
+    row(`hold ${c}: PSS per idle tunnel (KiB, lower = better)`, (rs) => holdCells(rs, key).pssPerConn, 1);
   }
   const runs = (name) => `${ok(name).length}/${(results.get(name) ?? []).length}`;
   lines.push('', `Runs that completed: ${peers.map((p) => `${p} ${runs(p)}`).join(', ')}.`);

@@ -137,7 +137,10 @@ export class BanList {
     return (this.#failures.get(ip) ?? []).filter((t) => now - t < windowMs).length;
   }
 
-  /** Manual ban from the management plane (API, shell admin). */
+  /**
+   * Manual ban from the management plane (API, shell admin, restore). Emits `ban.created`.
+   * `by` mirrors `unban`; the ban.created payload has no field for it, so callers audit it.
+   */
   ban(ipText: string, durationSecs: number, reason = 'manual', _by = 'api'): BanResult {
     const parsed = parseCanonicalIp(ipText);
     if (parsed === undefined) return { ok: false, error: `"${ipText}" is not an IP address` };

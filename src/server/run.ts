@@ -28,7 +28,7 @@ export async function runServer(opts: RunOptions): Promise<void> {
   process.on('SIGTERM', earlyTerm);
   process.on('SIGINT', earlyInt);
   try {
-    server = await startServer({ config, configPath: opts.configPath, log });
+    server = await startServer({ config, configPath: opts.configPath, log, reloadConfig: opts.reloadConfig ?? (opts.configPath ? () => loadConfigFile(opts.configPath!).config : undefined) });
   } catch (err) {
     log.fatal(`cannot start: ${(err as Error).message}`);
     log.flush?.();
@@ -39,7 +39,6 @@ export async function runServer(opts: RunOptions): Promise<void> {
     process.off('SIGINT', earlyInt);
   }
   const running = server;
-  const reread = opts.reloadConfig ?? (opts.configPath ? () => loadConfigFile(opts.configPath!).config : undefined);
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -54,15 +53,11 @@ export async function runServer(opts: RunOptions): Promise<void> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     if (pendingStop) stop(pendingStop);
-    process.on('SIGHUP', () => {
-      if (!reread) return void log.warn('SIGHUP: no config file to reload');
-      try {
-        running.reload(reread());
-        log.info('configuration reloaded');
-      } catch (err) {
-        log.error(`reload refused, previous configuration kept: ${(err as Error).message}`);
-        running.events.emit('config.reload', { success: false, users_count: running.pipeline.users.size, error: (err as Error).message });
-      }
+    process.on('SIGHUP', () => { void running.reload(); });
+    process.on('SIGUSR1', () => {
+      const on = !running.management.maintenance().enabled;
+      running.management.setMaintenance(on, 'signal');
+      log.warn(`SIGUSR1: maintenance mode ${on ? 'on' : 'off'}`);
     });
   });
   log.flush?.();

@@ -18,12 +18,21 @@ import { splitHostPort } from './listen-address.js';
 import { createSshServer, type SshServer } from '../ssh/server.js';
 import { loadOrCreateHostKey } from '../ssh/host-keys.js';
 import { createStages, type Stages } from './stages.js';
+import { createManagementPort } from './management.js';
+import { startObservability } from './observability.js';
+import type { ManagementPort, ReloadResult } from '../api/port.js';
+import { ConfigError } from '../config/config-error.js';
+import { saveConfigHistory } from '../api/config-history.js';
+import { FingerprintStore } from '../store/fingerprints.js';
+import { join } from 'node:path';
 
 export interface StartOptions {
   config: Config;
   configPath?: string | undefined;
   log: Logger;
   clock?: Clock;
+  /** Re-read and validate the config (same flags as at start); throws ConfigError on problems. */
+  reloadConfig?: (() => Config) | undefined;
 }
 
 export interface RunningServer {
@@ -31,8 +40,9 @@ export interface RunningServer {
   readonly pipeline: Pipeline;
   readonly events: EventBus;
   readonly sessions: SessionRegistry;
-  /** Validate and swap in a new config (users, ACLs, limits apply to new connections at once). */
-  reload(next: Config): void;
+  readonly management: ManagementPort;
+  /** Re-read the config file, validate, then swap (SIGHUP and POST /api/reload). */
+  reload(): Promise<ReloadResult>;
   /** Stop accepting, drain tunnels up to `shutdown_timeout`, then close everything. */
   shutdown(reason: string): Promise<void>;
 }
@@ -80,13 +90,49 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log.info({ listen: addresses.socks5, kind: 'socks5', tls: tls !== undefined }, `SOCKS5${tls ? ' (TLS)' : ''} listening on ${addresses.socks5}`);
   }
 
+  // The gate's fingerprint store (sshgate format), shared with the API's /api/fingerprints.
+  let fingerprints: FingerprintStore | undefined;
+  try {
+    fingerprints = FingerprintStore.open(cfg0.security.fingerprint_db ?? join(stages.state.dataDir, 'fingerprints.db'));
+  } catch (err) {
+    log.warn(`fingerprint store unavailable: ${(err as Error).message}`);
+  }
+
+  let configText = opts.configPath ? safeRead(opts.configPath) : undefined;
+  const reload = async (): Promise<ReloadResult> => {
+    if (!opts.reloadConfig) return { ok: false, errors: ['no config file to reload (started without one)'] };
+    let next: World;
+    try {
+      next = buildWorld(opts.reloadConfig(), clock.now());
+    } catch (err) {
+      const errors = err instanceof ConfigError ? [...err.issues] : [(err as Error).message];
+      log.error({ errors }, 'reload refused, previous configuration kept');
+      events.emit('config.reload', { success: false, users_count: world.users.size, error: errors.join('; ') });
+      return { ok: false, errors };
+    }
+    const prev = world;
+    world = next;
+    obs.reconfigure(next);
+    for (const key of ['ssh_listen', 'socks5_listen', 'socks5_tls_cert', 'socks5_tls_key', 'host_key_path'] as const) {
+      if (prev.config.server[key] !== next.config.server[key]) log.warn(`server.${key} changed: takes effect after a restart`);
+    }
+    if (opts.configPath && configText !== undefined && next.config.persistence.config_history.enabled) {
+      await saveConfigHistory({ dir: join(stages.state.dataDir, 'config-history'), text: configText, maxEntries: next.config.persistence.config_history.max_entries, clock })
+        .catch((e: Error) => log.warn(`config history not saved: ${e.message}`));
+      configText = safeRead(opts.configPath);
+    }
+    events.emit('config.reload', { success: true, users_count: next.users.size });
+    log.info({ users: next.users.size }, 'configuration reloaded');
+    return { ok: true, users_count: next.users.size };
+  };
+
+  const port = createManagementPort({ world: () => world, sessions, stages, clock, startedAt: clock.now(), reload, fingerprints });
+  const obs = await startObservability({ world: () => world, events, clock, log, dns, stages, port });
+  Object.assign(addresses, obs.addresses);
+
   return {
-    addresses, pipeline, events, sessions,
-    reload(next) {
-      const w = buildWorld(next, clock.now());
-      world = w;
-      events.emit('config.reload', { success: true, users_count: w.users.size });
-    },
+    addresses, pipeline, events, sessions, management: port,
+    reload,
     async shutdown(reason) {
       log.info({ reason }, 'shutting down: no new connections');
       await Promise.all(listeners.map((l) => l.stopAccepting()));
@@ -98,10 +144,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       if (left > 0) log.warn({ tunnels: left }, 'shutdown timeout reached: closing remaining tunnels');
       shutdownCtl.abort('shutdown');
       sessions.closeAll('shutdown');
+      await obs.close();
+      fingerprints?.close();
       await stages.close();
       log.info('shutdown complete');
     },
   };
+}
+
+function safeRead(path: string): string | undefined {
+  try { return readFileSync(path, 'utf8'); } catch { return undefined; }
 }
 
 function formatAddr(address: string, port: number): string {

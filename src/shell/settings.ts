@@ -12,7 +12,7 @@ export interface ShellSettings {
   readonly hostname: string;
   /** `[shell].prompt`: the suffix after `user@host:cwd` ("$ "), or a full template with {user} {hostname} {cwd}. */
   readonly prompt: string;
-  /** `[shell].colors`: server-wide switch; a user's `colors` can only turn them off further. */
+  /** `[shell].colors`, for reference: it is already the default of `EffectiveUser.colors`, which the shell reads. */
   readonly colors: boolean;
   readonly autocomplete: boolean;
   /** Global `[motd]`; a user/group `motd` replaces it whole. */

@@ -1,0 +1,150 @@
+/**
+ * The ManagementPort (src/api/port.ts) over the running server: the API, SSE, WebSocket and the
+ * metrics endpoint read and act on the live state only through this object.
+ */
+import type { Clock } from '../clock.js';
+import type { ManagementPort, QuotaUsage, ReloadResult, SessionView, GroupView, BackupPayload, FingerprintStatus } from '../api/port.js';
+import { fingerprintViewOf, userDetailOf, userSummaryOf, type UserLiveStats } from '../api/port-views.js';
+import type { EffectiveUser } from '../config/users.js';
+import type { SessionRegistry } from '../pipeline/sessions.js';
+import type { World } from '../pipeline/world.js';
+import type { FingerprintStore } from '../store/fingerprints.js';
+import type { Stages } from './stages.js';
+
+export interface ManagementDeps {
+  world: () => World;
+  sessions: SessionRegistry;
+  stages: Stages;
+  clock: Clock;
+  startedAt: number;
+  reload: () => Promise<ReloadResult>;
+  fingerprints?: FingerprintStore | undefined;
+}
+
+export function createManagementPort(d: ManagementDeps): ManagementPort {
+  const quotaOf = (u: EffectiveUser): QuotaUsage => {
+    const { daily_resets_at: _d, monthly_resets_at: _m, ...rest } = d.stages.state.usage(u);
+    return rest;
+  };
+  const live = (u: EffectiveUser, details = true): UserLiveStats => {
+    const usage = quotaOf(u);
+    return {
+      current_connections: d.sessions.byUser(u.username).length,
+      total_bytes_transferred: usage.total_bytes,
+      ...(details ? { quota_usage: usage } : {}),
+    };
+  };
+  const activeConnections = (): number => d.sessions.connections().filter((c) => c.username !== undefined).length;
+
+  return {
+    status() {
+      const m = d.stages.admission.maintenance();
+      return {
+        uptime_secs: Math.floor((d.clock.now() - d.startedAt) / 1000),
+        active_connections: activeConnections(),
+        total_users: d.world().users.size,
+        maintenance: m.enabled,
+        ...(m.enabled ? { maintenance_message: m.message } : {}),
+      };
+    },
+    users: () => [...d.world().users.values()].map((u) => userSummaryOf(u, live(u))),
+    user(name) {
+      const u = d.world().users.get(name);
+      return u ? userDetailOf(u, live(u)) : undefined;
+    },
+    connections() {
+      const per = new Map<string, number>();
+      for (const c of d.sessions.connections()) if (c.username) per.set(c.username, (per.get(c.username) ?? 0) + 1);
+      return { active_connections: activeConnections(), user_connections: [...per].map(([username, connections]) => ({ username, connections })) };
+    },
+    sessions() {
+      const now = d.clock.now();
+      const out: SessionView[] = [];
+      for (const c of d.sessions.connections()) {
+        for (const t of c.tunnels.values()) {
+          out.push({
+            session_id: t.sessionId, username: t.username, target_host: t.targetHost, target_port: t.targetPort,
+            source_ip: c.sourceIp, started_at: new Date(t.startedAt).toISOString(), bytes_up: t.bytesUp, bytes_down: t.bytesDown,
+            duration_secs: Math.floor((now - t.startedAt) / 1000), protocol: c.door,
+          });
+        }
+      }
+      return out;
+    },
+    bans: () => d.stages.state.bans.list().map(({ ip, remaining_secs }) => ({ ip, remaining_secs })),
+    unban: (ip, by) => d.stages.state.bans.unban(ip, by),
+    quotas: () => [...d.world().users.values()].map(quotaOf),
+    quota(username) {
+      const u = d.world().users.get(username);
+      return u ? quotaOf(u) : undefined;
+    },
+    resetQuota(username) {
+      if (!d.world().users.has(username)) return false;
+      d.stages.state.resetQuota(username);
+      return true;
+    },
+    groups() {
+      const world = d.world();
+      return world.config.groups.map((g): GroupView => {
+        const members = [...world.users.values()].filter((u) => u.group === g.name).map((u) => {
+          const q = quotaOf(u);
+          return { username: u.username, active_connections: d.sessions.byUser(u.username).length, daily_bytes: q.daily_bytes, monthly_bytes: q.monthly_bytes };
+        });
+        return {
+          name: g.name, member_count: members.length,
+          active_connections: members.reduce((n, m) => n + m.active_connections, 0),
+          total_daily_bytes: members.reduce((n, m) => n + m.daily_bytes, 0),
+          total_monthly_bytes: members.reduce((n, m) => n + m.monthly_bytes, 0),
+          members,
+        };
+      });
+    },
+    maintenance() {
+      const m = d.stages.admission.maintenance();
+      return m.enabled ? { enabled: true, message: m.message } : { enabled: false };
+    },
+    setMaintenance(enabled, source, message) {
+      d.stages.admission.setMaintenance(enabled, message, source);
+    },
+    reload: () => d.reload(),
+    kick(username, message) {
+      if (!d.world().users.has(username)) return undefined;
+      if (message) d.sessions.broadcast(message, [username]);
+      return { sessions_cancelled: d.sessions.kick(username, message ? `kicked: ${message}` : 'kicked by administrator') };
+    },
+    broadcast: (message, users) => ({ delivered_to: d.sessions.broadcast(message, users) }),
+    backup(): BackupPayload {
+      return {
+        version: 1,
+        timestamp: new Date(d.clock.now()).toISOString(),
+        bans: d.stages.state.bans.list().map(({ ip, remaining_secs }) => ({ ip, remaining_secs })),
+        quotas: d.stages.state.quotas.backup(),
+      };
+    },
+    async restore(payload) {
+      let restored_bans = 0;
+      for (const b of payload.bans) if (d.stages.state.bans.ban(b.ip, b.remaining_secs, 'restored from backup').ok) restored_bans++;
+      const restored_quotas = d.stages.state.quotas.restore(payload.quotas);
+      d.stages.state.flush();
+      return { restored_bans, restored_quotas };
+    },
+    fingerprints: () => d.fingerprints?.list().map(fingerprintViewOf) ?? [],
+    setFingerprintStatus(fp: string, status: FingerprintStatus, label?: string) {
+      const store = d.fingerprints;
+      if (!store || !store.get(fp)) return false;
+      const current = store.get(fp);
+      store.setStatus(fp, status, 'api', d.clock.now(), label ?? current?.label ?? '');
+      return true;
+    },
+    labelFingerprint(fp, label) {
+      const store = d.fingerprints;
+      if (!store || !store.get(fp)) return false;
+      store.setLabel(fp, label, 'api', d.clock.now());
+      return true;
+    },
+    config() {
+      const s = d.world().config.server;
+      return s.socks5_listen ? { ssh_listen: s.ssh_listen, socks5_listen: s.socks5_listen } : { ssh_listen: s.ssh_listen };
+    },
+  };
+}
