@@ -30,7 +30,7 @@ export interface AdmissionStage {
 
 /** Per-user limits and quotas checked before each tunnel; the meter accounts and shapes its bytes. */
 export interface LimitsStage {
-  acquire(user: EffectiveUser): Decision<TrafficMeter>;
+  acquire(user: EffectiveUser, sourceIp?: string): Decision<TrafficMeter>;
 }
 
 export interface GeoStage {
@@ -148,7 +148,7 @@ export class Pipeline {
     const acl = world.acls.get(user.username);
     if (!acl) return refuse(deny('SKS5_DENY_ACL', `${user.username}: no ACL compiled`, 'not allowed'));
 
-    const slot = this.#d.limits.acquire(current);
+    const slot = this.#d.limits.acquire(current, client.ip);
     if (!slot.allow) return refuse(slot);
     const meter = slot.value;
 

@@ -30,7 +30,6 @@ export async function createStages(deps: { config: () => Config; clock: Clock; e
     log: deps.log,
     ...(deps.dataDir ? { dataDir: deps.dataDir } : {}),
   });
-  if (!state.persistenceAvailable) deps.log.warn(`persistence unavailable, running in memory: ${state.degradedReason ?? 'unknown reason'}`);
   let geoip: GeoIpFilter | undefined;
   if (cfg.geoip.enabled) {
     geoip = await GeoIpFilter.open(cfg.geoip);
@@ -41,5 +40,8 @@ export async function createStages(deps: { config: () => Config; clock: Clock; e
   const limits = new Limits({ config: deps.config, clock: deps.clock, events: deps.events, ledger: state.quotas, shaper });
   const totp = new TotpGuard();
   const verifyTotp = (username: string, secret: string, code: string): boolean => totp.verify(username, secret, code, deps.clock.now()).ok;
-  return { admission, limits, state, geoip, totp, verifyTotp, close: async () => { state.close(); } };
+  // The maps are capped anyway; sweeping frees memory of idle sources and users sooner.
+  const sweep = setInterval(() => { admission.sweep(); limits.sweep(); }, cfg.security.rate_limit_cleanup_interval * 1000);
+  sweep.unref();
+  return { admission, limits, state, geoip, totp, verifyTotp, close: async () => { clearInterval(sweep); state.close(); } };
 }

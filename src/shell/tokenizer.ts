@@ -35,6 +35,8 @@ export function tokenize(line: string, options: TokenizeOptions = {}): TokenizeR
   const chars = [...line];
   let word = '';
   let inWord = false;
+  // A word made only of empty unquoted expansions ($UNSET) disappears, as in sh.
+  let keep = false;
   let i = 0;
 
   const expand = (): string | TokenizeResult => {
@@ -62,12 +64,15 @@ export function tokenize(line: string, options: TokenizeOptions = {}): TokenizeR
   for (; i < chars.length; i++) {
     const c = chars[i]!;
     if (c === ' ' || c === '\t') {
-      if (inWord) { words.push(word); word = ''; inWord = false; }
+      if (inWord && keep) words.push(word);
+      word = '';
+      inWord = keep = false;
       continue;
     }
     if (c === '#' && !inWord) break;
     if (OPERATORS.has(c)) return fail(`shell operator '${c}' is not supported in this restricted shell`);
     inWord = true;
+    keep ||= c !== '$';
     if (c === '\\') {
       const next = chars[++i];
       if (next === undefined) return fail('unexpected end of line after \\');
@@ -97,12 +102,13 @@ export function tokenize(line: string, options: TokenizeOptions = {}): TokenizeR
       const v = expand();
       if (typeof v !== 'string') return v;
       word += v;
+      keep ||= v !== '';
     } else {
       word += c;
     }
     if (words.length >= MAX_WORDS) return fail(`too many arguments (max ${MAX_WORDS})`);
   }
-  if (inWord) words.push(word);
+  if (inWord && keep) words.push(word);
   if (words.length > MAX_WORDS) return fail(`too many arguments (max ${MAX_WORDS})`);
   return { ok: true, words };
 }

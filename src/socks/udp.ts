@@ -39,7 +39,7 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
     control.end(encodeReply(0x02));
     return;
   }
-  const slot = ctx.limits.acquire(user);
+  const slot = ctx.limits.acquire(user, session.client.ip);
   if (!slot.allow) {
     log.warn(`UDP ASSOCIATE refused: ${slot.operator}`);
     control.end(encodeReply(wireOf(slot.code).socks));

@@ -43,7 +43,8 @@ test('# starts a comment only at a word start', () => {
 
 test('$VAR and ${VAR} expand unquoted and in double quotes, not in single quotes', () => {
   const vars = { USER: 'alice', HOME: '/home/alice' };
-  assert.deepEqual(words(`echo $USER "\${HOME}/x" '$USER' $NOPE end $`, vars), ['echo', 'alice', '/home/alice/x', '$USER', '', 'end', '$']);
+  assert.deepEqual(words(`echo $USER "\${HOME}/x" '$USER' $NOPE end $`, vars), ['echo', 'alice', '/home/alice/x', '$USER', 'end', '$']);
+  assert.deepEqual(words('echo "$NOPE" x$NOPE', vars), ['echo', '', 'x'], 'quoted empty expansions stay');
   assert.match(error('echo ${'), /missing }/);
   assert.match(error('echo ${a-b}'), /bad substitution/);
 });
