@@ -101,12 +101,17 @@ async function main() {
       else {
         const socks = await runSocksSection(ctx);
         console.log(socksTable(socks, ctx));
-        const raw = [...socks.results.values()].flat().filter((r) => !r.error).map((r) => JSON.stringify(r)).join('\n');
-        if (env.BENCH_OUT && raw) appendFileSync(env.BENCH_OUT, `${raw}\n`);
-        const jsonl = join(ctx.dir, 'socks.jsonl');
-        writeFileSync(jsonl, `${raw}\n`);
-        const detail = spawnSync(process.execPath, [join(harnessDir(ROOT), 'summarize.mjs'), jsonl, '--ref', BASE], { encoding: 'utf8', timeout: 30_000 });
-        if (detail.status === 0 && raw) console.log(`\n### Detail (shared summarize.mjs, medians)\n\n${detail.stdout.trim()}`);
+        const done = [...socks.results.values()].flat().filter((r) => !r.error);
+        if (env.BENCH_OUT && done.length) appendFileSync(env.BENCH_OUT, `${done.map((r) => JSON.stringify(r)).join('\n')}\n`);
+        // The shared summarizer gives the same layout as PEERS.md; only for runs with every phase
+        // (a missing phase would print as 0.00 / NaN there).
+        const full = done.filter((r) => r.bulk && r.connect && r.hold);
+        if (!ctx.quick && full.length) {
+          const jsonl = join(ctx.dir, 'socks.jsonl');
+          writeFileSync(jsonl, `${full.map((r) => JSON.stringify(r)).join('\n')}\n`);
+          const detail = spawnSync(process.execPath, [join(harnessDir(ROOT), 'summarize.mjs'), jsonl, '--ref', BASE], { encoding: 'utf8', timeout: 30_000 });
+          if (detail.status === 0) console.log(`\n### Same runs in the PEERS.md layout (shared summarize.mjs)\n\n${detail.stdout.trim()}`);
+        }
       }
     }
     if (ctx.sections.includes('gate')) {

@@ -76,7 +76,7 @@ function holdCells(runs, key) {
   const p = `hold.${key}`;
   const req = median(runs, `${p}.requested`);
   return {
-    opened: `${fmt(median(runs, `${p}.opened`), 0)} / ${fmt(req, 0)}`,
+    opened: `${fmt(median(runs, `${p}.opened`), 0)} of ${fmt(req, 0)}`,
     echo: `${fmt(median(runs, `${p}.echo_ok`), 0)}`,
     fails: `${total(runs, `${p}.open_fails`) + total(runs, `${p}.echo_fail`)}`,
     openSecs: median(runs, `${p}.open_secs`),
@@ -131,6 +131,7 @@ export function socksTable({ peers, results }, ctx) {
     row(`hold ${c}: PSS per idle tunnel (KiB, lower = better)`, (rs) => holdCells(rs, key).pssPerConn, 1);
   }
   const runs = (name) => `${ok(name).length}/${(results.get(name) ?? []).length}`;
+  lines.push('', 'Hold: the harness opens tunnels (128 handshakes in flight) for at most max(30 s, 10 x window); tunnels not opened by then are counted as not opened, not as failures. Failures = open errors + echo-check errors.');
   lines.push('', `Runs that completed: ${peers.map((p) => `${p} ${runs(p)}`).join(', ')}.`);
   for (const p of peers) for (const r of results.get(p) ?? []) if (r.error) lines.push(`- ${p}: run failed: ${r.error}`);
   if (!hasMicro) lines.push('microsocks: not installed (apt-get install microsocks), column omitted.');

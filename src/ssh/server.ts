@@ -112,12 +112,16 @@ export function createSshServer(opts: SshServerOptions): SshServer {
       });
     }),
     address: () => net.address() as AddressInfo | null,
-    stopAccepting: () => new Promise((resolve) => { if (!net.listening) { resolve(); return; } net.close(() => resolve()); }),
+    // net.Server#close only calls back once every connection has ended; stopping the accept loop
+    // must not wait for the SSH sessions that a drain is about to wait for.
+    stopAccepting: async () => { if (net.listening) net.close(); },
     close: async () => {
-      const stopped = new Promise<void>((resolve) => { if (!net.listening) { resolve(); return; } net.close(() => resolve()); });
+      const closed = net.listening ? new Promise<void>((resolve) => net.once('close', () => resolve())) : Promise.resolve();
+      if (net.listening) net.close();
       for (const c of byPeer.values()) c.close('shutdown');
       for (const s of connections) if (!byPeer.has(peerKey(s.remoteAddress, s.remotePort))) s.destroy();
-      await stopped;
+      // SshConnection.close destroys its socket after a short grace: bounded by construction.
+      await closed;
     },
   };
 }
