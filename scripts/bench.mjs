@@ -5,7 +5,7 @@
 //
 // Environment:
 //   BENCH_QUICK=1            short run (1 s windows, 1000 held tunnels, one round, one cipher)
-//   BENCH_ROUNDS=N           SOCKS5 rounds (peers interleaved per round; medians over rounds)
+//   BENCH_ROUNDS=N           rounds of the SOCKS5 and SSH sections (peers interleaved per round; medians)
 //   BENCH_DURATION=S         seconds per bulk/connect measurement window
 //   BENCH_HOLD=5000          idle tunnels held in the SOCKS5 concurrency phase (comma list allowed)
 //   BENCH_ONLY=socks,gate,ssh  sections to run
@@ -90,7 +90,7 @@ async function main() {
 
   const t0 = Date.now();
   console.log(`# sks5 benchmark${ctx.quick ? ' (quick)' : ''}\n\n${machineNotes()}`);
-  console.log(`- settings: ${ctx.duration} s per window, ${ctx.rounds} SOCKS5 round(s), hold ${ctx.hold}, streams ${ctx.streams}, SSH ciphers ${ctx.ciphers.join(', ')}`);
+  console.log(`- settings: ${ctx.duration} s per window, ${ctx.rounds} round(s), hold ${ctx.hold}, streams ${ctx.streams}, SSH ciphers ${ctx.ciphers.join(', ')}`);
   try {
     ctx.passwordHash = hashBenchPassword(ROOT);
     ctx.lightPasswordHash = await hashBenchPasswordLight();
@@ -125,7 +125,7 @@ async function main() {
         const section = await runSshSection(ctx).catch((err) => ({ skipped: err.message }));
         console.log(sshTable(section, ctx));
         if (env.BENCH_OUT && section.rows) {
-          const raw = section.rows.flatMap((r) => [r.ours, r.openssh]).filter((r) => r && !r.error);
+          const raw = section.rows.flatMap((r) => [...r.ours, ...r.openssh]).filter((r) => !r.error);
           if (raw.length) appendFileSync(env.BENCH_OUT, `${raw.map((r) => JSON.stringify(r)).join('\n')}\n`);
         }
       }

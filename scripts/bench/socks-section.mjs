@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { cpuPerGB, fmt, harnessDir, median, ratio, runHarness, total } from './harness.mjs';
 import { freePort, sleep, startProcess, stopProcess, waitPort } from './processes.mjs';
 import { BENCH_PASS, BENCH_USER, startOurs } from './ours-server.mjs';
+import { socksConnect, withEchoServer } from './socks-probe.mjs';
 
 export const OURS = 'sks5';
 export const OURS_LIGHT = 'sks5 light-hash';
@@ -45,16 +46,36 @@ function phasesFor(name, ctx) {
   return 'bulk,connect,hold';
 }
 
+/**
+ * Proves the policy is really on before measuring it: an allowed target echoes, a target the user
+ * ACL denies (127.0.0.1:22) and one no allow rule covers (127.0.0.1:80) get reply 2 (not allowed),
+ * not 5 (refused), i.e. they are stopped by the ACL and not by the missing listener.
+ */
+export async function checkOurPolicy(proxy) {
+  const proxyPort = Number(proxy.split(':').pop());
+  const auth = { proxyPort, user: BENCH_USER, pass: BENCH_PASS };
+  const allowed = await withEchoServer(async (targetPort) => (await socksConnect({ ...auth, targetPort })).echoed);
+  const denied22 = (await socksConnect({ ...auth, targetPort: 22 })).rep;
+  const denied80 = (await socksConnect({ ...auth, targetPort: 80 })).rep;
+  const wrongPass = (await socksConnect({ ...auth, pass: 'wrong', targetPort: 80 })).rep;
+  const ok = allowed && denied22 === 2 && denied80 === 2 && wrongPass === -1;
+  return `policy check (sks5): allowed target echoed: ${allowed}; user-ACL deny 127.0.0.1:22 -> reply ${denied22}; `
+    + `default-deny 127.0.0.1:80 -> reply ${denied80}; wrong password -> ${wrongPass === -1 ? 'auth refused' : `reply ${wrongPass}`}`
+    + ` => ${ok ? 'auth and ACL active' : 'UNEXPECTED: figures may not include policy cost'}`;
+}
+
 /** Runs every round; returns Map(label -> harness results). */
 export async function runSocksSection(ctx) {
   const peers = [OURS, OURS_LIGHT, BASE, ...(microsocksInstalled() ? [MICRO] : [])];
   const results = new Map(peers.map((p) => [p, []]));
+  let policyNote = 'policy check (sks5): not run';
   for (let round = 1; round <= ctx.rounds; round++) {
     for (const name of peers) {
       process.stderr.write(`SOCKS5 round ${round}/${ctx.rounds}: ${name}\n`);
       let peer;
       try {
         peer = await startPeer(name, ctx);
+        if (name === OURS && round === 1) policyNote = await checkOurPolicy(peer.proxy);
         await sleep(300);
         const r = await runHarness(ctx.root, {
           label: name, proxy: peer.proxy, user: BENCH_USER, pass: BENCH_PASS, pid: peer.proc.pid,
@@ -69,7 +90,7 @@ export async function runSocksSection(ctx) {
       await sleep(500); // let TIME_WAIT and the previous peer's memory settle
     }
   }
-  return { peers, results };
+  return { peers, results, policyNote };
 }
 
 function holdCells(runs, key) {
@@ -92,7 +113,7 @@ function holdCells(runs, key) {
  * (sks5 and sks5 light-hash) and against microsocks (sks5). Ratios are always ours / peer: the
  * metric label says whether lower is better.
  */
-export function socksTable({ peers, results }, ctx) {
+export function socksTable({ peers, results, policyNote }, ctx) {
   const ok = (name) => (results.get(name) ?? []).filter((r) => !r.error);
   const hasMicro = peers.includes(MICRO);
   const [o, l, b, m] = [ok(OURS), ok(OURS_LIGHT), ok(BASE), ok(MICRO)];
@@ -132,6 +153,7 @@ export function socksTable({ peers, results }, ctx) {
   }
   const runs = (name) => `${ok(name).length}/${(results.get(name) ?? []).length}`;
   lines.push('', 'Hold: the harness opens tunnels (128 handshakes in flight) for at most max(30 s, 10 x window); tunnels not opened by then are counted as not opened, not as failures. Failures = open errors + echo-check errors.');
+  lines.push('', `${policyNote}.`);
   lines.push('', `Runs that completed: ${peers.map((p) => `${p} ${runs(p)}`).join(', ')}.`);
   for (const p of peers) for (const r of results.get(p) ?? []) if (r.error) lines.push(`- ${p}: run failed: ${r.error}`);
   if (!hasMicro) lines.push('microsocks: not installed (apt-get install microsocks), column omitted.');

@@ -3,11 +3,11 @@
 // client is --pid, the server --pid2, so the server's CPU is reported on its own.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { cpuPerGB, fmt, harnessDir, median, ratio, runHarness, total } from './harness.mjs';
 import { freePort, sleep, startProcess, stopProcess, waitPort } from './processes.mjs';
 import { BENCH_USER, startOurs } from './ours-server.mjs';
+import { socksConnect, withEchoServer } from './socks-probe.mjs';
 
 export const CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
 const SSHD_USER = 'sksbench'; // the account the peers were measured with (run-peers.sh setup_ssh)
@@ -65,26 +65,8 @@ async function startClient(dir, serverPort, user, cipher) {
 }
 
 /** One CONNECT + 4-byte echo through the client's SOCKS port: proves the server forwards channels. */
-async function probeForwarding(socksPort) {
-  const echo = createServer((s) => s.pipe(s));
-  await new Promise((r) => echo.listen(0, '127.0.0.1', r));
-  const target = echo.address().port;
-  try {
-    return await new Promise((resolve) => {
-      const s = connect({ host: '127.0.0.1', port: socksPort });
-      const timer = setTimeout(() => { s.destroy(); resolve(false); }, 8000);
-      let got = Buffer.alloc(0);
-      s.on('error', () => { clearTimeout(timer); resolve(false); });
-      s.on('close', () => { clearTimeout(timer); resolve(false); }); // no-op once resolved
-      s.on('connect', () => s.write(Buffer.from([5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, target >> 8, target & 255])));
-      s.on('data', (d) => {
-        got = Buffer.concat([got, d]);
-        if (got.length === 12 && got[1] === 0 && got[3] === 0) s.write('ping');
-        if (got.length >= 2 && got[1] !== 0) { clearTimeout(timer); s.destroy(); resolve(false); }
-        if (got.length >= 16) { clearTimeout(timer); s.destroy(); resolve(got.subarray(12, 16).toString() === 'ping'); }
-      });
-    });
-  } finally { echo.close(); }
+function probeForwarding(socksPort) {
+  return withEchoServer(async (targetPort) => (await socksConnect({ proxyPort: socksPort, targetPort })).echoed);
 }
 
 async function measureOne(ctx, label, server, user, cipher) {
@@ -101,63 +83,82 @@ async function measureOne(ctx, label, server, user, cipher) {
   } finally { await stopProcess(client?.proc); }
 }
 
-/** Returns { skipped: reason } or { rows: [{ cipher, ours, openssh, opensshSkip }] }. */
+async function measureOurs(ctx, pubKey, cipher) {
+  let ours;
+  try {
+    const s = await startOurs(ctx.root, ctx.dir, { withSocks: false, passwordHash: ctx.passwordHash, authorizedKey: pubKey, label: 'ssh' });
+    ours = { proc: s.proc, port: s.sshPort };
+    ctx.oursLogs.add(s.logPath);
+    return await measureOne(ctx, `sks5 ${cipher}`, ours, BENCH_USER, cipher);
+  } catch (err) {
+    return { label: `sks5 ${cipher}`, error: `sks5 did not start its SSH listener: ${err.message}` };
+  } finally { await stopProcess(ours?.proc); }
+}
+
+async function measureSshd(ctx, template, cipher) {
+  let server;
+  try {
+    server = await startSshd(ctx.dir, template);
+    return await measureOne(ctx, `sshd ${cipher}`, server, SSHD_USER, cipher);
+  } catch (err) {
+    return { label: `sshd ${cipher}`, error: err.message };
+  } finally { await stopProcess(server?.proc); }
+}
+
+/**
+ * Rounds outer, ciphers and servers inner (noise spreads over both servers). Returns
+ * { skipped: reason } when our SSH door does not forward at all, else
+ * { rows: [{ cipher, ours: [results], openssh: [results] }], opensshSkip }.
+ */
 export async function runSshSection(ctx) {
   const pubKey = makeKeys(ctx.dir);
   const sshd = prepareSshd(ctx.root, ctx.dir, pubKey);
-  const rows = [];
-  for (const cipher of ctx.ciphers) {
-    process.stderr.write(`SSH ${cipher}: sks5\n`);
-    let ours;
-    try {
-      const s = await startOurs(ctx.root, ctx.dir, { withSocks: false, passwordHash: ctx.passwordHash, authorizedKey: pubKey, label: 'ssh' });
-      ours = { proc: s.proc, port: s.sshPort };
-      ctx.oursLogs.add(s.logPath);
-    } catch (err) { return { skipped: `sks5 did not start its SSH listener: ${err.message}` }; }
-    const oursResult = await measureOne(ctx, `sks5 ${cipher}`, ours, BENCH_USER, cipher);
-    await stopProcess(ours.proc);
-    if (oursResult.error && !rows.length) return { skipped: `${oursResult.error}` };
-    await sleep(500);
-    let opensshResult = null;
-    if (!sshd.skip) {
-      process.stderr.write(`SSH ${cipher}: OpenSSH sshd\n`);
-      let server;
-      try {
-        server = await startSshd(ctx.dir, sshd.template);
-        opensshResult = await measureOne(ctx, `sshd ${cipher}`, server, SSHD_USER, cipher);
-      } catch (err) { opensshResult = { label: `sshd ${cipher}`, error: err.message }; }
-      finally { await stopProcess(server?.proc); }
+  const rows = ctx.ciphers.map((cipher) => ({ cipher, ours: [], openssh: [] }));
+  for (let round = 1; round <= ctx.rounds; round++) {
+    for (const row of rows) {
+      process.stderr.write(`SSH round ${round}/${ctx.rounds} ${row.cipher}: sks5\n`);
+      const ours = await measureOurs(ctx, pubKey, row.cipher);
+      // First attempt failed outright: the SSH door is not there (yet); say so instead of failing.
+      if (ours.error && round === 1 && row === rows[0]) return { skipped: ours.error };
+      row.ours.push(ours);
+      await sleep(500);
+      if (sshd.skip) continue;
+      process.stderr.write(`SSH round ${round}/${ctx.rounds} ${row.cipher}: OpenSSH sshd\n`);
+      row.openssh.push(await measureSshd(ctx, sshd.template, row.cipher));
       await sleep(500);
     }
-    rows.push({ cipher, ours: oursResult, openssh: opensshResult });
   }
   return { rows, opensshSkip: sshd.skip ?? null };
 }
 
-/** Markdown: per cipher, a row for each server and one ratio row. */
+/** Markdown: per cipher, a row for each server (medians over rounds) and one ratio row. */
 export function sshTable(section, ctx) {
   if (section.skipped) return `SSH: skipped (not available): ${section.skipped}`;
   const cols = [];
   for (const n of ctx.sshStreams.split(',')) cols.push([`up x${n} MB/s`, `bulk.up_x${n}.MBps`], [`down x${n} MB/s`, `bulk.down_x${n}.MBps`]);
   cols.push(['seq conn/s', 'connect.seq.cps'], ['par64 conn/s', 'connect.par64.cps']);
-  const head = ['cipher', 'server', ...cols.map((c) => c[0]), 'seq p50 / p99 ms', 'server CPU s/GB', 'client CPU s/GB', 'server CPU ms/conn', 'fails'];
+  const head = ['cipher', 'server', 'runs', ...cols.map((c) => c[0]), 'seq p50 / p99 ms', 'server CPU s/GB', 'client CPU s/GB', 'server CPU ms/conn', 'fails'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-  const line = (cipher, name, r) => {
-    if (!r) return;
-    if (r.error) { lines.push(`| ${cipher} | ${name} | failed: ${r.error} |`); return; }
-    const rs = [r];
+  const errors = [];
+  const good = (runs) => runs.filter((r) => !r.error);
+  const line = (cipher, name, runs) => {
+    for (const r of runs) if (r.error) errors.push(`- ${name} ${cipher}: run failed: ${r.error}`);
+    const rs = good(runs);
+    if (!runs.length) return;
     const fails = total(rs, 'connect.seq.fails') + total(rs, 'connect.par64.fails');
-    lines.push(`| ${cipher} | ${name} | ${cols.map(([, p]) => fmt(median(rs, p))).join(' | ')} | ${fmt(median(rs, 'connect.seq.p50_ms'), 2)} / ${fmt(median(rs, 'connect.seq.p99_ms'), 2)} | ${fmt(cpuPerGB(rs, 'pid2_cpu_s_per_GB'), 2)} | ${fmt(cpuPerGB(rs), 2)} | ${fmt(median(rs, 'connect.par64.pid2_cpu_ms_per_conn'), 3)} | ${fails} |`);
+    lines.push(`| ${cipher} | ${name} | ${rs.length}/${runs.length} | ${cols.map(([, p]) => fmt(median(rs, p))).join(' | ')} | ${fmt(median(rs, 'connect.seq.p50_ms'), 2)} / ${fmt(median(rs, 'connect.seq.p99_ms'), 2)} | ${fmt(cpuPerGB(rs, 'pid2_cpu_s_per_GB'), 2)} | ${fmt(cpuPerGB(rs), 2)} | ${fmt(median(rs, 'connect.par64.pid2_cpu_ms_per_conn'), 3)} | ${fails} |`);
   };
   for (const { cipher, ours, openssh } of section.rows) {
     const short = cipher.replace('@openssh.com', '');
     line(short, 'sks5', ours);
     line(short, 'OpenSSH sshd', openssh);
-    if (ours && openssh && !ours.error && !openssh.error) {
-      const rr = (p) => ratio(median([ours], p), median([openssh], p));
-      lines.push(`| ${short} | **sks5 / sshd** | ${cols.map(([, p]) => rr(p)).join(' | ')} | | ${ratio(cpuPerGB([ours], 'pid2_cpu_s_per_GB'), cpuPerGB([openssh], 'pid2_cpu_s_per_GB'))} | | ${ratio(median([ours], 'connect.par64.pid2_cpu_ms_per_conn'), median([openssh], 'connect.par64.pid2_cpu_ms_per_conn'))} | |`);
+    const [o, s] = [good(ours), good(openssh)];
+    if (o.length && s.length) {
+      const rr = (p) => ratio(median(o, p), median(s, p));
+      lines.push(`| ${short} | **sks5 / sshd** | | ${cols.map(([, p]) => rr(p)).join(' | ')} | | ${ratio(cpuPerGB(o, 'pid2_cpu_s_per_GB'), cpuPerGB(s, 'pid2_cpu_s_per_GB'))} | | ${rr('connect.par64.pid2_cpu_ms_per_conn')} | |`);
     }
   }
+  if (errors.length) lines.push('', ...errors);
   if (section.opensshSkip) lines.push('', `OpenSSH sshd: not measured (${section.opensshSkip}).`);
   return lines.join('\n');
 }

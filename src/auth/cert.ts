@@ -157,6 +157,17 @@ export function parseTrustedCa(line: string): TrustedCa {
   return { key, fingerprint: fingerprintOf(key.blob) };
 }
 
+/** Parse `security.trusted_user_ca_keys`; each error names its entry, for check-config. */
+export function parseTrustedCas(lines: readonly string[]): { cas: TrustedCa[]; errors: string[] } {
+  const cas: TrustedCa[] = [];
+  const errors: string[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '' || line.trim().startsWith('#')) return;
+    try { cas.push(parseTrustedCa(line)); } catch (err) { errors.push(`security.trusted_user_ca_keys[${i}]: ${(err as Error).message}`); }
+  });
+  return { cas, errors };
+}
+
 export interface CertCheckInput {
   /** The userauth algorithm name the client used. */
   readonly algorithm: string;

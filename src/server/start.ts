@@ -67,27 +67,35 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const addresses: { ssh?: string; socks5?: string; api?: string; metrics?: string } = {};
   const listeners: (SocksListener | SshServer)[] = [];
 
-  // SSH is the main door; an empty ssh_listen is not allowed by the schema, so it always runs.
-  {
-    const hostKey = loadOrCreateHostKey(cfg0.server.host_key_path);
-    const ssh = createSshServer({ pipeline, hostKey: hostKey.privateKey, totp: stages.totp });
-    const { host, port } = splitHostPort(cfg0.server.ssh_listen);
-    const a = await ssh.listen(host, port);
-    addresses.ssh = formatAddr(a.address, a.port);
-    listeners.push(ssh);
-    log.info({ listen: addresses.ssh, kind: 'ssh' }, `SSH listening on ${addresses.ssh}`);
-  }
+  // A listener that fails to bind (port taken) must not leave the others, or the state lock, behind.
+  try {
+    // SSH is the main door; an empty ssh_listen is not allowed by the schema, so it always runs.
+    {
+      const hostKey = loadOrCreateHostKey(cfg0.server.host_key_path);
+      const ssh = createSshServer({ pipeline, hostKey: hostKey.privateKey, totp: stages.totp });
+      const { host, port } = splitHostPort(cfg0.server.ssh_listen);
+      const a = await ssh.listen(host, port);
+      addresses.ssh = formatAddr(a.address, a.port);
+      listeners.push(ssh);
+      log.info({ listen: addresses.ssh, kind: 'ssh' }, `SSH listening on ${addresses.ssh}`);
+    }
 
-  if (cfg0.server.socks5_listen) {
-    const tls = cfg0.server.socks5_tls_cert && cfg0.server.socks5_tls_key
-      ? { cert: readFileSync(cfg0.server.socks5_tls_cert), key: readFileSync(cfg0.server.socks5_tls_key) }
-      : undefined;
-    const l = createSocksListener({ pipeline, authenticate, udp, tls });
-    const { host, port } = splitHostPort(cfg0.server.socks5_listen);
-    const a = await l.listen(host, port);
-    addresses.socks5 = formatAddr(a.address, a.port);
-    listeners.push(l);
-    log.info({ listen: addresses.socks5, kind: 'socks5', tls: tls !== undefined }, `SOCKS5${tls ? ' (TLS)' : ''} listening on ${addresses.socks5}`);
+    if (cfg0.server.socks5_listen) {
+      const tls = cfg0.server.socks5_tls_cert && cfg0.server.socks5_tls_key
+        ? { cert: readFileSync(cfg0.server.socks5_tls_cert), key: readFileSync(cfg0.server.socks5_tls_key) }
+        : undefined;
+      const l = createSocksListener({ pipeline, authenticate, udp, tls });
+      const { host, port } = splitHostPort(cfg0.server.socks5_listen);
+      const a = await l.listen(host, port);
+      addresses.socks5 = formatAddr(a.address, a.port);
+      listeners.push(l);
+      log.info({ listen: addresses.socks5, kind: 'socks5', tls: tls !== undefined }, `SOCKS5${tls ? ' (TLS)' : ''} listening on ${addresses.socks5}`);
+    }
+
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.stopAccepting()));
+    await stages.close();
+    throw err;
   }
 
   // The gate's fingerprint store (sshgate format), shared with the API's /api/fingerprints.
@@ -127,7 +135,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 
   const port = createManagementPort({ world: () => world, sessions, stages, clock, startedAt: clock.now(), reload, fingerprints });
-  const obs = await startObservability({ world: () => world, events, clock, log, dns, stages, port });
+  let obs: Awaited<ReturnType<typeof startObservability>>;
+  try {
+    obs = await startObservability({ world: () => world, events, clock, log, dns, stages, port });
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.stopAccepting()));
+    fingerprints?.close();
+    await stages.close();
+    throw err;
+  }
   Object.assign(addresses, obs.addresses);
 
   return {

@@ -10,6 +10,7 @@
 import { stringWidth } from './char-width.js';
 import { stripAnsi } from './ansi.js';
 import { KeyDecoder, type Key } from './keys.js';
+import { LineBuffer } from './line-buffer.js';
 import { MAX_LINE_BYTES } from './tokenizer.js';
 import { commonPrefix, layoutColumns } from './completion-list.js';
 
@@ -38,19 +39,20 @@ const MAX_LISTED_CANDIDATES = 200;
 export class LineEditor {
   #keys = new KeyDecoder();
   #pending: Key[] = [];
+  /** Read position in #pending (shift() per key would make a big paste quadratic). */
+  #pendingAt = 0;
   #paused = true;
   #prompt: string;
   #promptWidth: number;
   #cols: number;
   #maxBytes: number;
-  #chars: string[] = [];
-  #cursor = 0;
+  readonly #line = new LineBuffer();
   /** Where the terminal cursor is, in columns from the start of the prompt. */
   #termCursor = 0;
   #history: string[];
   #historyMax: number;
   #historyIndex: number;
-  #draft: string[] = [];
+  #draft: readonly string[] = [];
   #complete: EditorOptions['complete'];
   #out = '';
   #belled = false;
@@ -67,8 +69,8 @@ export class LineEditor {
   }
 
   get history(): readonly string[] { return this.#history; }
-  get line(): string { return this.#chars.join(''); }
-  get cursor(): number { return this.#cursor; }
+  get line(): string { return this.#line.text; }
+  get cursor(): number { return this.#line.cursor; }
   get paused(): boolean { return this.#paused; }
 
   setPrompt(prompt: string): void {
@@ -84,7 +86,7 @@ export class LineEditor {
   feed(bytes: Uint8Array | string): EditorResult {
     const keys = this.#keys.feed(bytes);
     for (const k of keys) {
-      if (this.#pending.length >= MAX_PENDING_KEYS) { this.#bell(); break; }
+      if (this.#pending.length - this.#pendingAt >= MAX_PENDING_KEYS) { this.#bell(); break; }
       this.#pending.push(k);
     }
     return this.#run();
@@ -93,13 +95,13 @@ export class LineEditor {
   /** Forget keys typed ahead (Ctrl-C while a command runs flushes them, as a tty does on INTR). */
   discardPending(): void {
     this.#pending = [];
+    this.#pendingAt = 0;
   }
 
   /** Print a fresh prompt and process the keys typed while paused. */
   resume(): EditorResult {
     this.#paused = false;
-    this.#chars = [];
-    this.#cursor = 0;
+    this.#line.set([]);
     this.#termCursor = 0;
     this.#historyIndex = this.#history.length;
     this.#out += this.#prompt;
@@ -124,11 +126,12 @@ export class LineEditor {
 
   #run(): EditorResult {
     const events: EditorEvent[] = [];
-    while (!this.#paused && this.#pending.length > 0) {
-      const key = this.#pending.shift()!;
+    while (!this.#paused && this.#pendingAt < this.#pending.length) {
+      const key = this.#pending[this.#pendingAt++]!;
       const ev = this.#handle(key);
       if (ev) { events.push(ev); break; }
     }
+    if (this.#pendingAt === this.#pending.length) this.#discardConsumed();
     const output = this.#out;
     this.#out = '';
     this.#belled = false;
@@ -137,33 +140,33 @@ export class LineEditor {
 
   #handle(key: Key): EditorEvent | undefined {
     if (key.type === 'char') { this.#insert(key.ch); return undefined; }
+    const l = this.#line;
     switch (key.name) {
       case 'enter': return this.#submit();
       case 'ctrl-d':
-        if (this.#chars.length === 0) { this.#paused = true; return { type: 'eof' }; }
-        this.#deleteRange(this.#cursor, this.#cursor + 1);
+        if (this.#line.length === 0) { this.#paused = true; return { type: 'eof' }; }
+        this.#deleteRange(this.#line.cursor, this.#line.cursor + 1);
         return undefined;
       case 'ctrl-c':
         this.#out += this.#moveTo(this.#endCol()) + '^C\r\n';
-        this.#chars = [];
-        this.#cursor = 0;
+        this.#line.set([]);
         this.#historyIndex = this.#history.length;
         this.#out += this.#prompt;
         this.#termCursor = this.#promptWidth;
         this.#wrapFix(this.#promptWidth);
         return undefined;
-      case 'backspace': if (this.#cursor > 0) this.#deleteRange(this.#cursor - 1, this.#cursor); return undefined;
-      case 'delete': this.#deleteRange(this.#cursor, this.#cursor + 1); return undefined;
-      case 'left': case 'ctrl-b': this.#setCursor(this.#cursor - 1); return undefined;
-      case 'right': case 'ctrl-f': this.#setCursor(this.#cursor + 1); return undefined;
+      case 'backspace': if (l.cursor > 0) this.#deleteRange(l.cursor - 1, l.cursor); return undefined;
+      case 'delete': this.#deleteRange(l.cursor, l.cursor + 1); return undefined;
+      case 'left': case 'ctrl-b': this.#setCursor(l.cursor - 1); return undefined;
+      case 'right': case 'ctrl-f': this.#setCursor(l.cursor + 1); return undefined;
       case 'home': case 'ctrl-a': this.#setCursor(0); return undefined;
-      case 'end': case 'ctrl-e': this.#setCursor(this.#chars.length); return undefined;
-      case 'word-left': this.#setCursor(this.#wordStart(this.#cursor)); return undefined;
-      case 'word-right': this.#setCursor(this.#wordEnd(this.#cursor)); return undefined;
-      case 'ctrl-u': this.#deleteRange(0, this.#cursor); return undefined;
-      case 'ctrl-k': this.#deleteRange(this.#cursor, this.#chars.length); return undefined;
-      case 'ctrl-w': case 'delete-word-back': this.#deleteRange(this.#wordStart(this.#cursor), this.#cursor); return undefined;
-      case 'delete-word-forward': this.#deleteRange(this.#cursor, this.#wordEnd(this.#cursor)); return undefined;
+      case 'end': case 'ctrl-e': this.#setCursor(l.length); return undefined;
+      case 'word-left': this.#setCursor(l.wordStart(l.cursor)); return undefined;
+      case 'word-right': this.#setCursor(l.wordEnd(l.cursor)); return undefined;
+      case 'ctrl-u': this.#deleteRange(0, l.cursor); return undefined;
+      case 'ctrl-k': this.#deleteRange(l.cursor, l.length); return undefined;
+      case 'ctrl-w': case 'delete-word-back': this.#deleteRange(l.wordStart(l.cursor), l.cursor); return undefined;
+      case 'delete-word-forward': this.#deleteRange(l.cursor, l.wordEnd(l.cursor)); return undefined;
       case 'ctrl-l':
         this.#out += '\x1b[H\x1b[2J';
         this.#termCursor = 0;
@@ -176,7 +179,7 @@ export class LineEditor {
   }
 
   #submit(): EditorEvent {
-    const line = this.#chars.join('');
+    const line = this.#line.text;
     this.#out += this.#moveTo(this.#endCol()) + '\r\n';
     this.#paused = true;
     const entry = line.trimEnd();
@@ -188,12 +191,9 @@ export class LineEditor {
   }
 
   #insert(text: string): void {
-    const add = [...text];
-    const bytes = Buffer.byteLength(this.#chars.join(''), 'utf8') + Buffer.byteLength(text, 'utf8');
-    if (bytes > this.#maxBytes) { this.#bell(); return; }
-    const atEnd = this.#cursor === this.#chars.length;
-    this.#chars.splice(this.#cursor, 0, ...add);
-    this.#cursor += add.length;
+    if (this.#line.bytes + Buffer.byteLength(text, 'utf8') > this.#maxBytes) { this.#bell(); return; }
+    const atEnd = this.#line.cursor === this.#line.length;
+    this.#line.insert(text);
     const end = this.#endCol();
     // Typing at the end of the line is the common case: echo the glyph, skip the redraw.
     if (atEnd && end % this.#cols !== 0 && Math.floor(end / this.#cols) === Math.floor(this.#termCursor / this.#cols)) {
@@ -205,34 +205,25 @@ export class LineEditor {
   }
 
   #deleteRange(from: number, to: number): void {
-    const a = Math.max(0, from);
-    const b = Math.min(this.#chars.length, to);
-    if (b <= a) return;
-    this.#chars.splice(a, b - a);
-    this.#cursor = a;
-    this.#out += this.#render();
+    if (this.#line.delete(from, to)) this.#out += this.#render();
   }
 
   #setCursor(pos: number): void {
-    const p = Math.max(0, Math.min(this.#chars.length, pos));
-    if (p === this.#cursor) return;
-    this.#cursor = p;
-    this.#out += this.#moveTo(this.#colOf(p));
+    if (this.#line.moveTo(pos)) this.#out += this.#moveTo(this.#colOf(this.#line.cursor));
   }
 
   #recall(step: -1 | 1): void {
     const next = this.#historyIndex + step;
     if (next < 0 || next > this.#history.length) { this.#bell(); return; }
-    if (this.#historyIndex === this.#history.length) this.#draft = [...this.#chars];
+    if (this.#historyIndex === this.#history.length) this.#draft = this.#line.chars.slice();
     this.#historyIndex = next;
-    this.#chars = next === this.#history.length ? [...this.#draft] : [...this.#history[next]!];
-    this.#cursor = this.#chars.length;
+    this.#line.set(next === this.#history.length ? this.#draft : [...this.#history[next]!]);
     this.#out += this.#render();
   }
 
   #completeWord(): void {
     if (!this.#complete) return;
-    const before = this.#chars.slice(0, this.#cursor).join('');
+    const before = this.#line.textBeforeCursor();
     const wordStart = before.lastIndexOf(' ') + 1;
     const word = before.slice(wordStart);
     const found = [...new Set(this.#complete(before))].filter((c) => c.startsWith(word)).sort();
@@ -254,11 +245,16 @@ export class LineEditor {
   }
 
   #colOf(index: number): number {
-    return this.#promptWidth + stringWidth(this.#chars.slice(0, index).join(''));
+    return this.#promptWidth + this.#line.widthBefore(index);
   }
 
   #endCol(): number {
-    return this.#colOf(this.#chars.length);
+    return this.#promptWidth + this.#line.width;
+  }
+
+  #discardConsumed(): void {
+    this.#pending = [];
+    this.#pendingAt = 0;
   }
 
   #moveToStart(): string {
@@ -282,11 +278,11 @@ export class LineEditor {
 
   /** Redraw prompt + line from the prompt start, clearing what the old text left behind. */
   #render(): string {
-    let out = this.#moveToStart() + '\r\x1b[J' + this.#prompt + this.#chars.join('');
+    let out = this.#moveToStart() + '\r\x1b[J' + this.#prompt + this.#line.text;
     const end = this.#endCol();
     this.#termCursor = end;
     out += this.#wrapFixText(end);
-    out += this.#moveTo(this.#colOf(this.#cursor));
+    out += this.#moveTo(this.#colOf(this.#line.cursor));
     return out;
   }
 
@@ -297,20 +293,6 @@ export class LineEditor {
 
   #wrapFix(end: number): void {
     this.#out += this.#wrapFixText(end);
-  }
-
-  #wordStart(from: number): number {
-    let i = from;
-    while (i > 0 && this.#chars[i - 1] === ' ') i--;
-    while (i > 0 && this.#chars[i - 1] !== ' ') i--;
-    return i;
-  }
-
-  #wordEnd(from: number): number {
-    let i = from;
-    while (i < this.#chars.length && this.#chars[i] === ' ') i++;
-    while (i < this.#chars.length && this.#chars[i] !== ' ') i++;
-    return i;
   }
 }
 

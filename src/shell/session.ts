@@ -271,7 +271,8 @@ export class ShellSession {
     this.#idle.disarm();
     try {
       const status = await runCommandLine(line, this.#context(controller.signal, interactive));
-      this.#lastStatus = controller.signal.aborted && this.#pty ? EXIT.INTERRUPTED : status;
+      // Interrupted (Ctrl-C, SSH signal INT): 130, as a shell reports a command killed by SIGINT.
+      this.#lastStatus = controller.signal.aborted && !this.#ended ? EXIT.INTERRUPTED : status;
       if (controller.signal.aborted && this.#pty && !this.#ended) this.#out.write('^C\n');
       return this.#lastStatus;
     } finally {

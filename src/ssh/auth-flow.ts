@@ -39,7 +39,7 @@ export interface AuthFlowDeps {
   readonly disconnect: (reason: string) => void;
 }
 
-interface Proof { factors: Factor[]; method: string; fingerprint?: string; restrictions?: KeyRestrictions }
+interface Proof { factors: Factor[]; fingerprint?: string; restrictions?: KeyRestrictions }
 type Verdict = { ok: true; proof: Proof } | { ok: false; reason: string; counted: boolean };
 
 export class SshAuthFlow {
@@ -58,8 +58,6 @@ export class SshAuthFlow {
     this.#d = deps;
   }
 
-  get failures(): number { return this.#failures; }
-
   #methodsLeft(): SshMethod[] {
     return this.#chain ? this.#chain.methodsLeft() : DEFAULT_METHODS;
   }
@@ -74,19 +72,20 @@ export class SshAuthFlow {
     }
   }
 
-  handle(ctx: AuthContext): void {
-    if (this.#finished) { ctx.reject([]); return; }
+  /** Answer one userauth request; resolves once ssh2 has been given the answer. */
+  handle(ctx: AuthContext): Promise<void> {
+    if (this.#finished) { ctx.reject([]); return Promise.resolve(); }
     this.#bind(ctx.username);
     const method = ctx.method;
-    if (method === 'none' || method === 'hostbased') { ctx.reject(this.#methodsLeft()); return; }
-    if (this.#chain && !this.#chain.accepts(method)) { ctx.reject(this.#methodsLeft()); return; }
+    if (method === 'none' || method === 'hostbased') { ctx.reject(this.#methodsLeft()); return Promise.resolve(); }
+    if (this.#chain && !this.#chain.accepts(method)) { ctx.reject(this.#methodsLeft()); return Promise.resolve(); }
     let work: Promise<Verdict | undefined>;
     switch (method) {
       case 'password': work = this.#password(ctx); break;
       case 'keyboard-interactive': work = this.#keyboard(ctx); break;
       case 'publickey': work = this.#publickey(ctx); break;
     }
-    work.then(
+    return work.then(
       (v) => { if (v) this.#conclude(ctx, method, v); },
       (err: unknown) => this.#conclude(ctx, method, { ok: false, reason: `internal error: ${(err as Error).message}`, counted: true }),
     );
@@ -112,11 +111,13 @@ export class SshAuthFlow {
     const chain = this.#chain;
     const user = this.#user;
     if (!chain || !user) { ctx.reject(DEFAULT_METHODS); return; } // unreachable: verdicts for unknown users fail
-    if (proof.fingerprint !== undefined) this.#fingerprint = proof.fingerprint;
-    if (proof.restrictions) this.#restrictions = proof.restrictions;
     const outcome = chain.offer(proof.factors);
     if (outcome.kind === 'out-of-order') { ctx.reject(outcome.methodsLeft); return; }
-    this.#methods.push(proof.method);
+    // The key that counted decides what the connection may do (permitopen, no-pty, command=).
+    if (proof.fingerprint !== undefined) this.#fingerprint = proof.fingerprint;
+    if (proof.restrictions) this.#restrictions = proof.restrictions;
+    // Named by what was proven ("publickey+password", "password+totp"), like the SOCKS5 door.
+    this.#methods.push(...proof.factors);
     if (outcome.kind === 'partial') { ctx.reject(outcome.methodsLeft, true); return; }
     const label = [...new Set(this.#methods)].join('+');
     const d = this.#d.pipeline.authorize(this.#d.client, user, label, this.#fingerprint);
@@ -144,15 +145,17 @@ export class SshAuthFlow {
   /** Password, or password with the 6-digit code appended (`pass:123456` / `pass123456`). */
   async #password(ctx: PasswordAuthContext): Promise<Verdict> {
     const user = this.#user;
+    // ssh2 hands a password-change request ({ oldPassword, newPassword }) through the same field.
+    if (typeof ctx.password !== 'string') return { ok: false, reason: 'password change requests are not supported', counted: true };
     const input = Buffer.from(ctx.password, 'utf8');
     try {
       const split = user && this.#chain?.pending('totp') ? splitPasswordAndCode(input) : undefined;
       if (split && await this.#checkPassword(user, Buffer.from(split.password))) {
         const r = this.#checkCode(split.code);
-        return r.ok ? { ok: true, proof: { factors: ['password', 'totp'], method: 'password' } } : { ok: false, reason: r.reason, counted: true };
+        return r.ok ? { ok: true, proof: { factors: ['password', 'totp'] } } : { ok: false, reason: r.reason, counted: true };
       }
       // A password may itself end in six digits: try it whole before calling it wrong.
-      if (await this.#checkPassword(user, Buffer.from(input))) return { ok: true, proof: { factors: ['password'], method: 'password' } };
+      if (await this.#checkPassword(user, Buffer.from(input))) return { ok: true, proof: { factors: ['password'] } };
       return { ok: false, reason: user ? 'wrong password' : 'unknown user', counted: true };
     } finally {
       input.fill(0);
@@ -190,7 +193,7 @@ export class SshAuthFlow {
       if (!r.ok) return { ok: false, reason: r.reason, counted: true };
       factors.push('totp');
     }
-    return { ok: true, proof: { factors, method: 'keyboard-interactive' } };
+    return { ok: true, proof: { factors } };
   }
 
   async #publickey(ctx: PublicKeyAuthContext): Promise<Verdict | undefined> {
@@ -214,7 +217,7 @@ export class SshAuthFlow {
       const sigError = verifyCertSessionSignature(algo, v.cert, ctx.blob!, ctx.signature!);
       if (sigError) return { ok: false, reason: `certificate "${v.cert.keyId}": ${sigError}`, counted: true };
       this.#d.pipeline.log.info({ conn_id: this.#d.client.connId, user: user.username, cert_id: v.cert.keyId, serial: String(v.cert.serial), ca: v.caFingerprint }, 'certificate accepted');
-      return { ok: true, proof: { factors: ['certificate'], method: 'certificate', fingerprint: fingerprintOf(v.cert.key.blob), restrictions: v.restrictions } };
+      return { ok: true, proof: { factors: ['certificate'], fingerprint: fingerprintOf(v.cert.key.blob), restrictions: v.restrictions } };
     }
 
     const match = matchAuthorizedKey(this.#d.keysOf(user), data, this.#d.client.ip, now);
@@ -231,6 +234,6 @@ export class SshAuthFlow {
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key || key instanceof Error) return { ok: false, reason: 'key could not be loaded for verification', counted: true };
     if (key.verify(ctx.blob!, ctx.signature!, ctx.hashAlgo) !== true) return { ok: false, reason: `bad signature for key ${match.entry.fingerprint}`, counted: true };
-    return { ok: true, proof: { factors: ['publickey'], method: 'publickey', fingerprint: match.entry.fingerprint, restrictions: match.entry.restrictions } };
+    return { ok: true, proof: { factors: ['publickey'], fingerprint: match.entry.fingerprint, restrictions: match.entry.restrictions } };
   }
 }

@@ -114,7 +114,7 @@ export class SshConnection {
       },
       disconnect: (reason) => this.close(reason),
     });
-    conn.on('authentication', (ctx) => flow.handle(ctx));
+    conn.on('authentication', (ctx) => { void flow.handle(ctx); });
 
     conn.on('tcpip', (accept, reject, tinfo) => {
       const session = this.#session;

@@ -4,23 +4,12 @@
  */
 import type { Config } from '../config/schema.js';
 import type { EffectiveUser } from '../config/users.js';
-import { parseTrustedCa, type TrustedCa } from '../auth/cert.js';
+import { parseTrustedCas, type TrustedCa } from '../auth/cert.js';
 import { parseAuthorizedKeys, type AuthorizedKey } from '../auth/pubkey.js';
 
 export interface CredentialStore {
   keysOf(user: EffectiveUser): readonly AuthorizedKey[];
   trustedCasOf(user: EffectiveUser): readonly TrustedCa[];
-}
-
-/** Parse every CA line; errors carry the key path for check-config. */
-export function parseTrustedCas(lines: readonly string[]): { cas: TrustedCa[]; errors: string[] } {
-  const cas: TrustedCa[] = [];
-  const errors: string[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '' || line.trim().startsWith('#')) return;
-    try { cas.push(parseTrustedCa(line)); } catch (err) { errors.push(`security.trusted_user_ca_keys[${i}]: ${(err as Error).message}`); }
-  });
-  return { cas, errors };
 }
 
 export function createCredentialStore(config: () => Config, warn: (msg: string) => void): CredentialStore {

@@ -98,7 +98,7 @@ export function createSshServer(opts: SshServerOptions): SshServer {
     });
   };
 
-  const net: NetServer = createServer({ pauseOnConnect: false }, onSocket);
+  const net: NetServer = createServer(onSocket);
   const connections = new Set<Socket>();
   net.on('connection', (s: Socket) => { connections.add(s); s.once('close', () => connections.delete(s)); });
 

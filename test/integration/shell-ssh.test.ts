@@ -137,6 +137,25 @@ test('interactive shell with env, window-change, broadcast, and 300 commands thr
   assert.equal(await code, 5);
 });
 
+test('an SSH signal INT interrupts a running exec command: status 130', async (t) => {
+  const client = await connect(t, await startServer(t, makeUser({ colors: false })));
+  const result = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+    client.exec('ping -c 20 example.com', (err, stream) => {
+      if (err) { reject(err); return; }
+      let out = '';
+      let code: number | null = null;
+      stream.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('seq=1 ')) stream.signal('INT');
+      });
+      stream.on('exit', (c: number | null) => { code = c; });
+      stream.on('close', () => resolve({ code, out }));
+    });
+  });
+  assert.equal(result.code, 130);
+  assert.doesNotMatch(result.out, /seq=5 /);
+});
+
 test('kick from the API ends the shell with status 1 and closes the channel', async (t) => {
   const handles: ShellChannelHandle[] = [];
   const client = await connect(t, await startServer(t, makeUser({ colors: false }), handles));

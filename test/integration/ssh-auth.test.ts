@@ -84,7 +84,7 @@ test('TOTP via keyboard-interactive: password, then "Verification code:"; a reus
   const opts = [...base(), '-o', 'PreferredAuthentications=password,keyboard-interactive', 'dave@127.0.0.1', 'help'];
   const r1 = await run('ssh', opts, { env: a.env });
   assert.notEqual(r1.code, 255, r1.stderr);
-  assert.equal(successOf('dave').at(-1)?.method, 'password+keyboard-interactive');
+  assert.equal(successOf('dave').at(-1)?.method, 'password+totp');
   const r2 = await run('ssh', opts, { env: a.env });
   assert.equal(r2.code, 255, 'the same code cannot open a second session');
   assert.ok(failuresOf('dave').includes('totp code already used'));
@@ -107,7 +107,7 @@ test('TOTP: "password:123456" in the password prompt (the original form) logs in
   const used = Math.floor(Date.now() / 30_000);
   const r = await run('sshpass', ['-p', `secret:${codeNow(1)}`, 'ssh', ...base(), '-o', 'PreferredAuthentications=password', 'dave@127.0.0.1', 'help']);
   assert.notEqual(r.code, 255, `${r.stderr} (step ${used})`);
-  assert.equal(successOf('dave').at(-1)?.method, 'password');
+  assert.equal(successOf('dave').at(-1)?.method, 'password+totp');
 });
 
 test('auth_methods ["pubkey","password"]: the key alone gets partial success; key + password logs in', async () => {

@@ -6,7 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { COMMON_SSH_OPTS, askpass, fastHash, run, startHarness, type Harness } from '../fixtures/ssh/harness.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMON_SSH_OPTS, askpass, fastHash, run, startHarness, startProcess, stop, type Harness } from '../fixtures/ssh/harness.js';
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
@@ -43,10 +45,23 @@ test('ssh user@host bash is refused with exit status 126', async () => {
   assert.equal(nc.code, 126);
 });
 
-test('shell without the emulator: one-line notice, clean exit', async () => {
-  const r = await run('ssh', [...COMMON_SSH_OPTS, '-tt', '-o', 'PreferredAuthentications=password', '-p', String(h.sshPort), 'alice@127.0.0.1'], { env });
+test('agent forwarding (ssh -A) is refused and the session says so', async (t) => {
+  // OpenSSH only asks to forward an agent it can reach: run one in the foreground (-D).
+  const sock = join(h.dir, 'agent.sock');
+  const agent = startProcess('ssh-agent', ['-D', '-a', sock]);
+  t.after(() => stop(agent.child));
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(sock) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+  const r = await run('ssh', [...COMMON_SSH_OPTS, '-A', '-o', 'PreferredAuthentications=password', '-p', String(h.sshPort), 'alice@127.0.0.1', 'help'], { env: { ...env, SSH_AUTH_SOCK: sock } });
+  assert.notEqual(r.code, 255, r.stderr);
+  assert.match(r.stderr, /agent forwarding is not available on this bastion/);
+});
+
+test('an interactive shell (pty) opens and closes cleanly with exit status 0', async () => {
+  // With the shell emulator wired it reads "exit"; without it a one-line notice ends the session.
+  const r = await run('ssh', [...COMMON_SSH_OPTS, '-tt', '-o', 'PreferredAuthentications=password', '-p', String(h.sshPort), 'alice@127.0.0.1'], { env, input: 'exit\n', timeoutMs: 30_000 });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /only forwards ports/);
+  assert.notEqual(r.stdout, '');
 });
 
 test('allow_shell = false: the session channel is refused with the reason', async () => {

@@ -42,7 +42,7 @@ export const bookmarkCommand: ShellCommand = {
   names: ['bm'],
   proxy: true,
   permission: 'bookmark_command',
-  help: 'bookmark add <name> <host:port> | list | del <name>',
+  help: 'bookmark <sub>       add <name> <host:port> | list | del <name>',
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const { bookmarks } = ctx.state;
@@ -103,7 +103,7 @@ export const aliasCommand: ShellCommand = {
   name: 'alias',
   proxy: true,
   permission: 'alias_command',
-  help: 'alias [list] | alias add <name> <command> | alias name=command | alias del <name>',
+  help: 'alias <sub>          list | add <name> <command> | <name>=<command> | del <name>',
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const { aliases } = ctx.state;
@@ -140,7 +140,7 @@ export const aliasCommand: ShellCommand = {
       const line = args.join(' ');
       return aliasAdd(ctx, line.slice(0, eq), line.slice(eq + 1));
     }
-    ctx.err(`alias: unknown subcommand '${printable(sub)}'\nusage: ${this.help}\n`);
+    ctx.err(`alias: unknown subcommand '${printable(sub)}'\nusage: alias [list] | alias add <name> <command> | alias <name>=<command> | alias del <name>\n`);
     return EXIT.USAGE;
   },
   complete(args, word, ctx) {

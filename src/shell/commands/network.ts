@@ -62,7 +62,7 @@ export const pingCommand: ShellCommand = {
   name: 'ping',
   proxy: true,
   permission: 'ping_command',
-  help: 'ping [-c n] <host[:port]>  Resolve and check policy, like ping (no ICMP)',
+  help: 'ping <host[:port]>    Resolve and check policy, like ping (no ICMP; -c n probes)',
   async run(args, ctx) {
     let count = ctx.interactive ? 4 : 1;
     const rest = [...args];

@@ -136,3 +136,21 @@ test('trusted CA lines: comment allowed, garbage refused', () => {
   assert.throws(() => parseTrustedCa('ssh-ed25519 AAAA'), CertificateError);
   assert.throws(() => parseTrustedCa('ssh-dss AAAAB3NzaC1kc3M='), /unsupported key type/);
 });
+
+test('property: mutated certificate blobs are refused with CertificateError or checked, never crash', async () => {
+  const fc = (await import('fast-check')).default;
+  const blob = fixtureBlob('valid-cert.pub');
+  fc.assert(fc.property(fc.nat({ max: blob.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.nat({ max: blob.length }), (pos, byte, cut) => {
+    const mutated = Buffer.from(blob);
+    mutated[pos] = byte;
+    const input = mutated.subarray(0, Math.max(cut, pos + 1));
+    try {
+      parseCertificate(input);
+    } catch (err) {
+      assert.ok(err instanceof CertificateError, String(err));
+    }
+    const v = checkCertificate({ algorithm: ED_ALGO, blob: input, trustedCas: [CA], username: 'alice', clientIp: '127.0.0.1', now: NOW });
+    // Only the untouched certificate (or a byte rewritten to itself) can pass the CA signature.
+    if (v.ok) assert.ok(input.equals(blob));
+  }), { numRuns: 1500 });
+});

@@ -97,3 +97,14 @@ test('parseAuthorizedKeys skips comments and reports each bad entry by index', (
   assert.equal(errors.length, 1);
   assert.match(errors[0]!, /^authorized_keys\[3\]: /);
 });
+
+test('property: arbitrary option text before a key is parsed or refused with AuthorizedKeyError', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(fc.property(fc.string({ maxLength: 120 }), (opts) => {
+    try {
+      parseAuthorizedKey(`${opts} ${ED}`);
+    } catch (err) {
+      assert.ok(err instanceof AuthorizedKeyError, String(err));
+    }
+  }), { numRuns: 2000 });
+});

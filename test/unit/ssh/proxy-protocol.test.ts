@@ -107,3 +107,12 @@ test('trusted sources: only the configured CIDRs may send a header', () => {
   assert.ok(!trusted(''));
   assert.throws(() => compileTrustedProxies(['10.0.0.0/99']), /proxy_protocol_trusted_cidrs/);
 });
+
+test('property: arbitrary bytes never throw, and "done" never consumes more than it was given', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, asV2) => {
+    const input = asV2 ? Buffer.concat([V2_SIGNATURE, Buffer.from(bytes)]) : Buffer.concat([Buffer.from('PROXY '), Buffer.from(bytes)]);
+    const r = parseProxyHeader(input);
+    if (r.kind === 'done') assert.ok(r.consumed <= input.length);
+  }), { numRuns: 2000 });
+});
