@@ -25,6 +25,7 @@ import { ConfigError } from '../config/config-error.js';
 import { saveConfigHistory } from '../api/config-history.js';
 import { FingerprintStore } from '../store/fingerprints.js';
 import { join } from 'node:path';
+import { watchMaintenanceWindows } from './maintenance-watch.js';
 
 export interface StartOptions {
   config: Config;
@@ -145,6 +146,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw err;
   }
   Object.assign(addresses, obs.addresses);
+  const maintenance = watchMaintenanceWindows({ config: () => world.config, clock, sessions, events });
 
   return {
     addresses, pipeline, events, sessions, management: port,
@@ -158,6 +160,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       }
       const left = sessions.tunnels().length;
       if (left > 0) log.warn({ tunnels: left }, 'shutdown timeout reached: closing remaining tunnels');
+      maintenance.stop();
       shutdownCtl.abort('shutdown');
       sessions.closeAll('shutdown');
       await obs.close();
