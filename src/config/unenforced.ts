@@ -17,8 +17,8 @@ export const UNENFORCED_KEYS: readonly UnenforcedKey[] = [
   { path: 'connection_pool.max_idle_per_host', why: 'connection pooling is not done (see connection_pool.enabled)' },
   { path: 'connection_pool.idle_timeout_secs', why: 'connection pooling is not done (see connection_pool.enabled)' },
   { path: 'server.bookmarks_path', why: 'bookmarks are stored in the persistence data_dir' },
-  { path: 'alerting.enabled', why: 'alert rules are not evaluated yet' },
-  { path: 'metrics.max_metric_labels', why: 'the per-user label cap is not applied yet' },
+  { path: 'persistence.state.inactive_user_retention_days', why: 'per-user counters are kept until the user is removed from the config (pruning them would silently reset lifetime quotas)' },
+  { path: 'persistence.userdata.inactive_retention_days', why: 'shell history and bookmarks are kept until the user is removed from the config' },
 ];
 
 let defaults: Config | undefined;

@@ -33,10 +33,6 @@ export interface LimitsStage {
   acquire(user: EffectiveUser, sourceIp?: string): Decision<TrafficMeter>;
 }
 
-export interface GeoStage {
-  check(ip: string): { allow: true } | { allow: false; reason: string };
-}
-
 export interface PipelineDeps {
   world: () => World;
   events: EventBus;
@@ -46,7 +42,6 @@ export interface PipelineDeps {
   dns: DnsCache;
   admission: AdmissionStage;
   limits: LimitsStage;
-  geo?: GeoStage | undefined;
   /** Aborted on shutdown: open tunnels end with reason "shutdown". */
   shutdown?: AbortSignal;
 }
@@ -73,10 +68,6 @@ export class Pipeline {
 
   /** On TCP accept, before any handshake byte: nothing expensive happens for a refused source. */
   admit(client: ClientInfo): Decision<Release> {
-    if (this.#d.geo) {
-      const g = this.#d.geo.check(client.ip);
-      if (!g.allow) return this.#rejected(client, deny('SKS5_DENY_GEOIP', `${client.ip}: ${g.reason}`, 'not allowed from your location'));
-    }
     const d = this.#d.admission.admit(client.ip);
     if (!d.allow) return this.#rejected(client, d);
     this.#d.events.emit('connection.new', { source_ip: client.ip, source_port: client.port, protocol: client.door, conn_id: client.connId });

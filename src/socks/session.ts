@@ -101,6 +101,8 @@ export class SocksSession {
           const r = parseUserPass(this.#buf);
           if (r.kind === 'need') return steps;
           if (r.kind === 'error') return [...steps, ...this.#close(r.error.message, true, encodeAuthStatus(false))];
+          // The parsed password is a copy the caller zeroes; wipe the received bytes too.
+          this.#buf.fill(0, 0, r.consumed);
           this.#consume(r.consumed);
           this.#state = 'auth-pending';
           steps.push({ kind: 'authenticate', credentials: r.value });
