@@ -10,6 +10,8 @@
  * mistake never reaches a client.
  */
 
+import type { QuotaUsage as LedgerQuotaUsage } from '../policy/quota.js';
+
 export interface StatusView {
   uptime_secs: number;
   active_connections: number;
@@ -18,22 +20,8 @@ export interface StatusView {
   maintenance_message?: string;
 }
 
-export interface QuotaUsage {
-  username: string;
-  daily_bytes: number;
-  daily_connections: number;
-  monthly_bytes: number;
-  monthly_connections: number;
-  current_rate_bps: number;
-  hourly_bytes: number;
-  total_bytes: number;
-  daily_bytes_limit: number;
-  monthly_bytes_limit: number;
-  hourly_bytes_limit: number;
-  total_bytes_limit: number;
-  daily_connections_limit: number;
-  monthly_connections_limit: number;
-}
+/** One user's quota usage in the original's wire shape (the ledger's, without the reset times). */
+export type QuotaUsage = Omit<LedgerQuotaUsage, 'daily_resets_at' | 'monthly_resets_at'>;
 
 /** One row of GET /api/users; the live fields are shown only with `?details=true`. */
 export interface UserSummary {
