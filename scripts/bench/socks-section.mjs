@@ -148,11 +148,14 @@ export function socksTable({ peers, results, policyNote }, ctx) {
     text(`hold ${c}: failures (open + echo, all rounds)`, (rs) => held(rs, (h) => h.fails));
     row(`hold ${c}: open time (s, lower = better)`, (rs) => holdCells(rs, key).openSecs);
     text(`hold ${c}: proxy RSS idle → holding (MiB)`, (rs) => held(rs, (h) => `${fmt(h.rssIdle, 0)} → ${fmt(h.rssHold, 0)}`));
-    row(`hold ${c}: RSS per idle tunnel (KiB, lower = better)`, (rs) => holdCells(rs, key).rssPerConn, 1);
-    row(`hold ${c}: PSS per idle tunnel (KiB, lower = better)`, (rs) => holdCells(rs, key).pssPerConn, 1);
+    // A negative growth means the process freed more (e.g. Argon2's 19 MiB working buffers) than
+    // the tunnels took: no per-tunnel figure can be read from that run.
+    const perTunnel = (v) => (v != null && v < 0 ? null : v);
+    row(`hold ${c}: RSS per idle tunnel (KiB, lower = better)`, (rs) => perTunnel(holdCells(rs, key).rssPerConn), 1);
+    row(`hold ${c}: PSS per idle tunnel (KiB, lower = better)`, (rs) => perTunnel(holdCells(rs, key).pssPerConn), 1);
   }
   const runs = (name) => `${ok(name).length}/${(results.get(name) ?? []).length}`;
-  lines.push('', 'Hold: the harness opens tunnels (128 handshakes in flight) for at most max(30 s, 10 x window); tunnels not opened by then are counted as not opened, not as failures. Failures = open errors + echo-check errors.');
+  lines.push('', 'Hold: the harness opens tunnels (128 handshakes in flight) for at most max(30 s, 10 x window); tunnels not opened by then are counted as not opened, not as failures. Failures = open errors + echo-check errors. Per-tunnel memory = (RSS holding - RSS before) / tunnels opened; shown as – when RSS fell (the sks5 default-hash run frees Argon2 buffers while holding: read the light-hash column).');
   lines.push('', `${policyNote}.`);
   lines.push('', `Runs that completed: ${peers.map((p) => `${p} ${runs(p)}`).join(', ')}.`);
   for (const p of peers) for (const r of results.get(p) ?? []) if (r.error) lines.push(`- ${p}: run failed: ${r.error}`);

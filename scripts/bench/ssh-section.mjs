@@ -76,7 +76,9 @@ async function measureOne(ctx, label, server, user, cipher) {
     if (!(await probeForwarding(client.local))) return { label, error: 'no forwarding through ssh -D' };
     return await runHarness(ctx.root, {
       label, proxy: `127.0.0.1:${client.local}`, pid: client.proc.pid, pid2: server.proc.pid,
-      duration: ctx.duration, streams: ctx.sshStreams, phases: 'bulk,connect',
+      duration: ctx.duration, streams: ctx.sshStreams,
+      // Held channels all ride one SSH connection: measured for the first cipher only (time budget).
+      ...(ctx.sshHold && cipher === ctx.ciphers[0] ? { phases: 'bulk,connect,hold', hold: ctx.sshHold } : { phases: 'bulk,connect' }),
     }, ctx.sshRunBudgetSecs);
   } catch (err) {
     return { label, error: err.message };
@@ -159,6 +161,25 @@ export function sshTable(section, ctx) {
     }
   }
   if (errors.length) lines.push('', ...errors);
+  if (ctx.sshHold) lines.push('', ...sshHoldLines(section.rows[0], ctx.sshHold));
   if (section.opensshSkip) lines.push('', `OpenSSH sshd: not measured (${section.opensshSkip}).`);
   return lines.join('\n');
 }
+
+/** Held channels (all on one SSH connection): open count, failures, memory of client and server. */
+function sshHoldLines(row, holds) {
+  if (!row) return [];
+  const lines = [`Held channels through one \`ssh -D\` connection (${row.cipher.replace('@openssh.com', '')}); memory growth per channel, client (ssh) / server:`, '',
+    '| server | held | opened of requested / echo ok | failures | open s | server RSS idle → holding MiB | KiB per channel client / server |', '|---|---|---|---|---|---|---|'];
+  for (const [name, runs] of [['sks5', row.ours], ['OpenSSH sshd', row.openssh]]) {
+    const rs = runs.filter((r) => !r.error && r.hold);
+    for (const c of holds.split(',')) {
+      const p = `hold.c${c}`;
+      if (!rs.some((r) => at(r, p))) continue;
+      lines.push(`| ${name} | ${c} | ${fmt(median(rs, `${p}.opened`), 0)} of ${c} / ${fmt(median(rs, `${p}.echo_ok`), 0)} | ${total(rs, `${p}.open_fails`) + total(rs, `${p}.echo_fail`)} | ${fmt(median(rs, `${p}.open_secs`), 2)} | ${fmt(median(rs, `${p}.pid2_before.rss_mib`), 0)} → ${fmt(median(rs, `${p}.pid2_holding.rss_mib`), 0)} | ${fmt(median(rs, `${p}.rss_per_conn_kib`), 1)} / ${fmt(median(rs, `${p}.pid2_rss_per_conn_kib`), 1)} |`);
+    }
+  }
+  return lines;
+}
+
+const at = (obj, path) => path.split('.').reduce((a, k) => (a == null ? a : a[k]), obj);

@@ -61,6 +61,13 @@ export class ShellRegistry {
     return n;
   }
 
+  /** Print `message` in the shells of one SSH connection (for `ConnectionRecord.notify`); true if any. */
+  notifyConnection(connId: string, message: string): boolean {
+    let shown = false;
+    for (const s of this.#open) if (s.connId === connId) { s.notify(message); shown = true; }
+    return shown;
+  }
+
   /** End every open shell of `username` with `message`; returns how many were ended. */
   kick(username: string, message = 'Kicked by administrator.'): number {
     let n = 0;

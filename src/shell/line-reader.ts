@@ -56,3 +56,51 @@ export class LineReader {
     if (!skipped) this.#onLine(text.endsWith('\r') ? text.slice(0, -1) : text);
   }
 }
+
+const QUEUE_HIGH = 256;
+const QUEUE_LOW = 32;
+
+/** The part of a Readable the queue uses for flow control. */
+export interface Pausable {
+  pause(): unknown;
+  resume(): unknown;
+  isPaused(): boolean;
+}
+
+/**
+ * Runs lines one after another, in order. A script piped in (`ssh -T host < cmds`) may be far
+ * ahead of us: past QUEUE_HIGH waiting lines the input is paused (SSH flow control then holds the
+ * client) and it is resumed below QUEUE_LOW, so nothing is dropped and nothing grows unbounded.
+ */
+export class LineQueue {
+  readonly #input: Pausable;
+  /** Runs one line; resolves false to stop (exit, kick, closed). */
+  readonly #run: (line: string) => Promise<boolean>;
+  readonly #onEnd: () => void;
+  #queue: (string | undefined)[] = [];
+  #draining = false;
+
+  constructor(input: Pausable, run: (line: string) => Promise<boolean>, onEnd: () => void) {
+    this.#input = input;
+    this.#run = run;
+    this.#onEnd = onEnd;
+  }
+
+  /** A line to run, or `undefined` for end of input. */
+  push(line: string | undefined): void {
+    this.#queue.push(line);
+    if (this.#queue.length >= QUEUE_HIGH) this.#input.pause();
+    if (!this.#draining) void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    while (this.#queue.length > 0) {
+      const line = this.#queue.shift();
+      if (this.#queue.length < QUEUE_LOW && this.#input.isPaused()) this.#input.resume();
+      if (line === undefined) { this.#onEnd(); break; }
+      if (!(await this.#run(line))) { this.#queue = []; break; }
+    }
+    this.#draining = false;
+  }
+}

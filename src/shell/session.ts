@@ -17,7 +17,7 @@ import { TerminalOutput } from './output.js';
 import type { ShellPort, ShellServerInfo, ShellSessionInfo } from './port.js';
 import { buildPrompt, idleNotice, renderLoginMotd, shellEnvironment, systemMessage } from './session-text.js';
 import type { ShellSettings } from './settings.js';
-import { LineReader } from './line-reader.js';
+import { LineQueue, LineReader } from './line-reader.js';
 import { createVirtualFs, type VirtualFs } from './vfs.js';
 import { abortableSleep, IdleWatch, realTimers, type Timers } from './idle.js';
 
@@ -102,15 +102,16 @@ export class ShellSession {
     const pending: Buffer[] = [];
     let ready = false;
     let reader: LineReader | undefined;
+    let queue: LineQueue | undefined;
     // Attach at once so input is consumed from the first byte, even while the MOTD is prepared.
     input.on('data', (chunk: Buffer | string) => {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       if (!ready) { if (pending.length < 1024) pending.push(buf); return; }
       this.#onInput(buf, reader);
     });
-    input.on('end', () => { if (ready) this.#onInputEnd(reader); else pending.push(Buffer.alloc(0)); });
+    input.on('end', () => { if (ready) this.#onInputEnd(reader, queue); else pending.push(Buffer.alloc(0)); });
     input.on('error', () => this.#finish(EXIT.ERROR));
-    input.on('close', () => this.#onInputEnd(reader));
+    input.on('close', () => this.#onInputEnd(reader, queue));
 
     await this.#loadUserState(true);
     if (this.#ended) return ended;
@@ -127,12 +128,14 @@ export class ShellSession {
       this.#state.history = this.#editor.history;
       this.#showEditor(this.#editor.resume());
     } else {
-      reader = new LineReader((line) => this.#enqueueLine(line), (msg) => this.#err.write(`sks5: ${msg}\n`));
+      const lines = new LineQueue(input, (line) => this.#runQueued(line), () => this.#finish(this.#lastStatus));
+      queue = lines;
+      reader = new LineReader((line) => lines.push(line), (msg) => this.#err.write(`sks5: ${msg}\n`));
     }
     ready = true;
     this.#armIdle();
     for (const buf of pending) {
-      if (buf.length === 0) this.#onInputEnd(reader);
+      if (buf.length === 0) this.#onInputEnd(reader, queue);
       else this.#onInput(buf, reader);
     }
     return ended;
@@ -211,8 +214,8 @@ export class ShellSession {
     this.#showEditor(editor.feed(buf));
   }
 
-  #onInputEnd(reader: LineReader | undefined): void {
-    if (reader) { reader.end(); this.#enqueueLine(undefined); return; }
+  #onInputEnd(reader: LineReader | undefined, queue: LineQueue | undefined): void {
+    if (reader && queue) { reader.end(); queue.push(undefined); return; }
     this.#finish(this.#lastStatus);
   }
 
@@ -237,27 +240,15 @@ export class ShellSession {
     this.#showEditor(this.#editor!.resume());
   }
 
-  /** No pty: lines run one after another; `undefined` marks end of input. */
-  #queue: (string | undefined)[] = [];
-  #draining = false;
-  #enqueueLine(line: string | undefined): void {
-    if (this.#queue.length >= 1000) return;
-    this.#queue.push(line);
-    if (!this.#draining) void this.#drainQueue();
-  }
-
-  async #drainQueue(): Promise<void> {
-    this.#draining = true;
-    while (this.#queue.length > 0 && !this.#ended) {
-      const line = this.#queue.shift();
-      if (line === undefined) { this.#finish(this.#lastStatus); break; }
-      if (line.trim() !== '') void this.#appendHistory(line.trimEnd());
-      await this.#runLine(line, true);
-      await Promise.all([this.#out.settle(), this.#err.settle()]);
-      if (this.#exitRequested !== undefined) { this.#finish(this.#exitRequested); break; }
-      this.#armIdle();
-    }
-    this.#draining = false;
+  /** No pty: one queued line; false stops the queue (exit requested, session ended). */
+  async #runQueued(line: string): Promise<boolean> {
+    if (this.#ended) return false;
+    if (line.trim() !== '') void this.#appendHistory(line.trimEnd());
+    await this.#runLine(line, true);
+    await Promise.all([this.#out.settle(), this.#err.settle()]);
+    if (this.#exitRequested !== undefined) { this.#finish(this.#exitRequested); return false; }
+    this.#armIdle();
+    return !this.#ended;
   }
 
   async #appendHistory(line: string): Promise<void> {

@@ -57,6 +57,9 @@ test('createShellBackend fits the SSH layer ShellBackend; exec and shell run wit
   assert.equal(backend.registry.size, 1);
   assert.equal(backend.registry.broadcast('hello all'), 1);
   await until(() => s.text().includes('[Broadcast] hello all'), 'broadcast');
+  assert.equal(backend.registry.notifyConnection('c0ffee00', 'just you'), true);
+  assert.equal(backend.registry.notifyConnection('other', 'nobody'), false);
+  await until(() => s.text().includes('[Broadcast] just you'), 'per-connection notice');
   assert.equal(backend.registry.kick('bob'), 0);
   assert.equal(backend.registry.kick('alice', 'bye'), 1);
   assert.equal(await done, 1);

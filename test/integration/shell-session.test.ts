@@ -174,6 +174,14 @@ test('no pty: lines in, LF out, errors on stderr, no colours, end of input ends 
   assert.equal(h.errText(), 'bash: not permitted in this restricted shell\nnope: command not found\n');
 });
 
+test('no pty: a 2000-line script piped in runs every line, in order, with bounded queueing', async () => {
+  const h = harness({ pty: null, settings: makeSettings({ motd: { enabled: false } }) });
+  h.input.end(Array.from({ length: 2000 }, (_, i) => `echo s${i}`).join('\n') + '\n');
+  assert.equal(await h.done, 0);
+  const seen = [...h.text().matchAll(/^s(\d+)$/gm)].map((m) => Number(m[1]));
+  assert.deepEqual(seen, Array.from({ length: 2000 }, (_, i) => i));
+});
+
 test('no pty: an overlong line is reported and skipped, the next line runs', async () => {
   const h = harness({ pty: null, settings: makeSettings({ motd: { enabled: false } }) });
   h.input.write('echo ' + 'x'.repeat(5000) + '\nwhoami\n');

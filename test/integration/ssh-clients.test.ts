@@ -57,9 +57,16 @@ before(async () => {
 });
 after(async () => { await h?.close(); });
 
+/** Fail with a name instead of hanging when an expected callback never fires. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Every connection to `h` must start with a PROXY header (the harness peer is trusted). */
 function proxiedSocket(port: number, header: Buffer | string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
+  return new Promise<Socket>((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => { s.write(header); resolve(s); });
     s.once('error', reject);
   });
@@ -100,19 +107,21 @@ test('paramiko: an ACL denial arrives as open failure code 1 with our text', asy
 });
 
 function ssh2Connect(sock: Socket, cfg: { password: string }): Promise<ssh2.Client> {
-  return new Promise((resolve, reject) => {
+  return within(new Promise((resolve, reject) => {
     const c = new ssh2.Client();
+    c.on('error', () => {});
     c.once('ready', () => resolve(c));
     c.once('error', reject);
+    c.once('close', () => reject(new Error('closed before ready')));
     c.connect({ sock, username: 'alice', readyTimeout: 20_000, ...cfg });
-  });
+  }), 30_000, 'ssh2 login');
 }
 
 test('ssh2 Client over PROXY v1: password, forwardOut, and the source address from the header', async (t) => {
   const sock = await proxiedSocket(h.sshPort, 'PROXY TCP4 203.0.113.9 127.0.0.1 40000 22\r\n');
   const c = await ssh2Connect(sock, { password: 'secret' });
   t.after(() => c.end());
-  const body = await new Promise<string>((resolve, reject) => {
+  const body = await within(new Promise<string>((resolve, reject) => {
     c.forwardOut('127.0.0.1', 0, '127.0.0.1', h.httpPort, (err, ch) => {
       if (err) return reject(err);
       let data = '';
@@ -120,7 +129,7 @@ test('ssh2 Client over PROXY v1: password, forwardOut, and the source address fr
       ch.on('close', () => resolve(data));
       ch.end('GET /ssh2 HTTP/1.0\r\n\r\n');
     });
-  });
+  }), 30_000, 'forwardOut');
   assert.match(body, /hello from target \/ssh2/);
   const ok = h.events.find((e) => e.type === 'auth.success' && e.data.source_ip === '203.0.113.9');
   assert.ok(ok, 'auth.success carries the PROXY source address');
@@ -138,7 +147,12 @@ test('ssh2 Client over PROXY v2: keyboard-interactive TOTP prompt "Verification 
   const prompts: string[] = [];
   const code = new TOTP({ secret: Secret.fromBase32(SECRET) }).generate();
   const client = new ssh2.Client();
-  const ready = new Promise<void>((resolve, reject) => { client.once('ready', () => resolve()); client.once('error', reject); });
+  client.on('error', () => {});
+  const ready = within(new Promise<void>((resolve, reject) => {
+    client.once('ready', () => resolve());
+    client.once('error', reject);
+    client.once('close', () => reject(new Error('closed before ready')));
+  }), 30_000, 'keyboard-interactive login');
   client.on('keyboard-interactive', (_name, _instructions, _lang, ps, finish) => {
     for (const p of ps) prompts.push(p.prompt);
     finish(ps.map((p) => (p.prompt === 'Verification code: ' ? code : 'secret')));

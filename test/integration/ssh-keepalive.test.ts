@@ -45,6 +45,7 @@ function login(port: number): Promise<ssh2.Client> {
     c.once('ready', () => resolve(c));
     c.on('error', () => {});
     c.once('error', reject);
+    c.once('close', () => reject(new Error('closed before ready')));
     c.connect({ host: '127.0.0.1', port, username: 'alice', password: 'secret', readyTimeout: 20_000, keepaliveInterval: 0 });
   });
 }

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlgorithmConfigError, buildAlgorithms, identFromServerId, SUPPORTED_CIPHERS, SUPPORTED_KEX } from '../../../src/ssh/algorithms.js';
-import { keepaliveOptions } from '../../../src/ssh/keepalive.js';
 
 test('empty lists keep ssh2 defaults; valid names pass through deduplicated', () => {
   assert.deepEqual(buildAlgorithms([], []), {});
@@ -22,10 +21,4 @@ test('server_id: ssh2 adds SSH-2.0- itself', () => {
   assert.equal(identFromServerId('SSH-2.0-sks5_0.1 extra'), 'sks5_0.1 extra');
   assert.throws(() => identFromServerId('SSH-2.0-'), AlgorithmConfigError);
   assert.throws(() => identFromServerId('SSH-2.0-bad\r\nX'), AlgorithmConfigError);
-});
-
-test('keepalive: seconds to ms; 0 disables', () => {
-  assert.deepEqual(keepaliveOptions(15, 3), { keepaliveInterval: 15000, keepaliveCountMax: 3 });
-  assert.equal(keepaliveOptions(0, 3).keepaliveInterval, 2 ** 31 - 1);
-  assert.equal(keepaliveOptions(15, 0).keepaliveInterval, 2 ** 31 - 1);
 });
