@@ -42,6 +42,8 @@ export interface PipelineDeps {
   dns: DnsCache;
   admission: AdmissionStage;
   limits: LimitsStage;
+  /** Live status of an SSH client fingerprint in the gate store (approved/pending/blocked), for require_approved_fingerprint. */
+  fingerprintStatus?: ((fingerprint: string) => string | null) | undefined;
   /** Aborted on shutdown: open tunnels end with reason "shutdown". */
   shutdown?: AbortSignal;
 }
@@ -88,6 +90,11 @@ export class Pipeline {
    */
   authorize(client: ClientInfo, user: EffectiveUser, method: string, keyFingerprint?: string): Decision<AuthedSession> {
     const d = this.checkAccount(client, user);
+    const fp = d.allow ? this.#checkClientFingerprint(client, user) : d;
+    if (!fp.allow) {
+      this.recordAuthFailure(client, user.username, method, fp.operator);
+      return fp;
+    }
     if (!d.allow) {
       this.recordAuthFailure(client, user.username, method, d.operator);
       return d;
@@ -111,6 +118,20 @@ export class Pipeline {
     }
     const t = checkTimeAccess(user.timeAccess, now);
     if (!t.allow) return deny('SKS5_DENY_TIME', `${user.username}: ${t.reason}`, `access not allowed at this time (${t.reason})`);
+    return allow();
+  }
+
+  /**
+   * `require_approved_fingerprint` (global, group or user): the SSH client's KEXINIT fingerprint,
+   * read by the door before auth, must be approved in the gate store, read live so an approval
+   * made with `sshgate approve` or the API applies at once. SOCKS5 has no SSH handshake: not applied.
+   */
+  #checkClientFingerprint(client: ClientInfo, user: EffectiveUser): Decision {
+    if (!user.requireApprovedFingerprint || client.door !== 'ssh') return allow();
+    const fp = this.#d.sessions.get(client.connId)?.clientFingerprint;
+    if (!fp) return deny('SKS5_DENY_FINGERPRINT', `${user.username}: SSH client fingerprint unknown (no KEXINIT seen)`, 'this SSH client is not approved');
+    const status = this.#d.fingerprintStatus?.(fp) ?? null;
+    if (status !== 'approved') return deny('SKS5_DENY_FINGERPRINT', `${user.username}: SSH client fingerprint ${fp} is ${status ?? 'unknown'}, require_approved_fingerprint is on`, `this SSH client is not approved (fingerprint ${fp})`);
     return allow();
   }
 

@@ -58,9 +58,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const cfg0 = opts.config;
   const dns = new DnsCache({ ttl: cfg0.server.dns_cache_ttl, maxEntries: cfg0.server.dns_cache_max_entries, clock });
   const stages: Stages = await createStages({ config: () => world.config, clock, events, log });
+  // The gate's fingerprint store (sshgate format), shared with the API's /api/fingerprints.
+  let fingerprints: FingerprintStore | undefined;
+  try {
+    fingerprints = FingerprintStore.open(cfg0.security.fingerprint_db ?? join(stages.state.dataDir, 'fingerprints.db'));
+  } catch (err) {
+    log.warn(`fingerprint store unavailable: ${(err as Error).message}`);
+  }
+
   const pipeline = new Pipeline({
     world: () => world, events, clock, log, sessions, dns,
     admission: stages.admission, limits: stages.limits, shutdown: shutdownCtl.signal,
+    fingerprintStatus: (fp: string) => fingerprints?.status(fp) ?? null,
   });
   const totp: TotpVerifier = stages.verifyTotp;
   const authenticate = createSocksAuthenticator(pipeline, totp);
@@ -73,7 +82,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     // SSH is the main door; an empty ssh_listen is not allowed by the schema, so it always runs.
     {
       const hostKey = loadOrCreateHostKey(cfg0.server.host_key_path);
-      const ssh = createSshServer({ pipeline, hostKey: hostKey.privateKey, totp: stages.totp });
+      if (hostKey.warning) log.warn(hostKey.warning);
+      if (hostKey.generated) log.info({ fingerprint: hostKey.fingerprint, path: cfg0.server.host_key_path }, 'generated a new Ed25519 host key');
+      const ssh = createSshServer({ pipeline, hostKey: hostKey.privateKey, totp: stages.totp, fingerprints });
       const { host, port } = splitHostPort(cfg0.server.ssh_listen);
       const a = await ssh.listen(host, port);
       addresses.ssh = formatAddr(a.address, a.port);
@@ -97,14 +108,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await Promise.all(listeners.map((l) => l.stopAccepting()));
     await stages.close();
     throw err;
-  }
-
-  // The gate's fingerprint store (sshgate format), shared with the API's /api/fingerprints.
-  let fingerprints: FingerprintStore | undefined;
-  try {
-    fingerprints = FingerprintStore.open(cfg0.security.fingerprint_db ?? join(stages.state.dataDir, 'fingerprints.db'));
-  } catch (err) {
-    log.warn(`fingerprint store unavailable: ${(err as Error).message}`);
   }
 
   let configText = opts.configPath ? safeRead(opts.configPath) : undefined;

@@ -17,6 +17,8 @@ import { keepaliveOptions } from './keepalive.js';
 import { compileTrustedProxies } from './proxy-protocol.js';
 import { readProxyHeader } from './proxy-reader.js';
 import type { ShellBackend } from './session-channel.js';
+import type { FingerprintStore } from '../store/fingerprints.js';
+import { tapClientHello } from './client-fingerprint.js';
 
 export interface SshServerOptions {
   readonly pipeline: Pipeline;
@@ -26,6 +28,8 @@ export interface SshServerOptions {
   readonly totp?: TotpChecker | undefined;
   /** The shell emulator; without it shell/exec print a notice. */
   readonly shell?: ShellBackend | undefined;
+  /** sshgate's store: each client's KEXINIT fingerprint and HASSH are recorded there (new ones as pending). */
+  readonly fingerprints?: Pick<FingerprintStore, 'observe'> | undefined;
 }
 
 export interface SshServer {
@@ -76,6 +80,20 @@ export function createSshServer(opts: SshServerOptions): SshServer {
     const c = new SshConnection({ pipeline, client, socket, admission: admitted.value, totp, credentials, shell: opts.shell });
     byPeer.set(key, c);
     socket.once('close', () => { if (byPeer.get(key) === c) byPeer.delete(key); });
+    tapClientHello(socket, (o) => {
+      if (!o.ok) { pipeline.log.debug({ conn_id: client.connId, door: 'ssh' }, `no client fingerprint: ${o.reason}`); return; }
+      const m = o.material;
+      let status = 'unrecorded';
+      try {
+        status = opts.fingerprints?.observe(m, client.ip, false, pipeline.clock.now()).status ?? status;
+      } catch (err) {
+        pipeline.log.warn(`fingerprint store: ${(err as Error).message}`);
+      }
+      const rec = pipeline.sessions.get(client.connId);
+      if (rec) { rec.clientFingerprint = m.fingerprint; rec.clientHassh = m.hassh; }
+      pipeline.events.emit('fingerprint.seen', { fingerprint: m.fingerprint, hassh: m.hassh, source_ip: client.ip, status, client_version: m.clientId });
+      pipeline.log.info({ conn_id: client.connId, door: 'ssh', fingerprint: m.fingerprint, hassh: m.hassh, status, client: m.clientId }, 'SSH client fingerprint');
+    });
     ssh.injectSocket(socket);
   };
 
