@@ -127,7 +127,7 @@ async function main() {
         const section = await runSshSection(ctx).catch((err) => ({ skipped: err.message }));
         console.log(sshTable(section, ctx));
         if (env.BENCH_OUT && section.rows) {
-          const raw = section.rows.flatMap((r) => [...r.ours, ...r.openssh]).filter((r) => !r.error);
+          const raw = [...section.rows, section.hold].flatMap((r) => [...r.ours, ...r.openssh]).filter((r) => !r.error);
           if (raw.length) appendFileSync(env.BENCH_OUT, `${raw.map((r) => JSON.stringify(r)).join('\n')}\n`);
         }
       }

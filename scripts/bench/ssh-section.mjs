@@ -12,6 +12,8 @@ import { socksConnect, withEchoServer } from './socks-probe.mjs';
 export const CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
 const SSHD_USER = 'sksbench'; // the account the peers were measured with (run-peers.sh setup_ssh)
 
+const BULK_CONNECT = { phases: 'bulk,connect' };
+
 const sh = (cmd) => spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30_000 });
 
 /** Client key pair (and a host key for sshd) in the run's temp dir. */
@@ -25,7 +27,7 @@ function makeKeys(dir) {
 
 /**
  * Prepares OpenSSH's sshd like the peer run did: throwaway account, config from the shared
- * template with our temp dir and a free port. Returns null (with a reason) when not possible.
+ * template with our temp dir and a free port. Returns { template }, or { skip: reason } when not possible.
  */
 function prepareSshd(root, dir, pubKey) {
   if (!existsSync('/usr/sbin/sshd')) return { skip: '/usr/sbin/sshd not installed' };
@@ -69,39 +71,37 @@ function probeForwarding(socksPort) {
   return withEchoServer(async (targetPort) => (await socksConnect({ proxyPort: socksPort, targetPort })).echoed);
 }
 
-async function measureOne(ctx, label, server, user, cipher) {
+async function measureOne(ctx, label, server, user, cipher, phases) {
   let client;
   try {
     client = await startClient(ctx.dir, server.port, user, cipher);
     if (!(await probeForwarding(client.local))) return { label, error: 'no forwarding through ssh -D' };
     return await runHarness(ctx.root, {
       label, proxy: `127.0.0.1:${client.local}`, pid: client.proc.pid, pid2: server.proc.pid,
-      duration: ctx.duration, streams: ctx.sshStreams,
-      // Held channels all ride one SSH connection: measured for the first cipher only (time budget).
-      ...(ctx.sshHold && cipher === ctx.ciphers[0] ? { phases: 'bulk,connect,hold', hold: ctx.sshHold } : { phases: 'bulk,connect' }),
+      duration: ctx.duration, streams: ctx.sshStreams, ...phases,
     }, ctx.sshRunBudgetSecs);
   } catch (err) {
     return { label, error: err.message };
   } finally { await stopProcess(client?.proc); }
 }
 
-async function measureOurs(ctx, pubKey, cipher) {
+async function measureOurs(ctx, pubKey, cipher, phases = BULK_CONNECT) {
   let ours;
   try {
     const s = await startOurs(ctx.root, ctx.dir, { withSocks: false, passwordHash: ctx.passwordHash, authorizedKey: pubKey, label: 'ssh' });
     ours = { proc: s.proc, port: s.sshPort };
     ctx.oursLogs.add(s.logPath);
-    return await measureOne(ctx, `sks5 ${cipher}`, ours, BENCH_USER, cipher);
+    return await measureOne(ctx, `sks5 ${cipher}`, ours, BENCH_USER, cipher, phases);
   } catch (err) {
     return { label: `sks5 ${cipher}`, error: `sks5 did not start its SSH listener: ${err.message}` };
   } finally { await stopProcess(ours?.proc); }
 }
 
-async function measureSshd(ctx, template, cipher) {
+async function measureSshd(ctx, template, cipher, phases = BULK_CONNECT) {
   let server;
   try {
     server = await startSshd(ctx.dir, template);
-    return await measureOne(ctx, `sshd ${cipher}`, server, SSHD_USER, cipher);
+    return await measureOne(ctx, `sshd ${cipher}`, server, SSHD_USER, cipher, phases);
   } catch (err) {
     return { label: `sshd ${cipher}`, error: err.message };
   } finally { await stopProcess(server?.proc); }
@@ -130,7 +130,20 @@ export async function runSshSection(ctx) {
       await sleep(500);
     }
   }
-  return { rows, opensshSkip: sshd.skip ?? null };
+  // Held channels (all on one SSH connection) on freshly started servers, first cipher only: after
+  // the bulk phases the server's RSS is dominated by buffers it may free while holding.
+  const hold = { cipher: ctx.ciphers[0], ours: [], openssh: [] };
+  if (ctx.sshHold) {
+    const phases = { phases: 'hold', hold: ctx.sshHold };
+    process.stderr.write(`SSH hold ${ctx.sshHold} ${hold.cipher}: sks5\n`);
+    hold.ours.push(await measureOurs(ctx, pubKey, hold.cipher, phases));
+    await sleep(500);
+    if (!sshd.skip) {
+      process.stderr.write(`SSH hold ${ctx.sshHold} ${hold.cipher}: OpenSSH sshd\n`);
+      hold.openssh.push(await measureSshd(ctx, sshd.template, hold.cipher, phases));
+    }
+  }
+  return { rows, hold, opensshSkip: sshd.skip ?? null };
 }
 
 /** Markdown: per cipher, a row for each server (medians over rounds) and one ratio row. */
@@ -161,17 +174,18 @@ export function sshTable(section, ctx) {
     }
   }
   if (errors.length) lines.push('', ...errors);
-  if (ctx.sshHold) lines.push('', ...sshHoldLines(section.rows[0], ctx.sshHold));
+  if (ctx.sshHold) lines.push('', ...sshHoldLines(section.hold, ctx.sshHold));
   if (section.opensshSkip) lines.push('', `OpenSSH sshd: not measured (${section.opensshSkip}).`);
   return lines.join('\n');
 }
 
 /** Held channels (all on one SSH connection): open count, failures, memory of client and server. */
 function sshHoldLines(row, holds) {
-  if (!row) return [];
-  const lines = [`Held channels through one \`ssh -D\` connection (${row.cipher.replace('@openssh.com', '')}); memory growth per channel, client (ssh) / server:`, '',
+  if (!row || (!row.ours.length && !row.openssh.length)) return [];
+  const lines = [`Held channels through one \`ssh -D\` connection (${row.cipher.replace('@openssh.com', '')}, freshly started server, one run); memory growth per channel, client (ssh) / server:`, '',
     '| server | held | opened of requested / echo ok | failures | open s | server RSS idle → holding MiB | KiB per channel client / server |', '|---|---|---|---|---|---|---|'];
   for (const [name, runs] of [['sks5', row.ours], ['OpenSSH sshd', row.openssh]]) {
+    for (const r of runs) if (r.error) lines.push(`| ${name} | ${holds} | failed: ${r.error} |`);
     const rs = runs.filter((r) => !r.error && r.hold);
     for (const c of holds.split(',')) {
       const p = `hold.c${c}`;
