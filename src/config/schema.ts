@@ -185,6 +185,7 @@ export const securitySchema = z.strictObject({
   rate_limit_cleanup_interval: z.number().int().positive().default(60),
   rate_limit_max_ips: z.number().int().positive().default(100000),
   rate_limit_max_users: z.number().int().positive().default(10000),
+  auth_cache_ttl: uint.default(300).describe('Seconds a SOCKS5 password that verified is remembered (as an HMAC) so repeat connections skip Argon2id; 0 = verify every connection'),
   require_approved_fingerprint: z.boolean().default(false).describe('Refuse SSH clients whose KEXINIT fingerprint is not approved in the gate store'),
   fingerprint_db: z.string().optional().describe('sshgate-format SQLite store for SSH client fingerprints (default: data_dir/fingerprints.db)'),
 });

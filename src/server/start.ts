@@ -25,6 +25,7 @@ import { ConfigError } from '../config/config-error.js';
 import { saveConfigHistory } from '../api/config-history.js';
 import { FingerprintStore } from '../store/fingerprints.js';
 import { join } from 'node:path';
+import { VerifiedPasswordCache } from '../auth/verified-cache.js';
 import { watchMaintenanceWindows } from './maintenance-watch.js';
 
 export interface StartOptions {
@@ -72,7 +73,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     fingerprintStatus: (fp: string) => fingerprints?.status(fp) ?? null,
   });
   const totp: TotpVerifier = stages.verifyTotp;
-  const authenticate = createSocksAuthenticator(pipeline, totp);
+  const verified = new VerifiedPasswordCache({ ttlSecs: () => world.config.security.auth_cache_ttl, clock });
+  const authenticate = createSocksAuthenticator(pipeline, totp, verified);
   const udp = createUdpAssociations(pipeline, stages.limits);
   const addresses: { ssh?: string; socks5?: string; api?: string; metrics?: string } = {};
   const listeners: (SocksListener | SshServer)[] = [];

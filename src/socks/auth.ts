@@ -8,6 +8,8 @@ import type { Pipeline } from '../pipeline/engine.js';
 import type { AuthedSession, ClientInfo } from '../pipeline/types.js';
 import type { Decision } from '../errors.js';
 import { deny } from '../errors.js';
+import type { VerifiedPasswordCache } from '../auth/verified-cache.js';
+import type { EffectiveUser } from '../config/users.js';
 
 export type SocksAuthenticator = (client: ClientInfo, username: string, password: Buffer) => Promise<Decision<AuthedSession>>;
 
@@ -26,7 +28,15 @@ export function splitTotp(password: Buffer): { password: Buffer; code: string } 
   return { password: pw, code: tail };
 }
 
-export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVerifier): SocksAuthenticator {
+export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVerifier, cache?: VerifiedPasswordCache): SocksAuthenticator {
+  /** Argon2id, unless this exact password verified for this exact hash within auth_cache_ttl. */
+  const check = async (user: EffectiveUser | undefined, username: string, pw: Buffer): Promise<boolean> => {
+    const mac = user?.passwordHash && cache ? cache.mac(username, pw) : undefined;
+    if (mac && cache?.matches(username, user?.passwordHash, mac)) { pw.fill(0); return true; }
+    const ok = await verifyPassword(user?.passwordHash, pw);
+    if (ok && mac && user?.passwordHash) cache?.remember(username, user.passwordHash, mac);
+    return ok;
+  };
   return async (client, username, password) => {
     const user = pipeline.users.get(username);
     const fail = (reason: string): Decision<AuthedSession> => {
@@ -38,7 +48,7 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
       const requiredByPolicy = pipeline.config.security.totp_required_for.includes('socks5');
       if (user && requiredByPolicy && !needsTotp) return fail('TOTP required for socks5 but not configured for this user');
       if (!needsTotp) {
-        const ok = await verifyPassword(user?.passwordHash, Buffer.from(password));
+        const ok = await check(user, username, Buffer.from(password));
         return ok && user ? pipeline.authorize(client, user, 'password') : fail(user ? 'wrong password' : 'unknown user');
       }
       // Try the colon form first, then the 6-digit suffix form: both are documented by the original.
@@ -47,9 +57,9 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
         await verifyPassword(undefined, Buffer.alloc(1));
         return fail('TOTP code missing');
       }
-      let ok = await verifyPassword(user.passwordHash, split.password);
+      let ok = await check(user, username, split.password);
       if (!ok && password[password.length - 7] === 0x3a) {
-        ok = await verifyPassword(user.passwordHash, Buffer.from(password.subarray(0, password.length - 6)));
+        ok = await check(user, username, Buffer.from(password.subarray(0, password.length - 6)));
       }
       if (!ok) return fail('wrong password');
       if (!verifyTotp(username, user.totpSecret ?? '', split.code)) return fail('wrong or reused TOTP code');
