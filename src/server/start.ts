@@ -27,6 +27,7 @@ import { FingerprintStore } from '../store/fingerprints.js';
 import { join } from 'node:path';
 import { VerifiedPasswordCache } from '../auth/verified-cache.js';
 import { watchMaintenanceWindows } from './maintenance-watch.js';
+import { createShell } from './shell-wiring.js';
 
 export interface StartOptions {
   config: Config;
@@ -86,7 +87,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const hostKey = loadOrCreateHostKey(cfg0.server.host_key_path);
       if (hostKey.warning) log.warn(hostKey.warning);
       if (hostKey.generated) log.info({ fingerprint: hostKey.fingerprint, path: cfg0.server.host_key_path }, 'generated a new Ed25519 host key');
-      const ssh = createSshServer({ pipeline, hostKey: hostKey.privateKey, totp: stages.totp, fingerprints });
+      const shell = createShell({ world: () => world, pipeline, sessions, dns, stages, clock, startedAt: clock.now(), warn: (m) => log.warn(m) });
+      const ssh = createSshServer({ pipeline, hostKey: hostKey.privateKey, totp: stages.totp, fingerprints, shell });
       const { host, port } = splitHostPort(cfg0.server.ssh_listen);
       const a = await ssh.listen(host, port);
       addresses.ssh = formatAddr(a.address, a.port);
