@@ -42,8 +42,13 @@ export class EventBus {
   }
 
   emit<N extends EventName>(type: N, data: EventMap[N]): void {
-    const event = { type, timestamp: new Date(this.#now()).toISOString(), data } as Sks5Event;
     const set = this.#listeners.get(type);
+    if ((set === undefined || set.size === 0) && this.#any.size === 0) return;
+    // The time is taken now but formatted only if a subscriber reads it (audit, webhooks, live
+    // API): most events per tunnel only feed counters, and toISOString is the costly part.
+    const at = this.#now();
+    let iso: string | undefined;
+    const event = { type, get timestamp(): string { return (iso ??= new Date(at).toISOString()); }, data } as Sks5Event;
     // A throwing subscriber must never break the connection that emitted the event.
     if (set) for (const l of set) safeCall(l, event);
     for (const l of this.#any) safeCall(l, event);

@@ -48,11 +48,32 @@ export interface PipelineDeps {
   shutdown?: AbortSignal;
 }
 
+/** Connection ids come from one random block refilled every 1024 ids, not a CSPRNG call per accept. */
+const ID_BYTES = 4;
+const ID_BLOCK = 1024;
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+function nextConnId(): string {
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * ID_BLOCK);
+    idOffset = 0;
+  }
+  const id = idPool.toString('hex', idOffset, idOffset + ID_BYTES);
+  idOffset += ID_BYTES;
+  return id;
+}
+
 export class Pipeline {
   readonly #d: PipelineDeps;
+  /** Stop functions of the running relays, for shutdown: one abort listener, not one per tunnel. */
+  readonly #running = new Set<(reason: string) => void>();
+  readonly #now = (): number => this.#d.clock.now();
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
+    deps.shutdown?.addEventListener('abort', () => {
+      for (const stop of [...this.#running]) stop('shutdown');
+    }, { once: true });
   }
 
   get config(): Config { return this.#d.world().config; }
@@ -65,7 +86,7 @@ export class Pipeline {
   get dns(): DnsCache { return this.#d.dns; }
 
   newClient(ip: string, port: number, door: Door): ClientInfo {
-    return { ip: normalizeIp(ip), port, door, connId: randomBytes(4).toString('hex'), startedAt: this.#d.clock.now() };
+    return { ip: normalizeIp(ip), port, door, connId: nextConnId(), startedAt: this.#d.clock.now() };
   }
 
   /** On TCP accept, before any handshake byte: nothing expensive happens for a refused source. */
@@ -104,7 +125,7 @@ export class Pipeline {
     const ev = { username: user.username, source_ip: client.ip, method, protocol: client.door, conn_id: client.connId };
     this.#d.events.emit('auth.success', keyFingerprint === undefined ? ev : { ...ev, key_fingerprint: keyFingerprint });
     this.#d.events.emit('session.authenticated', ev);
-    this.log.info({ conn_id: client.connId, user: user.username, source: client.ip, door: client.door, method }, 'authenticated');
+    if (this.log.isLevelEnabled('info')) this.log.info({ conn_id: client.connId, user: user.username, source: client.ip, door: client.door, method }, 'authenticated');
     return allow(session);
   }
 
@@ -192,24 +213,30 @@ export class Pipeline {
     const sessionId = this.#d.sessions.nextSessionId();
     const conn = this.#d.sessions.get(client.connId);
     const startedAt = this.#d.clock.now();
-    const abort = new AbortController();
+    // Kick/maintenance/shutdown before the relay runs is remembered and ends it as soon as it starts
+    // (first reason wins), as an aborted signal would, without an AbortController per tunnel.
+    let stop: ((reason: string) => void) | undefined;
+    let stopReason: string | undefined;
+    const close = (reason: string): void => {
+      if (stop) stop(reason);
+      else stopReason ??= reason;
+    };
     const record: TunnelRecord = {
       sessionId, username: user.username, targetHost: target.host, targetPort: target.port, resolvedIp, startedAt,
-      bytesUp: 0, bytesDown: 0, close: (reason) => abort.abort(reason),
+      bytesUp: 0, bytesDown: 0, close,
     };
     conn?.tunnels.set(sessionId, record);
-    const onShutdown = (): void => abort.abort('shutdown');
-    this.#d.shutdown?.addEventListener('abort', onShutdown, { once: true });
+    if (!this.#d.shutdown?.aborted) this.#running.add(close);
     const base = { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, resolved_ip: resolvedIp, protocol: client.door, conn_id: client.connId, session_id: sessionId };
     this.#d.events.emit('proxy.start', base);
-    this.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door }, 'tunnel open');
+    if (this.log.isLevelEnabled('info')) this.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door }, 'tunnel open');
     let released = false;
     const cleanup = (): void => {
       if (released) return;
       released = true;
       meter.release();
       conn?.tunnels.delete(sessionId);
-      this.#d.shutdown?.removeEventListener('abort', onShutdown);
+      this.#running.delete(close);
     };
     const idleMs = this.config.limits.idle_timeout * 1000;
     return {
@@ -218,16 +245,20 @@ export class Pipeline {
       remotePort: target.port,
       localAddress: socket.localAddress ?? '0.0.0.0',
       localPort: socket.localPort ?? 0,
-      relay: async (clientStream): Promise<RelayResult> => {
-        const result = await relay(clientStream, socket, {
-          idleTimeoutMs: idleMs, meter, signal: abort.signal, now: () => this.#d.clock.now(),
+      // A promise chain, not an async function: no suspended frame kept per open tunnel.
+      relay: (clientStream): Promise<RelayResult> => relay(clientStream, socket, {
+          idleTimeoutMs: idleMs, meter, now: this.#now,
+          bindStop: (s) => {
+            stop = s;
+            if (stopReason !== undefined) s(stopReason);
+          },
           onBytes: (up, down) => { record.bytesUp += up; record.bytesDown += down; },
-        });
-        cleanup();
-        this.#d.events.emit('proxy.complete', { ...base, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason });
-        this.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason }, 'tunnel closed');
-        return result;
-      },
+        }).then((result) => {
+          cleanup();
+          this.#d.events.emit('proxy.complete', { ...base, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason });
+          if (this.log.isLevelEnabled('info')) this.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason }, 'tunnel closed');
+          return result;
+        }),
       destroy: () => { socket.destroy(); cleanup(); },
     };
   }

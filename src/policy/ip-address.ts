@@ -21,9 +21,10 @@ export interface IpRange {
 const LOW_32 = 0xffff_ffffn;
 
 function ipv4ToBigint(text: string): bigint {
-  let value = 0n;
-  for (const octet of text.split('.')) value = (value << 8n) | BigInt(Number(octet));
-  return value;
+  // Number arithmetic (exact below 2^53), one bigint at the end: ACL checks run per connection.
+  let value = 0;
+  for (const octet of text.split('.')) value = value * 256 + Number(octet);
+  return BigInt(value);
 }
 
 function ipv6Groups(part: string): bigint[] {

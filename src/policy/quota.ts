@@ -105,7 +105,8 @@ class Usage {
   /** Start a new day or month when the calendar moved since the last use. */
   roll(now: number): void {
     const day = utcDay(now);
-    if (day !== this.day) { this.day = day; this.dailyBytes = 0; this.dailyConnections = 0; }
+    if (day === this.day) return; // the month only changes with the day: no Date per chunk
+    this.day = day; this.dailyBytes = 0; this.dailyConnections = 0;
     const month = utcMonth(now);
     if (month !== this.month) { this.month = month; this.monthlyBytes = 0; this.monthlyConnections = 0; }
   }

@@ -145,6 +145,8 @@ export class RollingSum {
   readonly #buckets: number;
   /** slice index (floor(now / sliceMs)) -> amount; at most `buckets` entries */
   #slices = new Map<number, number>();
+  /** The slice the last prune ran for: within one slice nothing new can expire (per-chunk calls). */
+  #prunedAt = Number.NaN;
 
   constructor(windowMs: number, buckets: number) {
     this.#buckets = buckets;
@@ -153,6 +155,8 @@ export class RollingSum {
 
   #prune(now: number): number {
     const current = Math.floor(now / this.#sliceMs);
+    if (current === this.#prunedAt) return current;
+    this.#prunedAt = current;
     for (const key of this.#slices.keys()) if (key <= current - this.#buckets) this.#slices.delete(key);
     return current;
   }
@@ -177,6 +181,7 @@ export class RollingSum {
 
   restore(entries: ReadonlyArray<readonly [number, number]>, now: number): void {
     this.#slices = new Map(entries.filter(([k, v]) => Number.isFinite(k) && Number.isFinite(v) && v > 0).map(([k, v]) => [k, v]));
+    this.#prunedAt = Number.NaN;
     this.#prune(now);
   }
 

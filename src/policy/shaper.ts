@@ -106,31 +106,45 @@ export interface MeterDeps {
 }
 
 export function createTrafficMeter(d: MeterDeps): TrafficMeter {
-  const { user, ledger, events, shaping } = d;
-  let held = true;
-  let told = false;
-  let up = 0;
-  let down = 0;
-  return {
-    get bytesUp() { return up; },
-    get bytesDown() { return down; },
-    account(n, dir) {
-      // Tunnels established before a reload keep the quotas of the snapshot they started with.
-      const r = ledger.account(user.username, user.quotas, n);
-      if (dir === 'up') up += r.pass; else down += r.pass;
-      if (r.exceeded === undefined) return { pass: r.pass };
-      if (!told) {
-        told = true;
-        events.emit('quota.exceeded', { username: user.username, quota: r.exceeded, used: r.used ?? 0, limit: r.limit ?? 0 });
-      }
-      return { pass: r.pass, exceeded: r.exceeded };
-    },
-    delayFor: (n) => shaping.delayFor(n),
-    release() {
-      // Idempotent: error paths and close handlers may both release.
-      if (!held) return;
-      held = false;
-      d.onRelease();
-    },
-  };
+  return new Meter(d);
+}
+
+/** A class, not a closure bundle: one object per open tunnel instead of a context and six closures. */
+class Meter implements TrafficMeter {
+  readonly #d: MeterDeps;
+  #held = true;
+  #told = false;
+  #up = 0;
+  #down = 0;
+
+  constructor(d: MeterDeps) {
+    this.#d = d;
+  }
+
+  get bytesUp(): number { return this.#up; }
+  get bytesDown(): number { return this.#down; }
+
+  account(n: number, dir: 'up' | 'down'): { pass: number; exceeded?: string } {
+    const { user, ledger } = this.#d;
+    // Tunnels established before a reload keep the quotas of the snapshot they started with.
+    const r = ledger.account(user.username, user.quotas, n);
+    if (dir === 'up') this.#up += r.pass; else this.#down += r.pass;
+    if (r.exceeded === undefined) return r;
+    if (!this.#told) {
+      this.#told = true;
+      this.#d.events.emit('quota.exceeded', { username: user.username, quota: r.exceeded, used: r.used ?? 0, limit: r.limit ?? 0 });
+    }
+    return { pass: r.pass, exceeded: r.exceeded };
+  }
+
+  delayFor(n: number): number {
+    return this.#d.shaping.delayFor(n);
+  }
+
+  release(): void {
+    // Idempotent: error paths and close handlers may both release.
+    if (!this.#held) return;
+    this.#held = false;
+    this.#d.onRelease();
+  }
 }

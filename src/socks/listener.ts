@@ -71,19 +71,25 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
     connId: client.connId, door, sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
     tunnels: new Map(), close: (reason) => { connClosed?.(reason); socket.destroy(); },
   });
-  const handshakeTimer = setTimeout(() => {
+  let handshakeTimer: NodeJS.Timeout | undefined = setTimeout(() => {
     log('debug', 'handshake timeout');
     socket.destroy();
   }, cfg.limits.socks5_handshake_timeout * 1000);
   handshakeTimer.unref();
+  // A cleared Timeout kept by this closure would stay allocated for the whole tunnel.
+  const stopHandshakeTimer = (): void => {
+    if (handshakeTimer !== undefined) clearTimeout(handshakeTimer);
+    handshakeTimer = undefined;
+  };
 
   const log = (level: 'debug' | 'warn', msg: string): void => {
     pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door }, msg);
   };
 
-  socket.once('close', () => {
+  // `on`, not `once` ('close' and 'end' are emitted once): no bound wrapper kept per tunnel.
+  socket.on('close', () => {
     closed = true;
-    clearTimeout(handshakeTimer);
+    stopHandshakeTimer();
     unregister();
     slot?.release();
     pipeline.events.emit('connection.closed', { source_ip: client.ip, protocol: door, conn_id: client.connId, ...(authed ? { username: authed.user.username } : {}), duration_ms: pipeline.clock.now() - client.startedAt });
@@ -132,7 +138,7 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
   const handleRequest = async (req: { cmd: number; host: string; port: number }, c: ClientInfo): Promise<void> => {
     if (!authed) return void socket.destroy();
     if (req.cmd === CMD.UDP_ASSOCIATE) {
-      clearTimeout(handshakeTimer);
+      stopHandshakeTimer();
       relaying = true;
       session.requestDone();
       await startUdpAssociate(socket, authed, req, opts.udp);
@@ -141,7 +147,7 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
     const res = await pipeline.openTunnel(authed, { host: req.host, port: req.port });
     if (closed) { if (res.allow) res.value.destroy(); return; }
     session.requestDone();
-    clearTimeout(handshakeTimer);
+    stopHandshakeTimer();
     if (!res.allow) {
       socket.end(encodeReply(wireOf(res.code).socks));
       return;
@@ -149,18 +155,22 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
     const tunnel = res.value;
     // BND.ADDR/PORT: the local address of our outbound socket (RFC 1928), not the target's.
     socket.write(encodeReply(0x00, stripMapped(tunnel.localAddress), tunnel.localPort));
+    // From here on the relay reads the socket; the handshake reader would only see closed-state chunks.
+    socket.off('data', onData);
     const early = session.takeEarlyData();
     if (early.length > 0) socket.unshift(early);
     relaying = true;
     socket.resume();
-    await tunnel.relay(socket);
     void c;
+    // Returned, not awaited: this frame need not stay alive for the tunnel's lifetime.
+    return tunnel.relay(socket).then(() => undefined);
   };
 
   // allowHalfOpen is for tunnels; a client that half-closes during the handshake is gone.
-  socket.once('end', () => { if (!relaying) socket.destroy(); });
-  socket.on('data', (chunk: Buffer) => {
+  socket.on('end', () => { if (!relaying) socket.destroy(); });
+  const onData = (chunk: Buffer): void => {
     if (session.state === 'closed') return;
     run(session.feed(chunk));
-  });
+  };
+  socket.on('data', onData);
 }

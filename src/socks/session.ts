@@ -41,6 +41,7 @@ export class SocksSession {
     return this.#buf.length;
   }
 
+  /** Consume received bytes. The credential bytes inside `chunk` are zeroed once parsed. */
   feed(chunk: Buffer): Step[] {
     if (this.#state === 'closed') return [];
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);

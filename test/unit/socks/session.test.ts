@@ -81,3 +81,14 @@ test('early data after the request is kept, and bounded', () => {
   const big = s.feed(Buffer.alloc(MAX_EARLY_DATA + 1));
   assert.equal(big.at(-1)?.kind, 'close');
 });
+
+test('received credential bytes are zeroed once parsed', () => {
+  const s = new SocksSession();
+  s.feed(b(5, 1, 2));
+  const chunk = auth('alice', 'hunter2');
+  const steps = s.feed(chunk);
+  const a = steps.find((x) => x.kind === 'authenticate');
+  assert.ok(a && a.kind === 'authenticate');
+  assert.equal(a.credentials.password.toString(), 'hunter2');
+  assert.ok(!chunk.includes(Buffer.from('hunter2')), 'password no longer in the socket chunk');
+});
