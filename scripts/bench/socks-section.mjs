@@ -2,7 +2,9 @@
 // (peers/node-socks5.mjs with auth) and microsocks with auth, rounds interleaved so machine noise
 // spreads over all of them. Every peer is started for its run and stopped by PID right after.
 // sks5 runs twice: with the Argon2id hash `sks5 hash-password` makes (what users deploy) and with a
-// light Argon2id hash, which isolates the proxy's own per-connection cost from the KDF's.
+// light Argon2id hash, which isolates the proxy's own per-connection cost from the KDF's; both with
+// every admission and quota check on. A third run, "policy-off", has the light hash and as little
+// admission and quota work as the config allows: light-hash / policy-off is what that policy costs.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cpuPerGB, fmt, harnessDir, median, ratio, runHarness, total } from './harness.mjs';
@@ -12,6 +14,7 @@ import { socksConnect, withEchoServer } from './socks-probe.mjs';
 
 export const OURS = 'sks5';
 export const OURS_LIGHT = 'sks5 light-hash';
+export const OURS_OFF = 'sks5 policy-off';
 export const BASE = 'node-socks5';
 export const MICRO = 'microsocks';
 
@@ -21,9 +24,11 @@ function microsocksInstalled() {
 
 /** Starts one peer; returns { proc, proxy } with proxy = "127.0.0.1:port". */
 async function startPeer(name, ctx) {
-  if (name === OURS || name === OURS_LIGHT) {
+  if (name === OURS || name === OURS_LIGHT || name === OURS_OFF) {
     const passwordHash = name === OURS ? ctx.passwordHash : ctx.lightPasswordHash;
-    const s = await startOurs(ctx.root, ctx.dir, { withSocks: true, passwordHash, label: name === OURS ? 'socks' : 'socks-light' });
+    const label = { [OURS]: 'socks', [OURS_LIGHT]: 'socks-light', [OURS_OFF]: 'socks-policy-off' }[name];
+    const policy = name === OURS_OFF ? 'off' : 'full';
+    const s = await startOurs(ctx.root, ctx.dir, { withSocks: true, passwordHash, label, policy });
     ctx.oursLogs.add(s.logPath);
     return { proc: s.proc, proxy: `127.0.0.1:${s.socksPort}` };
   }
@@ -36,14 +41,34 @@ async function startPeer(name, ctx) {
 }
 
 /**
- * Which phases each peer runs. The light-hash run skips bulk (auth happens once per tunnel, so
- * its data path is the default run's). In quick mode the default-hash run skips the hold: at
- * ~25 ms of Argon2 per handshake it would spend the harness's whole 30 s open window on it.
+ * Which phases each peer runs. light-hash and policy-off run bulk too (their ratio is the cost of
+ * the per-chunk quota accounting) but with 1 stream only, and policy-off skips the hold, so the
+ * comparison adds about one peer's worth of time to the run. In quick mode the default-hash run
+ * skips the hold: at ~25 ms per Argon2 verify its first handshakes fill the 30 s open window.
  */
 function phasesFor(name, ctx) {
-  if (name === OURS_LIGHT) return 'connect,hold';
+  if (name === OURS_LIGHT) return 'bulk,connect,hold';
+  if (name === OURS_OFF) return 'bulk,connect';
   if (name === OURS && ctx.quick) return 'bulk,connect';
   return 'bulk,connect,hold';
+}
+
+function streamsFor(name, ctx) {
+  return name === OURS_LIGHT || name === OURS_OFF ? '1' : ctx.streams;
+}
+
+/**
+ * The policy-off server really has no ACL in the way: 127.0.0.1:80 (denied on the full servers)
+ * gets past the ACL and fails at the connect (reply 5 when nothing listens there, 0 if something does).
+ */
+export async function checkPolicyOff(proxy) {
+  const proxyPort = Number(proxy.split(':').pop());
+  const auth = { proxyPort, user: BENCH_USER, pass: BENCH_PASS };
+  const allowed = await withEchoServer(async (targetPort) => (await socksConnect({ ...auth, targetPort })).echoed);
+  const port80 = (await socksConnect({ ...auth, targetPort: 80 })).rep;
+  const ok = allowed && port80 !== 2 && port80 !== -1;
+  return `policy check (sks5 policy-off): allowed target echoed: ${allowed}; 127.0.0.1:80 -> reply ${port80}`
+    + ` => ${ok ? 'no ACL denial' : 'UNEXPECTED'}`;
 }
 
 /**
@@ -51,7 +76,7 @@ function phasesFor(name, ctx) {
  * ACL denies (127.0.0.1:22) and one no allow rule covers (127.0.0.1:80) get reply 2 (not allowed),
  * not 5 (refused), i.e. they are stopped by the ACL and not by the missing listener.
  */
-export async function checkOurPolicy(proxy) {
+export async function checkOurPolicy(proxy, name = OURS) {
   const proxyPort = Number(proxy.split(':').pop());
   const auth = { proxyPort, user: BENCH_USER, pass: BENCH_PASS };
   const allowed = await withEchoServer(async (targetPort) => (await socksConnect({ ...auth, targetPort })).echoed);
@@ -59,27 +84,31 @@ export async function checkOurPolicy(proxy) {
   const denied80 = (await socksConnect({ ...auth, targetPort: 80 })).rep;
   const wrongPass = (await socksConnect({ ...auth, pass: 'wrong', targetPort: 80 })).rep;
   const ok = allowed && denied22 === 2 && denied80 === 2 && wrongPass === -1;
-  return `policy check (sks5): allowed target echoed: ${allowed}; user-ACL deny 127.0.0.1:22 -> reply ${denied22}; `
+  return `policy check (${name}): allowed target echoed: ${allowed}; user-ACL deny 127.0.0.1:22 -> reply ${denied22}; `
     + `default-deny 127.0.0.1:80 -> reply ${denied80}; wrong password -> ${wrongPass === -1 ? 'auth refused' : `reply ${wrongPass}`}`
     + ` => ${ok ? 'auth and ACL active' : 'UNEXPECTED: figures may not include policy cost'}`;
 }
 
 /** Runs every round; returns Map(label -> harness results). */
 export async function runSocksSection(ctx) {
-  const peers = [OURS, OURS_LIGHT, BASE, ...(microsocksInstalled() ? [MICRO] : [])];
+  const peers = [OURS, OURS_LIGHT, OURS_OFF, BASE, ...(microsocksInstalled() ? [MICRO] : [])];
   const results = new Map(peers.map((p) => [p, []]));
-  let policyNote = 'policy check (sks5): not run';
+  const notes = new Map();
   for (let round = 1; round <= ctx.rounds; round++) {
-    for (const name of peers) {
+    // light-hash and policy-off swap places every round so neither always runs right after the
+    // default-hash server (whose Argon2 burst leaves the machine warmer).
+    const order = round % 2 ? peers : peers.map((p) => (p === OURS_LIGHT ? OURS_OFF : p === OURS_OFF ? OURS_LIGHT : p));
+    for (const name of order) {
       process.stderr.write(`SOCKS5 round ${round}/${ctx.rounds}: ${name}\n`);
       let peer;
       try {
         peer = await startPeer(name, ctx);
-        if (name === OURS && round === 1) policyNote = await checkOurPolicy(peer.proxy);
+        if (round === 1 && (name === OURS || name === OURS_LIGHT)) notes.set(name, await checkOurPolicy(peer.proxy, name));
+        if (round === 1 && name === OURS_OFF) notes.set(name, await checkPolicyOff(peer.proxy));
         await sleep(300);
         const r = await runHarness(ctx.root, {
           label: name, proxy: peer.proxy, user: BENCH_USER, pass: BENCH_PASS, pid: peer.proc.pid,
-          duration: ctx.duration, streams: ctx.streams, hold: ctx.hold, phases: phasesFor(name, ctx),
+          duration: ctx.duration, streams: streamsFor(name, ctx), hold: ctx.hold, phases: phasesFor(name, ctx),
         }, ctx.socksRunBudgetSecs);
         results.get(name).push(r);
       } catch (err) {
@@ -90,6 +119,7 @@ export async function runSocksSection(ctx) {
       await sleep(500); // let TIME_WAIT and the previous peer's memory settle
     }
   }
+  const policyNote = [OURS, OURS_LIGHT, OURS_OFF].map((n) => notes.get(n) ?? `policy check (${n}): not run`).join('.\n');
   return { peers, results, policyNote };
 }
 
@@ -108,6 +138,42 @@ function holdCells(runs, key) {
   };
 }
 
+/** (full - off) / off as a signed percentage: what switching the policy on changes. */
+function change(full, off) {
+  if (full == null || off == null || !off) return '–';
+  const pct = ((full - off) / off) * 100;
+  return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %`;
+}
+
+/**
+ * The admission + quota cost: light-hash (every check on) against policy-off (as few as the config
+ * allows), same light Argon2id hash, same phases. Ratios are full / off.
+ */
+function policyCostTable(full, off) {
+  const lines = [
+    '### Cost of admission and quota accounting (sks5 light-hash = full policy, sks5 policy-off = minimal)',
+    '',
+    '| metric | full policy | policy off | full / off | change |',
+    '|---|---|---|---|---|',
+  ];
+  const row = (label, get, digits) => {
+    const [vf, vo] = [get(full), get(off)];
+    lines.push(`| ${label} | ${fmt(vf, digits)} | ${fmt(vo, digits)} | ${ratio(vf, vo)} | ${change(vf, vo)} |`);
+  };
+  row('bulk upload x1 (MB/s)', (rs) => median(rs, 'bulk.up_x1.MBps'));
+  row('bulk download x1 (MB/s)', (rs) => median(rs, 'bulk.down_x1.MBps'));
+  row('proxy CPU s per GB (lower = better)', (rs) => cpuPerGB(rs));
+  row('connect+echo sequential (conn/s)', (rs) => median(rs, 'connect.seq.cps'));
+  row('connect+echo 64 in flight (conn/s)', (rs) => median(rs, 'connect.par64.cps'));
+  row('proxy CPU ms per conn, 64 in flight (lower = better)', (rs) => median(rs, 'connect.par64.proxy_cpu_ms_per_conn'), 3);
+  lines.push('', 'Both use the light Argon2id hash (m=1024 KiB, t=1), and the verified-password cache'
+    + ' (security.auth_cache_ttl, 300 s) makes every connection after the first skip even that in both,'
+    + ' so the difference is the admission checks, rate windows, connection and byte quotas and ACL rules.'
+    + ' The goal in issue 5 is a cost under 10 %, i.e. full / off >= 0.90 for rates and <= 1.10 for CPU;'
+    + ' on a shared 2-core machine one run moves by more than that, so compare several runs.');
+  return lines.join('\n');
+}
+
 /**
  * Markdown: one row per metric; columns are the peers plus ratios against the node-socks5 baseline
  * (sks5 and sks5 light-hash) and against microsocks (sks5). Ratios are always ours / peer: the
@@ -116,17 +182,17 @@ function holdCells(runs, key) {
 export function socksTable({ peers, results, policyNote }, ctx) {
   const ok = (name) => (results.get(name) ?? []).filter((r) => !r.error);
   const hasMicro = peers.includes(MICRO);
-  const [o, l, b, m] = [ok(OURS), ok(OURS_LIGHT), ok(BASE), ok(MICRO)];
-  const head = ['metric', OURS, OURS_LIGHT, `${BASE} (baseline)`, `${OURS} / baseline`, `light / baseline`,
+  const [o, l, f, b, m] = [ok(OURS), ok(OURS_LIGHT), ok(OURS_OFF), ok(BASE), ok(MICRO)];
+  const head = ['metric', OURS, OURS_LIGHT, OURS_OFF, `${BASE} (baseline)`, `${OURS} / baseline`, `light / baseline`,
     ...(hasMicro ? [MICRO, `${OURS} / ${MICRO}`] : [])];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const row = (label, get, digits) => {
-    const [vo, vl, vb, vm] = [get(o), get(l), get(b), get(m)];
-    const cells = [fmt(vo, digits), fmt(vl, digits), fmt(vb, digits), ratio(vo, vb), ratio(vl, vb), ...(hasMicro ? [fmt(vm, digits), ratio(vo, vm)] : [])];
+    const [vo, vl, vf, vb, vm] = [get(o), get(l), get(f), get(b), get(m)];
+    const cells = [fmt(vo, digits), fmt(vl, digits), fmt(vf, digits), fmt(vb, digits), ratio(vo, vb), ratio(vl, vb), ...(hasMicro ? [fmt(vm, digits), ratio(vo, vm)] : [])];
     lines.push(`| ${label} | ${cells.join(' | ')} |`);
   };
   const text = (label, get) => {
-    const cells = [get(o), get(l), get(b), '', '', ...(hasMicro ? [get(m), ''] : [])];
+    const cells = [get(o), get(l), get(f), get(b), '', '', ...(hasMicro ? [get(m), ''] : [])];
     lines.push(`| ${label} | ${cells.join(' | ')} |`);
   };
   const has = (rs, path) => median(rs, path) != null;
@@ -156,6 +222,7 @@ export function socksTable({ peers, results, policyNote }, ctx) {
   }
   const runs = (name) => `${ok(name).length}/${(results.get(name) ?? []).length}`;
   lines.push('', 'Hold: the harness opens tunnels (128 handshakes in flight) for at most max(30 s, 10 x window); tunnels not opened by then are counted as not opened, not as failures. Failures = open errors + echo-check errors. Per-tunnel memory = (RSS holding - RSS before) / tunnels opened; shown as – when RSS fell (the sks5 default-hash run frees Argon2 buffers while holding: read the light-hash column).');
+  lines.push('', policyCostTable(l, f));
   lines.push('', `${policyNote}.`);
   lines.push('', `Runs that completed: ${peers.map((p) => `${p} ${runs(p)}`).join(', ')}.`);
   for (const p of peers) for (const r of results.get(p) ?? []) if (r.error) lines.push(`- ${p}: run failed: ${r.error}`);

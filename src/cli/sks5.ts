@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBackupRestore } from './commands/backup-restore.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerCompletions } from './commands/completions.js';
 import { registerGenerateTotp } from './commands/generate-totp.js';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGenerateTotp(program, ctx);
   registerHealthCheck(program, ctx);
   registerSshConfig(program, ctx);
+  registerBackupRestore(program, ctx);
   registerCompletions(program, ctx);
   registerManpage(program, ctx);
   registerRun(program, ctx);

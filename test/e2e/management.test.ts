@@ -120,3 +120,40 @@ password_hash = "${hash}"
   assert.ok(metrics.includes('sks5_bytes_transferred_total'));
   assert.ok(metrics.includes('process_resident_memory_bytes'));
 });
+
+test('sks5 backup then sks5 restore round-trips bans and quota counters', async (t) => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { join } = await import('node:path');
+  const run = promisify(execFile);
+  const hash = await testHash('secret');
+  const toml = `
+[server]
+ssh_listen = "127.0.0.1:0"
+[api]
+enabled = true
+listen = "127.0.0.1:0"
+token = "${TOKEN}"
+[[users]]
+username = "alice"
+password_hash = "${hash}"
+`;
+  const a = await startSks5(t, toml, { expect: ['ssh', 'api'] });
+  const baseA = `http://127.0.0.1:${a.api!.port}`;
+  const seeded = await api(baseA, '/api/restore', { method: 'POST', body: JSON.stringify({ version: 1, timestamp: new Date().toISOString(), bans: [{ ip: '203.0.113.9', remaining_secs: 600 }], quotas: { alice: { daily_bytes: 1234, daily_connections: 2, monthly_bytes: 5678, monthly_connections: 3, total_bytes: 9999 } } }) });
+  assert.equal(seeded.status, 200);
+  const file = join(a.dir, 'backup.json');
+  const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'sks5');
+  const out = await run(process.execPath, [bin, 'backup', '-o', file, '--api-addr', baseA, '--token', TOKEN]);
+  assert.match(out.stdout, /backup written/);
+
+  const b = await startSks5(t, toml, { expect: ['ssh', 'api'] });
+  const baseB = `http://127.0.0.1:${b.api!.port}`;
+  const res = await run(process.execPath, [bin, 'restore', '-i', file, '--api-addr', baseB, '--token', TOKEN]);
+  assert.match(res.stdout, /restored 1 bans and 1 quota records/);
+  const bans = await api(baseB, '/api/bans');
+  assert.equal(bans.body.data[0].ip, '203.0.113.9');
+  const q = await api(baseB, '/api/quotas/alice');
+  assert.equal(q.body.data.total_bytes, 9999);
+  await assert.rejects(run(process.execPath, [bin, 'backup', '-o', file, '--api-addr', baseB, '--token', 'wrong-token-0123456789']), /backup failed: HTTP 401/);
+});
