@@ -5,12 +5,12 @@
  * (src/store/quotas.ts) is told which users changed and writes them in batches.
  */
 import type { Clock } from '../clock.js';
-import type { Config, QuotasConfig } from '../config/schema.js';
+import type { QuotasConfig } from '../config/schema.js';
 import type { EffectiveUser } from '../config/users.js';
-import { allow, deny, type Decision, type Denial } from '../errors.js';
+import { deny, type Denial } from '../errors.js';
 import type { EventBus } from '../observe/events.js';
-import { CappedMap, createRateWindow, nextUtcDayStart, nextUtcMonthStart, RollingSum, utcDay, utcMonth, type RateWindow } from './rate.js';
-import { createTrafficMeter, type Shaper, type TrafficMeter } from './shaper.js';
+import { nextUtcDayStart, nextUtcMonthStart, RollingSum, utcDay, utcMonth } from './rate.js';
+import type { TrafficMeter } from './shaper.js';
 
 export type { TrafficMeter };
 
@@ -293,121 +293,5 @@ export class QuotaLedger {
       month: u.month, monthlyBytes: u.monthlyBytes, monthlyConnections: u.monthlyConnections,
       totalBytes: u.totalBytes, hourBuckets: u.hour.entries(now), updatedAt: now,
     };
-  }
-}
-
-export interface LimitsDeps {
-  config: () => Config;
-  clock: Clock;
-  events: EventBus;
-  ledger: QuotaLedger;
-  shaper: Shaper;
-}
-
-interface UserRates { second?: RateWindow; minute?: RateWindow; hour?: RateWindow }
-
-/** Reuse a window while its limit is unchanged; a reload with a new limit starts a fresh one. */
-function windowFor(current: RateWindow | undefined, limit: number, ms: number): RateWindow | undefined {
-  if (limit <= 0) return undefined;
-  return current?.limit === limit ? current : createRateWindow(limit, ms);
-}
-
-/**
- * The "limits" stage, run per tunnel (a SOCKS5 CONNECT, an SSH direct-tcpip channel) after
- * authorization and before connecting: global and per-user concurrent tunnels, per-user
- * connection rates (per second/minute/hour; the per-minute limit is the stricter non-zero of
- * `rate_limits.connections_per_minute` and `max_new_connections_per_minute`), server-wide tunnel
- * rates, connection quotas, and bandwidth quotas already used up. A tunnel is counted towards
- * the daily/monthly connection quotas when it is admitted here (before its connect).
- */
-export class Limits {
-  readonly #d: LimitsDeps;
-  #active = 0;
-  readonly #perUser = new Map<string, number>();
-  readonly #rates: CappedMap<string, UserRates>;
-  #serverSecond: RateWindow | undefined;
-  #serverMinute: RateWindow | undefined;
-
-  constructor(deps: LimitsDeps) {
-    this.#d = deps;
-    this.#rates = new CappedMap(() => deps.config().security.rate_limit_max_users);
-  }
-
-  /** Open tunnels, overall or for one user. */
-  active(username?: string): number {
-    return username === undefined ? this.#active : this.#perUser.get(username) ?? 0;
-  }
-
-  acquire(user: EffectiveUser, sourceIp = ''): Decision<TrafficMeter> {
-    const config = this.#d.config();
-    const name = user.username;
-    const max = config.limits.max_connections;
-    if (max > 0 && this.#active >= max) {
-      return deny('SKS5_DENY_CONN_LIMIT', `${name}: limits.max_connections (${max}) tunnels open`, 'server busy, try again later');
-    }
-    const mine = this.#perUser.get(name) ?? 0;
-    if (user.maxConnections > 0 && mine >= user.maxConnections) {
-      return deny('SKS5_DENY_CONN_LIMIT', `${name}: max_connections (${user.maxConnections}) tunnels open`, 'too many open connections');
-    }
-
-    const now = this.#d.clock.now();
-    const r = this.#rates.get(name) ?? {};
-    const rl = user.rateLimits;
-    const perMinute = [rl.connections_per_minute, user.maxNewConnectionsPerMinute].filter((x) => x > 0);
-    const rates: UserRates = {};
-    const second = windowFor(r.second, rl.connections_per_second, 1000);
-    const minute = windowFor(r.minute, perMinute.length ? Math.min(...perMinute) : 0, 60_000);
-    const hour = windowFor(r.hour, rl.connections_per_hour, 3_600_000);
-    if (second) rates.second = second;
-    if (minute) rates.minute = minute;
-    if (hour) rates.hour = hour;
-    this.#rates.set(name, rates);
-    this.#serverSecond = windowFor(this.#serverSecond, config.limits.max_new_connections_per_second, 1000);
-    this.#serverMinute = windowFor(this.#serverMinute, config.limits.max_new_connections_per_minute, 60_000);
-    const windows: Array<[RateWindow | undefined, string, boolean]> = [
-      [second, 'rate_limits.connections_per_second', false],
-      [minute, 'rate_limits.connections_per_minute', false],
-      [hour, 'rate_limits.connections_per_hour', false],
-      [this.#serverSecond, 'limits.max_new_connections_per_second', true],
-      [this.#serverMinute, 'limits.max_new_connections_per_minute', true],
-    ];
-    for (const [log, limitName, server] of windows) {
-      if (log && !log.wouldAllow(now)) {
-        this.#d.events.emit('rate_limit.exceeded', { source_ip: sourceIp, username: name, limit: limitName });
-        return deny('SKS5_DENY_RATE', `${name}: ${limitName} (${log.limit}) reached`, server ? 'server busy, try again later' : 'too many new connections, slow down');
-      }
-    }
-    const quota = this.#d.ledger.connectionDenial(user);
-    if (quota) return quota;
-
-    for (const [log] of windows) log?.record(now);
-    this.#d.ledger.chargeConnection(name);
-    this.#active++;
-    this.#perUser.set(name, mine + 1);
-    return allow(this.#meter(user));
-  }
-
-  /** Forget rate windows idle for an hour; the owner calls this every rate_limit_cleanup_interval. */
-  sweep(): void {
-    const now = this.#d.clock.now();
-    for (const [name, r] of [...this.#rates.entries()]) {
-      const last = Math.max(r.second?.lastAt() ?? -Infinity, r.minute?.lastAt() ?? -Infinity, r.hour?.lastAt() ?? -Infinity);
-      if (now - last >= 3_600_000) this.#rates.delete(name);
-    }
-  }
-
-  #meter(user: EffectiveUser): TrafficMeter {
-    return createTrafficMeter({
-      user,
-      ledger: this.#d.ledger,
-      events: this.#d.events,
-      shaping: this.#d.shaper.forConnection(user),
-      onRelease: () => {
-        this.#active--;
-        const left = (this.#perUser.get(user.username) ?? 1) - 1;
-        if (left > 0) this.#perUser.set(user.username, left);
-        else this.#perUser.delete(user.username);
-      },
-    });
   }
 }

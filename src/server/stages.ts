@@ -9,7 +9,7 @@ import type { EventBus } from '../observe/events.js';
 import { TotpGuard } from '../auth/totp.js';
 import { Admission } from '../policy/admission.js';
 import { GeoIpFilter } from '../policy/geoip.js';
-import { Limits } from '../policy/quota.js';
+import { Limits } from '../policy/limits.js';
 import { Shaper } from '../policy/shaper.js';
 import { openStateStore, type StateStore } from '../store/state.js';
 
