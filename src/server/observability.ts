@@ -63,11 +63,16 @@ export async function startObservability(d: {
     events: d.events,
     maxLabels: cfg.metrics.max_metric_labels,
     bannedIps: () => d.stages.state.bans.list().length,
-    persistence: () => ({
-      available: d.stages.state.persistenceAvailable,
-      state_file_bytes: fileSize(dbFile), reputation_file_bytes: fileSize(dbFile),
-      state_flush_total: 0, state_flush_errors_total: 0, reputation_flush_total: 0, reputation_flush_errors_total: 0,
-    }),
+    // One SQLite file holds state and reputation, written in the same batches: both series report it.
+    persistence: () => {
+      const f = d.stages.state.flushStats();
+      const size = fileSize(dbFile);
+      return {
+        available: d.stages.state.persistenceAvailable,
+        state_file_bytes: size, reputation_file_bytes: size,
+        state_flush_total: f.flushes, state_flush_errors_total: f.errors, reputation_flush_total: f.flushes, reputation_flush_errors_total: f.errors,
+      };
+    },
     dns: () => ({ hits: d.dns.hits, misses: d.dns.misses }),
     auditDropped: () => audit?.dropped ?? 0,
     quotaUsage: () => [...d.world().users.values()].map((u) => d.stages.state.usage(u)),

@@ -45,6 +45,9 @@ export class WriteQueue {
   readonly #log: StoreLog;
   #pending = new Map<string, (db: Db) => void>();
   #failing = false;
+  /** Committed batches and failed attempts, for the sks5_persistence_* counters. */
+  flushes = 0;
+  flushErrors = 0;
 
   constructor(db: Db, log: StoreLog) {
     this.#db = db;
@@ -68,12 +71,14 @@ export class WriteQueue {
       })();
       if (this.#failing) this.#log.warn('state database writable again');
       this.#failing = false;
+      this.flushes += 1;
       return true;
     } catch (err) {
       // Keep the batch for the next attempt (newer writes to the same keys win), e.g. a full disk.
       for (const [k, w] of batch) if (!this.#pending.has(k)) this.#pending.set(k, w);
       if (!this.#failing) this.#log.warn(`state database write failed, will retry: ${(err as Error).message}`);
       this.#failing = true;
+      this.flushErrors += 1;
       return false;
     }
   }

@@ -62,6 +62,8 @@ export interface StateStore {
   resetQuota(username: string, scope?: QuotaScope): void;
   /** Write every pending change now, in one transaction. */
   flush(): void;
+  /** Committed and failed flushes since start (sks5_persistence_state_flush_total / _errors_total). */
+  flushStats(): { flushes: number; errors: number };
   /** Expire bans (emitting ban.expired), drop stale failure windows and faded reputation. */
   sweep(): void;
   /** Flush, stop timers, close the database and release the lock. Idempotent. */
@@ -166,6 +168,7 @@ export function openStateStore(opts: StateStoreOptions): StateStore {
       flush();
     },
     flush,
+    flushStats: () => ({ flushes: queue?.flushes ?? 0, errors: queue?.flushErrors ?? 0 }),
     sweep,
     close(): void {
       if (closed) return;

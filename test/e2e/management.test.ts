@@ -114,11 +114,15 @@ password_hash = "${hash}"
   assert.ok(during === undefined || during.method !== 2, 'refused during maintenance');
   await api(base, '/api/maintenance', { method: 'POST' });
 
+  await new Promise((r) => setTimeout(r, 1200)); // one state flush interval (500 ms) and then some
   const metrics = await (await fetch(`http://127.0.0.1:${srv.metrics!.port}/metrics`)).text();
   const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   assert.ok(value('sks5_auth_successes_total') >= 1, `auth successes counted:\n${metrics.split('\n').filter((l) => l.startsWith('sks5_auth')).join('\n')}`);
   assert.ok(metrics.includes('sks5_bytes_transferred_total'));
   assert.ok(metrics.includes('process_resident_memory_bytes'));
+  assert.equal(value('sks5_persistence_available'), 1);
+  assert.ok(value('sks5_persistence_state_flush_total') >= 1, 'quota counters were flushed to disk');
+  assert.ok(value('sks5_persistence_state_file_bytes') > 0);
 });
 
 test('sks5 backup then sks5 restore round-trips bans and quota counters', async (t) => {
