@@ -169,13 +169,16 @@ async function main() {
     const bin = join(ROOT, 'bin', 'sshgate');
     const reg = spawnSync(process.execPath, [bin, 'approve', '--db', db, '--register', '--label', 'bench', fp], { encoding: 'utf8' });
     if (reg.status !== 0) throw new Error(`approve failed: ${reg.stderr}`);
-    const gatePort = 20000 + Math.floor(Math.random() * 20000);
     const nodeArgs = (process.env.BENCH_GATE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    gate = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--route', `127.0.0.1:${gatePort}=127.0.0.1:${target.port}`, '--db', db, '--config', ''], { stdio: ['ignore', 'ignore', 'pipe'] });
+    gate = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--route', `127.0.0.1:0=127.0.0.1:${target.port}`, '--db', db, '--config', ''], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     gate.stderr.on('data', (d) => { log += d; });
     const until = Date.now() + 15_000;
-    while (!log.includes(' LISTEN ')) { if (Date.now() > until || gate.exitCode !== null) throw new Error(`gate did not start: ${log}`); await new Promise((r) => setTimeout(r, 50)); }
+    // Port 0: the kernel picks a free port (a random pick could collide with ephemeral ports);
+    // the gate's LISTEN line names the bound one.
+    let bound;
+    while (!(bound = / LISTEN 127\.0\.0\.1:(\d+) -> /.exec(log))) { if (Date.now() > until || gate.exitCode !== null) throw new Error(`gate did not start: ${log}`); await new Promise((r) => setTimeout(r, 50)); }
+    const gatePort = Number(bound[1]);
     await new Promise((r) => setTimeout(r, 300));
     const direct = await measure('direct', target.port);
     const viaGate = await measure('gate', gatePort);

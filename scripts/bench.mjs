@@ -98,7 +98,7 @@ async function main() {
     ctx.lightPasswordHash = await hashBenchPasswordLight();
     if (ctx.sections.includes('socks')) {
       console.log('\n## SOCKS5 (RFC 1929 user/password on every peer; sks5 also evaluates its ACL and counts quotas)\n');
-      console.log('sks5 = Argon2id hash from `sks5 hash-password` (m=19456 KiB, t=2: ~25 ms per verify, once per connection); sks5 light-hash = Argon2id m=1024 KiB, t=1 (~0.7 ms): the same code path without the KDF cost.\n');
+      console.log('sks5 = Argon2id hash from `sks5 hash-password` (m=19456 KiB, t=2: ~25 ms per verify, paid once per auth_cache_ttl per user thanks to the verified-password cache); sks5 light-hash = Argon2id m=1024 KiB, t=1 (~0.7 ms): the same code path without the KDF cost.\n');
       if (!harnessAvailable(ROOT)) console.log(`SOCKS: skipped (harness not found in ${harnessDir(ROOT)})`);
       else {
         const socks = await runSocksSection(ctx);

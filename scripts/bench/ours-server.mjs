@@ -2,7 +2,7 @@
 // policy levels (see policyToml): the SOCKS5 section compares 'full' with 'off'.
 import argon2 from 'argon2';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startProcess, waitPort } from './processes.mjs';
 
@@ -133,7 +133,14 @@ export async function startOurs(root, dir, { withSocks, passwordHash, authorized
   writeFileSync(configPath, oursConfigToml({ dir, socksPort, sshPort, passwordHash, authorizedKey, policy }));
   const logPath = join(dir, `${label}.log`);
   const proc = startProcess(`sks5 ${label}`, process.execPath, [join(root, 'bin', 'sks5'), '--config', configPath], { logPath, cwd: dir });
-  await waitPort(sshPort, proc);
-  if (socksPort) await waitPort(socksPort, proc);
+  try {
+    await waitPort(sshPort, proc);
+    if (socksPort) await waitPort(socksPort, proc);
+  } catch (err) {
+    // The run's temp dir is deleted at the end: keep the server's last words in the report.
+    if (proc.exited) await proc.done; // a listener that never came up leaves the process running: stopped later
+    const tail = existsSync(logPath) ? readFileSync(logPath, 'utf8').trim().split('\n').slice(-2).join(' / ').slice(0, 300) : '';
+    throw new Error(`${err.message}${tail ? `; log: ${tail}` : ''}`);
+  }
   return { proc, socksPort, sshPort, logPath };
 }
