@@ -158,7 +158,9 @@ async function forward(client: Socket, ip: string, fp: string, hello: ClientHell
     abort('CLIENT closed before the backend answered', 'backend_error');
     return;
   }
-  backend.write(hello.identBytes);
+  // Ident and KEXINIT go out together: sshd reads them in order whatever its banner says, and a
+  // changed banner aborts the connection anyway, so waiting for it first only costs a round trip.
+  backend.write(rest.length > 0 ? Buffer.concat([hello.identBytes, hello.packet, rest]) : Buffer.concat([hello.identBytes, hello.packet]));
   let id;
   try {
     id = await readBackendIdent(backend, timeouts.backendIdentMs);
@@ -174,8 +176,6 @@ async function forward(client: Socket, ip: string, fp: string, hello: ClientHell
     abort('BACKEND identification changed; reconnect to retry', 'banner_changed');
     return;
   }
-  backend.write(hello.packet);
-  if (rest.length > 0) backend.write(rest);
   log(`[${ip}] CONNECTED ${fp} backend=${route.backend} local=${joinHostPort(backend.localAddress ?? '', backend.localPort ?? 0)}`);
   if (id.rest.length > 0) client.write(id.rest);
   result('proxied');

@@ -68,7 +68,10 @@ export class Gate {
       });
       server.on('error', (err) => this.#opts.log(`ACCEPT ${route.listen}: ${err.message}`));
       this.#servers.push({ route, server, banner });
-      this.#opts.log(`LISTEN ${route.listen} -> ${route.backend}`);
+      // Port 0 (tests, benchmarks) asks the kernel for a free port: say which one it gave.
+      const where = route.listenAddr.port === 0
+        ? `${route.listen.slice(0, route.listen.lastIndexOf(':'))}:${(server.address() as AddressInfo).port}` : route.listen;
+      this.#opts.log(`LISTEN ${where} -> ${route.backend}`);
       // A backend that is down at start is not fatal: the first client triggers another probe.
       banner.probe().catch((err: Error) => this.#opts.log(`BACKEND ${route.backend}: banner probe: ${err.message}`));
     }

@@ -19,6 +19,22 @@ export const FINGERPRINT_STATUSES: readonly FingerprintStatus[] = ['pending', 'a
 /** Newest source IPs kept per fingerprint; the original kept all, a disk-exhaustion vector. */
 export const MAX_IPS_PER_FINGERPRINT = 128;
 
+/**
+ * Repeat sightings within this window after a full write are counted in memory and written in one
+ * batch (at most this much later): a busy gate otherwise pays a write transaction per connection.
+ * Status and label are still read live on every sighting, so CLI decisions apply immediately.
+ */
+export const SIGHTING_BATCH_MS = 1000;
+
+/** Bound on the recent-write cache (entries carry up to MAX_IPS_PER_FINGERPRINT addresses). */
+const MAX_RECENT_SIGHTINGS = 4096;
+
+/** The last full write of a fingerprint, from which repeat sightings are answered. */
+interface RecentSighting { entry: FingerprintEntry; writtenAtMs: number; ipSeen: Map<string, string> }
+
+/** Sightings counted but not yet written. */
+interface PendingSightings { m: FingerprintMaterial; count: number; lastSeen: string; firstAtMs: number; ips: Map<string, string> }
+
 export interface FingerprintEntry {
   readonly fingerprint: string;
   readonly status: FingerprintStatus | string;
@@ -78,6 +94,9 @@ interface Row {
 export class FingerprintStore {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #recent = new Map<string, RecentSighting>();
+  readonly #pending = new Map<string, PendingSightings>();
+  #flushTimer: NodeJS.Timeout | null = null;
   readonly path: string;
 
   private constructor(db: Database.Database, path: string) {
@@ -116,17 +135,24 @@ export class FingerprintStore {
   }
 
   close(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    // A database still locked at shutdown costs at most the last batch of counts, not the exit.
+    try { this.flush(); } catch { /* documented bound: SIGHTING_BATCH_MS of sightings */ }
+    this.#db.close();
   }
 
   /**
    * Records one sighting and returns the row as now stored. A new fingerprint starts `blocked`
    * (or `pending` with allow-unknown); an existing one keeps status, label and first_seen and gets
-   * the latest handshake metadata. Read back in the same transaction, so CLI changes apply live.
+   * the latest handshake metadata. Read back in the same transaction, so CLI changes apply live;
+   * repeats within SIGHTING_BATCH_MS read status and label live and are written in a batch.
    */
   observe(m: FingerprintMaterial, ip: string, blockUnknown: boolean, nowMs: number): FingerprintEntry {
+    const fast = this.#observeRepeat(m, ip, nowMs);
+    if (fast !== null) return fast;
+    this.flush();
     const now = encodeTime(nowMs);
-    const tx = this.#db.transaction((): FingerprintEntry => {
+    const tx = this.#db.transaction((): readonly [FingerprintEntry, Map<string, string>] => {
       this.#prep(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count, hassh, client_id, raw,
           kex, host_key, cipher_c2s, cipher_s2c, mac_c2s, mac_s2c, compress_c2s, compress_s2c, first_kex_guess)
         VALUES (?, ?, '', ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -138,20 +164,123 @@ export class FingerprintStore {
         .run(m.fingerprint, blockUnknown ? 'blocked' : 'pending', now, now, m.hassh, m.clientId, m.raw, m.kex,
           m.hostKey, m.cipherC2S, m.cipherS2C, m.macC2S, m.macS2C, m.compressC2S, m.compressS2C, m.firstKexGuess ? 1 : 0);
       if (ip !== '') {
-        this.#prep(`INSERT INTO fingerprint_ips (fp, ip, last_seen) VALUES (?, ?, ?)
-          ON CONFLICT(fp, ip) DO UPDATE SET last_seen = excluded.last_seen`).run(m.fingerprint, ip, now);
-        this.#prep(`DELETE FROM fingerprint_ips WHERE fp = ? AND ip NOT IN (
-          SELECT ip FROM fingerprint_ips WHERE fp = ? ORDER BY last_seen DESC, ip LIMIT ?)`)
-          .run(m.fingerprint, m.fingerprint, MAX_IPS_PER_FINGERPRINT);
+        this.#upsertIp(m.fingerprint, ip, now);
+        this.#trimIps(m.fingerprint);
       }
       const e = this.get(m.fingerprint);
       if (e === null) throw new Error(`fingerprint ${m.fingerprint} vanished during observe`);
-      return e;
+      const seen = this.#prep('SELECT ip, last_seen FROM fingerprint_ips WHERE fp = ?').all(m.fingerprint) as { ip: string; last_seen: string }[];
+      return [e, new Map(seen.map((r) => [r.ip, r.last_seen]))] as const;
     });
-    return tx.immediate();
+    const [entry, ipSeen] = tx.immediate();
+    this.#remember(m.fingerprint, { entry, writtenAtMs: nowMs, ipSeen });
+    return entry;
+  }
+
+  /**
+   * Keeps the recent-write cache in write order and drops expired entries from its front, so a
+   * flood of one-off (randomised) fingerprints cannot grow it beyond one window's worth.
+   */
+  #remember(fp: string, sighting: RecentSighting): void {
+    this.#recent.delete(fp);
+    this.#recent.set(fp, sighting);
+    for (const [oldFp, old] of this.#recent) {
+      const expired = sighting.writtenAtMs - old.writtenAtMs >= SIGHTING_BATCH_MS;
+      if (!expired && this.#recent.size <= MAX_RECENT_SIGHTINGS) break;
+      this.#recent.delete(oldFp);
+    }
+  }
+
+  /**
+   * A sighting of a fingerprint fully written less than SIGHTING_BATCH_MS ago whose live status
+   * is unchanged: answered from memory plus one indexed read, and queued for the next batch.
+   * Returns null when a full write is needed (new, changed status, stale, or a new IP at the cap).
+   */
+  #observeRepeat(m: FingerprintMaterial, ip: string, nowMs: number): FingerprintEntry | null {
+    const recent = this.#recent.get(m.fingerprint);
+    if (recent === undefined) return null;
+    const age = nowMs - recent.writtenAtMs;
+    if (age < 0 || age >= SIGHTING_BATCH_MS) {
+      this.#recent.delete(m.fingerprint);
+      return null;
+    }
+    const prev = recent.entry;
+    const live = this.#prep('SELECT status, label FROM fingerprints WHERE fp = ?').get(m.fingerprint) as
+      { status: string; label: string } | undefined;
+    if (live === undefined || live.status !== prev.status) return null;
+    const now = encodeTime(nowMs);
+    let ips = prev.ips;
+    if (ip !== '') {
+      const known = recent.ipSeen.has(ip);
+      recent.ipSeen.set(ip, now);
+      if (!known) {
+        if (recent.ipSeen.size > MAX_IPS_PER_FINGERPRINT) recent.ipSeen.delete(ipToEvict(recent.ipSeen));
+        ips = sortBytes([...recent.ipSeen.keys()]);
+      }
+    }
+    const entry: FingerprintEntry = {
+      ...prev, label: live.label, lastSeen: decodeTime(now), count: prev.count + 1, hassh: m.hassh, clientId: m.clientId,
+      raw: m.raw, kex: m.kex, hostKey: m.hostKey, cipherC2S: m.cipherC2S, cipherS2C: m.cipherS2C, macC2S: m.macC2S,
+      macS2C: m.macS2C, compressC2S: m.compressC2S, compressS2C: m.compressS2C, firstKexGuess: m.firstKexGuess, ips,
+    };
+    recent.entry = entry;
+    let p = this.#pending.get(m.fingerprint);
+    if (p === undefined) {
+      p = { m, count: 0, lastSeen: now, firstAtMs: nowMs, ips: new Map() };
+      this.#pending.set(m.fingerprint, p);
+    }
+    p.m = m;
+    p.count++;
+    p.lastSeen = now;
+    if (ip !== '') p.ips.set(ip, now);
+    if (nowMs - p.firstAtMs >= SIGHTING_BATCH_MS) this.flush();
+    else this.#flushTimer ??= setTimeout(() => { this.#flushTimer = null; this.#flushQuietly(); }, SIGHTING_BATCH_MS).unref();
+    return entry;
+  }
+
+  /** Writes the queued repeat sightings; a fingerprint deleted meanwhile stays deleted. */
+  flush(): void {
+    if (this.#flushTimer !== null) { clearTimeout(this.#flushTimer); this.#flushTimer = null; }
+    if (this.#pending.size === 0 || !this.#db.open) return;
+    this.#db.transaction(() => {
+      for (const [fp, p] of this.#pending) {
+        const { m } = p;
+        const changed = this.#prep(`UPDATE fingerprints SET last_seen = ?, count = count + ?, hassh = ?, client_id = ?,
+            raw = ?, kex = ?, host_key = ?, cipher_c2s = ?, cipher_s2c = ?, mac_c2s = ?, mac_s2c = ?, compress_c2s = ?,
+            compress_s2c = ?, first_kex_guess = ? WHERE fp = ?`)
+          .run(p.lastSeen, p.count, m.hassh, m.clientId, m.raw, m.kex, m.hostKey, m.cipherC2S, m.cipherS2C, m.macC2S,
+            m.macS2C, m.compressC2S, m.compressS2C, m.firstKexGuess ? 1 : 0, fp).changes;
+        if (changed === 0 || p.ips.size === 0) continue;
+        for (const [ip, at] of p.ips) this.#upsertIp(fp, ip, at);
+        this.#trimIps(fp);
+      }
+    }).immediate();
+    this.#pending.clear();
+  }
+
+  /** Timer-driven flush: a busy database keeps the batch for the next attempt instead of throwing. */
+  #flushQuietly(): void {
+    try {
+      this.flush();
+    } catch {
+      this.#flushTimer ??= setTimeout(() => { this.#flushTimer = null; this.#flushQuietly(); }, SIGHTING_BATCH_MS).unref();
+    }
+  }
+
+  #upsertIp(fp: string, ip: string, now: string): void {
+    this.#prep(`INSERT INTO fingerprint_ips (fp, ip, last_seen) VALUES (?, ?, ?)
+      ON CONFLICT(fp, ip) DO UPDATE SET last_seen = excluded.last_seen`).run(fp, ip, now);
+  }
+
+  /** Keeps the MAX_IPS_PER_FINGERPRINT most recent source IPs (ipToEvict mirrors this order). */
+  #trimIps(fp: string): void {
+    this.#prep(`DELETE FROM fingerprint_ips WHERE fp = ? AND ip NOT IN (
+      SELECT ip FROM fingerprint_ips WHERE fp = ? ORDER BY last_seen DESC, ip LIMIT ?)`)
+      .run(fp, fp, MAX_IPS_PER_FINGERPRINT);
   }
 
   get(fp: string): FingerprintEntry | null {
+    if (this.#pending.size > 0) this.flush();
     const row = this.#prep(`SELECT ${ENTRY_COLUMNS} FROM fingerprints WHERE fp = ?`).get(fp) as Row | undefined;
     return row ? toEntry(row, this.#ips(fp)) : null;
   }
@@ -164,6 +293,7 @@ export class FingerprintStore {
 
   /** All entries sorted by fingerprint. */
   list(): FingerprintEntry[] {
+    this.flush();
     const rows = this.#prep(`SELECT ${ENTRY_COLUMNS} FROM fingerprints ORDER BY fp`).all() as Row[];
     const ips = new Map<string, string[]>();
     for (const r of this.#prep('SELECT fp, ip FROM fingerprint_ips ORDER BY fp, ip').all() as { fp: string; ip: string }[]) {
@@ -174,6 +304,7 @@ export class FingerprintStore {
   }
 
   count(): number {
+    if (this.#pending.size > 0) this.flush();
     return (this.#prep('SELECT COUNT(*) AS n FROM fingerprints').get() as { n: number }).n;
   }
 
@@ -237,6 +368,7 @@ export class FingerprintStore {
    */
   prune(max: number): number {
     if (max <= 0) return 0;
+    this.flush();
     return this.#db.transaction((): number => {
       const excess = this.count() - max;
       if (excess <= 0) return 0;
@@ -315,6 +447,16 @@ export function decodeTime(text: string): number | null {
   const ms = Date.parse(text);
   if (Number.isNaN(ms) || new Date(ms).getUTCFullYear() <= 1) return null;
   return ms;
+}
+
+/** The IP `#trimIps` drops first: oldest last_seen text, then the greatest IP (its ORDER BY, reversed). */
+function ipToEvict(seen: Map<string, string>): string {
+  let victim = '';
+  let victimAt: string | null = null;
+  for (const [ip, at] of seen) {
+    if (victimAt === null || at < victimAt || (at === victimAt && ip > victim)) { victim = ip; victimAt = at; }
+  }
+  return victim;
 }
 
 /** Byte-order sort (Go sort.Strings), not locale order. */

@@ -84,6 +84,8 @@ test('an approved client is replayed byte-exact (guessed KEX packet included) an
   const connected = s.lines.find((l) => l.includes(' CONNECTED '));
   assert.equal(connected, `[127.0.0.1] CONNECTED ${FP} backend=${s.gate.bound()[0]?.route.backend} local=127.0.0.1:${s.backend.remotePorts[1]}`);
   assert.ok(s.lines.includes(`[127.0.0.1] APPROVED ${FP} label="ci" client="SSH-2.0-OpenSSH_9.7 test"`));
+  // Listening on port 0, the LISTEN line names the port the kernel picked (benchmarks read it).
+  assert.ok(s.lines.includes(`LISTEN 127.0.0.1:${s.port} -> ${s.gate.bound()[0]?.route.backend}`), s.lines.join('\n'));
 });
 
 test('status changes made through another store handle apply to the next connection', async (t) => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describeKexinit, type FingerprintMaterial } from '../../../src/gate/fingerprint.js';
 import { parseKexinitPayload } from '../../../src/gate/kexinit.js';
-import { FingerprintStore, MAX_IPS_PER_FINGERPRINT, decodeTime, encodeTime } from '../../../src/store/fingerprints.js';
+import { FingerprintStore, MAX_IPS_PER_FINGERPRINT, SIGHTING_BATCH_MS, decodeTime, encodeTime } from '../../../src/store/fingerprints.js';
 import { SAMPLE_LISTS, kexinitPayload } from '../../fixtures/gate/packets.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -184,4 +184,99 @@ test('times are stored as Go RFC3339Nano UTC', () => {
   assert.equal(encodeTime(Date.parse('2026-03-01T10:00:00.120Z')), '2026-03-01T10:00:00.12Z');
   assert.equal(decodeTime('0001-01-01T00:00:00Z'), null);
   assert.equal(decodeTime('garbage'), null);
+});
+
+test('repeat sightings within a second are answered at once and written in one batch', (t) => {
+  const path = tempDb(t);
+  const s = FingerprintStore.open(path);
+  const other = FingerprintStore.open(path);
+  t.after(() => { s.close(); other.close(); });
+  const m = material();
+  s.observe(m, '192.0.2.1', true, T0);
+  const e2 = s.observe(m, '192.0.2.2', true, T0 + 100);
+  const e3 = s.observe(m, '192.0.2.1', true, T0 + 200);
+  // What the gate sees is exact immediately…
+  assert.equal(e3.count, 3);
+  assert.deepEqual(e2.ips, ['192.0.2.1', '192.0.2.2']);
+  assert.equal(e3.lastSeen, T0 + 200);
+  assert.equal(e3.firstSeen, T0);
+  // …another process sees the batch once it is written (at most SIGHTING_BATCH_MS later).
+  assert.equal(other.get(m.fingerprint)?.count, 1);
+  s.flush();
+  const stored = other.get(m.fingerprint);
+  assert.equal(stored?.count, 3);
+  assert.equal(stored?.lastSeen, T0 + 200);
+  assert.deepEqual(stored?.ips, ['192.0.2.1', '192.0.2.2']);
+  // Reads through the same handle never see a stale row.
+  s.observe(m, '192.0.2.3', true, T0 + 300);
+  assert.equal(s.get(m.fingerprint)?.count, 4);
+});
+
+test('a sighting a second or more after the last write is written at once', (t) => {
+  const path = tempDb(t);
+  const s = FingerprintStore.open(path);
+  const other = FingerprintStore.open(path);
+  t.after(() => { s.close(); other.close(); });
+  const m = material();
+  s.observe(m, '192.0.2.1', true, T0);
+  s.observe(m, '192.0.2.1', true, T0 + 500);
+  s.observe(m, '192.0.2.1', true, T0 + SIGHTING_BATCH_MS);
+  assert.equal(other.get(m.fingerprint)?.count, 3);
+});
+
+test('within the batch window, status and label changes from another process apply to the next sighting', (t) => {
+  const path = tempDb(t);
+  const s = FingerprintStore.open(path);
+  const cli = FingerprintStore.open(path);
+  t.after(() => { s.close(); cli.close(); });
+  const m = material();
+  assert.equal(s.observe(m, '192.0.2.1', true, T0).status, 'blocked');
+  cli.setStatus(m.fingerprint, 'approved', 'cli:a', T0 + 10, 'laptop');
+  const e = s.observe(m, '192.0.2.1', true, T0 + 20);
+  assert.equal(e.status, 'approved');
+  assert.equal(e.label, 'laptop');
+  cli.setLabel(m.fingerprint, 'renamed', 'cli:a', T0 + 30);
+  assert.equal(s.observe(m, '192.0.2.1', true, T0 + 40).label, 'renamed');
+  cli.setStatus(m.fingerprint, 'blocked', 'cli:a', T0 + 50);
+  assert.equal(s.observe(m, '192.0.2.1', true, T0 + 60).status, 'blocked');
+  s.close();
+  assert.equal(cli.get(m.fingerprint)?.count, 4);
+});
+
+test('a fingerprint deleted inside the batch window starts over; queued sightings stay deleted', (t) => {
+  const path = tempDb(t);
+  const s = FingerprintStore.open(path);
+  const cli = FingerprintStore.open(path);
+  t.after(() => { s.close(); cli.close(); });
+  const m = material();
+  s.observe(m, '192.0.2.1', true, T0);
+  s.observe(m, '192.0.2.2', true, T0 + 10);
+  cli.delete(m.fingerprint, 'cli:a', T0 + 20);
+  s.flush();
+  assert.equal(cli.get(m.fingerprint), null);
+  const again = s.observe(m, '192.0.2.3', true, T0 + 30);
+  assert.equal(again.count, 1);
+  assert.equal(again.firstSeen, T0 + 30);
+  assert.deepEqual(again.ips, ['192.0.2.3']);
+});
+
+test('batched sightings keep the IP list to the newest 128, as a full write would', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const m = material();
+  let last = s.observe(m, '10.1.0.0', true, T0);
+  for (let i = 1; i < MAX_IPS_PER_FINGERPRINT + 20; i++) last = s.observe(m, `10.1.${i >> 8}.${i & 255}`, true, T0 + (i % 900));
+  assert.equal(last.ips.length, MAX_IPS_PER_FINGERPRINT);
+  assert.deepEqual(s.get(m.fingerprint)?.ips, last.ips);
+});
+
+test('a flood of one-off fingerprints is written in full and stays correct after the window', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  for (let i = 0; i < 50; i++) s.observe(material(`-${i}`), '192.0.2.1', true, T0 + i * 100);
+  // Seen again well after its window: a full write, with the count from the database.
+  const again = s.observe(material('-0'), '192.0.2.9', true, T0 + 10_000);
+  assert.equal(again.count, 2);
+  assert.deepEqual(again.ips, ['192.0.2.1', '192.0.2.9']);
+  assert.equal(s.count(), 50);
 });
