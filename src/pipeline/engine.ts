@@ -4,6 +4,7 @@
  * Policy modules decide; this file sequences them, logs, counts and emits events.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
@@ -71,6 +72,9 @@ export class Pipeline {
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
+    // Each in-flight connect listens on the shutdown signal (connect.ts): 64 concurrent channels
+    // are expected, not a leak, so no MaxListenersExceededWarning in the log.
+    if (deps.shutdown) setMaxListeners(0, deps.shutdown);
     deps.shutdown?.addEventListener('abort', () => {
       for (const stop of [...this.#running]) stop('shutdown');
     }, { once: true });
@@ -243,8 +247,10 @@ export class Pipeline {
       sessionId,
       remoteAddress: resolvedIp,
       remotePort: target.port,
-      localAddress: socket.localAddress ?? '0.0.0.0',
-      localPort: socket.localPort ?? 0,
+      // Read on demand: only a SOCKS5 reply needs them, and each is a getsockname() syscall that
+      // an SSH channel (the reply names nothing) would pay for nothing.
+      get localAddress(): string { return socket.localAddress ?? '0.0.0.0'; },
+      get localPort(): number { return socket.localPort ?? 0; },
       // A promise chain, not an async function: no suspended frame kept per open tunnel.
       relay: (clientStream): Promise<RelayResult> => relay(clientStream, socket, {
           idleTimeoutMs: idleMs, meter, now: this.#now,

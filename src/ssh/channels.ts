@@ -24,6 +24,9 @@ export interface ForwardContext {
 
 const MAX_HOST_LENGTH = 255;
 
+/** One shared listener for every channel instead of a closure each (held channels add up). */
+const ignoreError = (): void => {};
+
 /** The target as the client named it; IPv6 literals may come bracketed from some clients. */
 export function targetOf(info: TcpipRequestInfo): { host: string; port: number } | string {
   const host = info.destIP.replace(/^\[(.*)\]$/, '$1');
@@ -67,7 +70,8 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info:
       }
       const channel = accept();
       // Errors surface through the relay's result; an unhandled 'error' would crash the process.
-      channel.on('error', () => {});
+      channel.on('error', ignoreError);
+      withoutAutoDestroy(channel);
       void tunnel.relay(channel);
     },
     (err: unknown) => {
@@ -75,4 +79,18 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info:
       ctx.refuse(SSH_OPEN.CONNECT_FAILED, 'general failure');
     },
   );
+}
+
+interface StreamStateLike { autoDestroy?: boolean }
+
+/**
+ * The relay destroys the channel itself when it finishes, whatever the reason. Node's autoDestroy
+ * would call ssh2's `Channel.destroy()` a second time once both directions are done, and that
+ * calls `end()` on a finished stream: an ERR_STREAM_ALREADY_FINISHED error built (stack trace
+ * included) and thrown away, once per channel. Best effort: stream state is Node-internal.
+ */
+function withoutAutoDestroy(channel: ServerChannel): void {
+  const s = channel as unknown as { _readableState?: StreamStateLike; _writableState?: StreamStateLike };
+  if (s._readableState && typeof s._readableState.autoDestroy === 'boolean') s._readableState.autoDestroy = false;
+  if (s._writableState && typeof s._writableState.autoDestroy === 'boolean') s._writableState.autoDestroy = false;
 }
