@@ -5,7 +5,7 @@
  * file is read as is and converted in memory to the OpenSSH format ssh2 parses, so a migrated
  * bastion keeps its identity.
  */
-import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -105,8 +105,18 @@ export function loadOrCreateHostKey(path: string): HostKey {
       throw new HostKeyError(`${path}: cannot read host key (${(err as Error).message})`, { cause: err });
     }
   }
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'sks5 host key' });
-  writeAtomically(path, pair.private);
-  const { type, fingerprint } = parsed(pair.private, path);
-  return { privateKey: pair.private, type, fingerprint, generated: true, warning: undefined };
+  // ssh2's own generateKeyPairSync('ed25519') now and then writes a key its parser rejects
+  // (about 1 in 300 here), so we encode the key ourselves and prove it parses before storing it.
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const text = ed25519ToOpenSsh(generateKeyPairSync('ed25519').privateKey, 'sks5 host key');
+    try {
+      const { type, fingerprint } = parsed(text, path);
+      writeAtomically(path, text);
+      return { privateKey: text, type, fingerprint, generated: true, warning: undefined };
+    } catch (err) {
+      lastErr = err;
+    }
+  }
+  throw new HostKeyError(`${path}: could not generate a usable host key (${(lastErr as Error).message})`, { cause: lastErr });
 }
