@@ -35,26 +35,14 @@ interface RecentSighting { entry: FingerprintEntry; writtenAtMs: number; ipSeen:
 /** Sightings counted but not yet written. */
 interface PendingSightings { m: FingerprintMaterial; count: number; lastSeen: string; firstAtMs: number; ips: Map<string, string> }
 
-export interface FingerprintEntry {
-  readonly fingerprint: string;
+/** A stored fingerprint: the handshake material of its latest sighting plus what the store tracks. */
+export interface FingerprintEntry extends FingerprintMaterial {
   readonly status: FingerprintStatus | string;
   readonly label: string;
   /** Epoch ms, or null for the Go zero time / unparsable text. */
   readonly firstSeen: number | null;
   readonly lastSeen: number | null;
   readonly count: number;
-  readonly hassh: string;
-  readonly clientId: string;
-  readonly raw: string;
-  readonly kex: string;
-  readonly hostKey: string;
-  readonly cipherC2S: string;
-  readonly cipherS2C: string;
-  readonly macC2S: string;
-  readonly macS2C: string;
-  readonly compressC2S: string;
-  readonly compressS2C: string;
-  readonly firstKexGuess: boolean;
   /** Sorted (byte order), as the original prints them. */
   readonly ips: readonly string[];
 }
