@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,15 @@ function tempDb(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'sshgate-store-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return join(dir, 'sub', 'sshgate.db');
+}
+
+/** Two handles on one fresh database: the gate's, and another process's (the CLI, or sks5). */
+function twoHandles(t: TestContext): [FingerprintStore, FingerprintStore] {
+  const path = tempDb(t);
+  const a = FingerprintStore.open(path);
+  const b = FingerprintStore.open(path);
+  t.after(() => { a.close(); b.close(); });
+  return [a, b];
 }
 
 test('observe: unknown starts blocked (pending with allow-unknown), tracks IPs, count and hassh', (t) => {
@@ -79,10 +88,7 @@ test('register pre-approves an unseen fingerprint; the first sighting fills meta
 });
 
 test('a status change through a second handle is seen live by the first', (t) => {
-  const path = tempDb(t);
-  const gate = FingerprintStore.open(path);
-  const cli = FingerprintStore.open(path);
-  t.after(() => { gate.close(); cli.close(); });
+  const [gate, cli] = twoHandles(t);
   const m = material();
   gate.observe(m, '192.0.2.1', true, T0);
   cli.setStatus(m.fingerprint, 'approved', 'cli:bob', T0);
@@ -187,10 +193,7 @@ test('times are stored as Go RFC3339Nano UTC', () => {
 });
 
 test('repeat sightings within a second are answered at once and written in one batch', (t) => {
-  const path = tempDb(t);
-  const s = FingerprintStore.open(path);
-  const other = FingerprintStore.open(path);
-  t.after(() => { s.close(); other.close(); });
+  const [s, other] = twoHandles(t);
   const m = material();
   s.observe(m, '192.0.2.1', true, T0);
   const e2 = s.observe(m, '192.0.2.2', true, T0 + 100);
@@ -213,10 +216,7 @@ test('repeat sightings within a second are answered at once and written in one b
 });
 
 test('a sighting a second or more after the last write is written at once', (t) => {
-  const path = tempDb(t);
-  const s = FingerprintStore.open(path);
-  const other = FingerprintStore.open(path);
-  t.after(() => { s.close(); other.close(); });
+  const [s, other] = twoHandles(t);
   const m = material();
   s.observe(m, '192.0.2.1', true, T0);
   s.observe(m, '192.0.2.1', true, T0 + 500);
@@ -225,10 +225,7 @@ test('a sighting a second or more after the last write is written at once', (t) 
 });
 
 test('within the batch window, status and label changes from another process apply to the next sighting', (t) => {
-  const path = tempDb(t);
-  const s = FingerprintStore.open(path);
-  const cli = FingerprintStore.open(path);
-  t.after(() => { s.close(); cli.close(); });
+  const [s, cli] = twoHandles(t);
   const m = material();
   assert.equal(s.observe(m, '192.0.2.1', true, T0).status, 'blocked');
   cli.setStatus(m.fingerprint, 'approved', 'cli:a', T0 + 10, 'laptop');
@@ -244,10 +241,7 @@ test('within the batch window, status and label changes from another process app
 });
 
 test('a fingerprint deleted inside the batch window starts over; queued sightings stay deleted', (t) => {
-  const path = tempDb(t);
-  const s = FingerprintStore.open(path);
-  const cli = FingerprintStore.open(path);
-  t.after(() => { s.close(); cli.close(); });
+  const [s, cli] = twoHandles(t);
   const m = material();
   s.observe(m, '192.0.2.1', true, T0);
   s.observe(m, '192.0.2.2', true, T0 + 10);
