@@ -68,8 +68,9 @@ function responsesOf(schema: unknown): Record<string, unknown> {
   const s = (schema ?? {}) as Record<string, unknown>;
   for (const [code, sub] of Object.entries(s)) {
     const key = code.toUpperCase();
-    const isText = (sub as { type?: string }).type === 'string';
-    out[key] = { description: key.startsWith('2') ? 'success' : 'error', content: { [isText ? 'text/plain' : 'application/json']: { schema: sub } } };
+    const { type, contentMediaType } = sub as { type?: string; contentMediaType?: string };
+    const media = contentMediaType ?? (type === 'string' ? 'text/plain' : 'application/json');
+    out[key] = { description: key.startsWith('2') ? 'success' : 'error', content: { [media]: { schema: sub } } };
   }
   if (Object.keys(out).length === 0) out['200'] = { description: 'success' };
   return out;

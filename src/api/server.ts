@@ -17,6 +17,7 @@ import type { ManagementPort } from './port.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerReadRoutes } from './routes-read.js';
 import { registerFingerprintRoutes } from './routes-fingerprints.js';
+import { registerDashboardRoutes } from './routes-dashboard.js';
 import { registerSseRoute } from './sse.js';
 import { registerWsRoute } from './ws.js';
 
@@ -156,6 +157,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     registerFingerprintRoutes(scoped, ctx);
     registerSseRoute(scoped, ctx);
     registerWsRoute(scoped, ctx);
+    registerDashboardRoutes(scoped);
     scoped.get('/api/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () =>
       openapi.document({ title: 'sks5 management API', version: VERSION }));
   });
