@@ -59,8 +59,8 @@ async function unban(ip, button) {
 }
 
 async function kickUser(username, button, message) {
-  if (!confirm('Close every connection of ' + username + '?')) return;
-  await act(button, async () => {
+  if (!confirm('Close every connection of ' + username + '?')) return false;
+  return act(button, async () => {
     const r = await api('POST', '/api/kick/' + encodeURIComponent(username), message ? { message: message } : undefined);
     toast('ok', 'kicked ' + username + ': ' + r.data.sessions_cancelled + ' connection(s) closed');
     await refreshSnapshot();
@@ -110,7 +110,9 @@ function wireControls() {
     ev.preventDefault();
     const username = $('kick-user').value.trim();
     if (!username) return;
-    kickUser(username, ev.submitter, $('kick-message').value.trim()).then(() => { $('kick-user').value = ''; $('kick-message').value = ''; });
+    kickUser(username, ev.submitter, $('kick-message').value.trim()).then((done) => {
+      if (done) { $('kick-user').value = ''; $('kick-message').value = ''; }
+    });
   });
   $('broadcast-form').addEventListener('submit', (ev) => {
     ev.preventDefault();

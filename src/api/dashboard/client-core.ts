@@ -60,10 +60,12 @@ function fmtDuration(secs) {
   return s + 's';
 }
 
+/** Local time; the date only when it is not today (the full value is in the title). */
 function fmtTime(iso) {
   if (typeof iso !== 'string' || iso === '') return '-';
   const t = new Date(iso);
-  return Number.isNaN(t.getTime()) ? iso : t.toLocaleString();
+  if (Number.isNaN(t.getTime())) return iso;
+  return t.toDateString() === new Date().toDateString() ? t.toLocaleTimeString() : t.toLocaleString();
 }
 
 /** "used / limit" with the limit shown only when one is set (0 means unlimited). */
@@ -113,13 +115,15 @@ async function api(method, path, body) {
   return payload;
 }
 
-/** Runs an operator action: errors become a toast (a 401 has already signed out). */
+/** Runs an operator action: errors become a toast (a 401 has already signed out); true on success. */
 async function act(button, work) {
   if (button) button.disabled = true;
   try {
     await work();
+    return true;
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 401)) toast('error', err && err.message ? err.message : String(err));
+    return false;
   } finally {
     if (button) button.disabled = false;
   }

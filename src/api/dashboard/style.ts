@@ -28,7 +28,7 @@ button.small { padding: 1px 8px; font-size: 12px; }
 input, select, textarea { background: var(--bg); border: 1px solid var(--border); border-radius: 6px; padding: 5px 8px; min-width: 0; }
 input:focus, select:focus, button:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 
-.top { position: sticky; top: 0; z-index: 5; display: flex; align-items: center; gap: 12px; padding: 10px 20px;
+.top { position: sticky; top: 0; z-index: 5; display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; padding: 10px 20px;
   background: var(--panel); border-bottom: 1px solid var(--border); }
 .top h1 { font-size: 18px; margin: 0; letter-spacing: .5px; }
 .top .sub { color: var(--muted); }
@@ -59,11 +59,11 @@ main { padding: 18px 20px 40px; max-width: 1500px; margin: 0 auto; }
 .panel h2 { font-size: 14px; margin: 0 0 10px; display: flex; align-items: center; gap: 8px; }
 .panel h2 .count { color: var(--muted); font-weight: normal; }
 .panel h2 .tools { margin-left: auto; display: flex; gap: 6px; font-weight: normal; }
-.controls { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 12px; margin-bottom: 16px; }
+.controls { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(280px, 100%), 1fr)); gap: 12px; margin-bottom: 16px; }
 .controls form, .controls .row { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
 .controls input { flex: 1; }
 .controls .title { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .6px; margin-bottom: 6px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 16px; }
 .scroll { max-height: 340px; overflow: auto; }
 
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
@@ -91,7 +91,7 @@ dialog { background: var(--panel); color: var(--text); border: 1px solid var(--b
 dialog::backdrop { background: rgba(0,0,0,.5); }
 dialog header { display: flex; align-items: center; padding: 12px 16px; border-bottom: 1px solid var(--border); }
 dialog header h2 { margin: 0; font-size: 16px; flex: 1; }
-.modal-body { padding: 12px 16px; overflow: auto; max-height: calc(86vh - 56px); display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 12px; }
+.modal-body { padding: 12px 16px; overflow: auto; max-height: calc(86vh - 56px); display: grid; grid-template-columns: repeat(auto-fit, minmax(min(320px, 100%), 1fr)); gap: 12px; }
 .modal-body section h3 { font-size: 13px; margin: 0 0 6px; color: var(--accent); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 3px 12px; margin: 0; }
 dt { color: var(--muted); }
