@@ -180,7 +180,7 @@ async function refreshFingerprints() {
   fpTimer = null;
   let r;
   try {
-    r = await api('GET', '/api/fingerprints?limit=500' + (state.fpFilter ? '&status=' + state.fpFilter : ''));
+    r = await api('GET', '/api/fingerprints?limit=500' + (state.fpFilter ? '&status=' + encodeURIComponent(state.fpFilter) : ''));
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 401)) toast('error', 'fingerprints: ' + err.message);
     return;

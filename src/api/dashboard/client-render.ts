@@ -104,8 +104,14 @@ function renderUsers(users, conns, quotaOf) {
     td.append(el('button', { type: 'button', className: 'small', text: 'Details', onClick: () => openUser(u.username) }));
     td.append(el('button', { type: 'button', className: 'small danger', text: 'Kick', onClick: (ev) => kickUser(u.username, ev.currentTarget) }));
   }, 'no users configured');
+  // Suggestions for the kick form; rebuilt only when the set of names changed.
   const list = $('user-names');
-  if (list.children.length !== users.length) list.replaceChildren(...users.map((u) => { const o = el('option'); o.value = u.username; return o; }));
+  const names = users.map((u) => u.username).join('
+');
+  if (list.dataset.names !== names) {
+    list.dataset.names = names;
+    list.replaceChildren(...users.map((u) => { const o = el('option'); o.value = u.username; return o; }));
+  }
 }
 
 function renderBans(bans) {
