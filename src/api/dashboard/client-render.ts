@@ -106,8 +106,7 @@ function renderUsers(users, conns, quotaOf) {
   }, 'no users configured');
   // Suggestions for the kick form; rebuilt only when the set of names changed.
   const list = $('user-names');
-  const names = users.map((u) => u.username).join('
-');
+  const names = JSON.stringify(users.map((u) => u.username));
   if (list.dataset.names !== names) {
     list.dataset.names = names;
     list.replaceChildren(...users.map((u) => { const o = el('option'); o.value = u.username; return o; }));
