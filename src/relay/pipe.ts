@@ -3,8 +3,12 @@
  * exact counters per direction, quota cut at the limit, shaping by pausing the reader (never
  * sleeping per chunk), backpressure, half-close, idle timeout. One implementation for both doors.
  */
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RelayResult } from '../pipeline/types.js';
+import { rawCapable, readRaw, writeRaw } from './raw-socket.js';
+
+const EMPTY = Buffer.alloc(0);
 
 export interface TrafficMeter {
   /** Account n bytes just read; returns how many may still be forwarded and, if cut, which quota. */
@@ -65,36 +69,74 @@ export function relay(client: Duplex, target: Duplex, opts: RelayOptions): Promi
       const up = dir === 'up';
       // One resume callback per direction, not a closure per backpressure event.
       const resumeSrc = (): void => { if (!done) src.resume(); };
-      src.on('data', (chunk: Buffer) => {
-        if (done) return;
-        // The clock is read only when an idle timeout needs it (one call per chunk otherwise).
-        if (trackIdle) last = now();
-        let data = chunk;
-        let cut: string | undefined;
-        if (meter) {
-          const r = meter.account(chunk.length, dir);
-          if (r.pass < chunk.length) data = chunk.subarray(0, r.pass);
-          cut = r.exceeded;
-        }
-        if (up) { bytesUp += data.length; onBytes?.(data.length, 0); } else { bytesDown += data.length; onBytes?.(0, data.length); }
-        if (cut !== undefined) {
-          // Deliver what fits under the quota, then cut both sides.
-          if (data.length > 0) dst.write(data, () => finish(`quota:${cut}`));
-          else finish(`quota:${cut}`);
-          setTimeout(() => finish(`quota:${cut}`), 1000).unref();
-          return;
-        }
-        const flowing = dst.write(data);
-        if (!flowing) {
-          src.pause();
-          dst.once('drain', resumeSrc);
-        }
-        const wait = meter ? meter.delayFor(data.length) : 0;
-        if (wait > 0 && flowing) {
-          src.pause();
-          setTimeout(resumeSrc, wait);
-        }
-      });
+      if (raw) {
+        const s = src as Socket;
+        const d = dst as Socket;
+        // The view is only valid during this call: writeRaw sends or copies it before returning.
+        readRaw(s, (view: Buffer): boolean => {
+          if (done) return false;
+          if (trackIdle) last = now();
+          let data = view;
+          let cut: string | undefined;
+          if (meter) {
+            const r = meter.account(view.length, dir);
+            if (r.pass < view.length) data = view.subarray(0, r.pass);
+            cut = r.exceeded;
+          }
+          if (up) { bytesUp += data.length; onBytes?.(data.length, 0); } else { bytesDown += data.length; onBytes?.(0, data.length); }
+          if (data.length > 0 && writeRaw(d, data, resumeSrc) < 0) {
+            finish('error: write failed');
+            return false;
+          }
+          if (cut !== undefined) {
+            const reason = `quota:${cut}`;
+            // Deliver what fits under the quota (queued writes complete in order), then cut both sides.
+            if (d.writableLength === 0) finish(reason);
+            else d.write(EMPTY, () => finish(reason));
+            setTimeout(() => finish(reason), 1000).unref();
+            return false;
+          }
+          // Part of the chunk is queued: read no more until the kernel took it (resumeSrc).
+          if (d.writableLength > 0) return false;
+          const wait = meter ? meter.delayFor(data.length) : 0;
+          if (wait > 0) {
+            setTimeout(resumeSrc, wait);
+            return false;
+          }
+          return true;
+        });
+      } else {
+        src.on('data', (chunk: Buffer) => {
+          if (done) return;
+          // The clock is read only when an idle timeout needs it (one call per chunk otherwise).
+          if (trackIdle) last = now();
+          let data = chunk;
+          let cut: string | undefined;
+          if (meter) {
+            const r = meter.account(chunk.length, dir);
+            if (r.pass < chunk.length) data = chunk.subarray(0, r.pass);
+            cut = r.exceeded;
+          }
+          if (up) { bytesUp += data.length; onBytes?.(data.length, 0); } else { bytesDown += data.length; onBytes?.(0, data.length); }
+          if (cut !== undefined) {
+            // Deliver what fits under the quota, then cut both sides.
+            if (data.length > 0) dst.write(data, () => finish(`quota:${cut}`));
+            else finish(`quota:${cut}`);
+            setTimeout(() => finish(`quota:${cut}`), 1000).unref();
+            return;
+          }
+          const flowing = dst.write(data);
+          if (!flowing) {
+            src.pause();
+            dst.once('drain', resumeSrc);
+          }
+          const wait = meter ? meter.delayFor(data.length) : 0;
+          if (wait > 0 && flowing) {
+            src.pause();
+            setTimeout(resumeSrc, wait);
+          }
+        });
+      }
       // Half-close: the other side may still be sending (e.g. an HTTP/1.0 request then EOF).
       // `on`, not `once`: these fire at most once per stream anyway, and `once` costs a bound
       // wrapper per listener for the whole life of an idle tunnel (memory per held tunnel).
@@ -111,6 +153,8 @@ export function relay(client: Duplex, target: Duplex, opts: RelayOptions): Promi
       });
     };
 
+    // Plain TCP on both ends (SOCKS5 CONNECT): the zero-allocation path; otherwise Node streams.
+    const raw = rawCapable(client, target);
     pump(client, target, 'up');
     pump(target, client, 'down');
 
