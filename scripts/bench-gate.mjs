@@ -9,8 +9,8 @@
 // Connections come from rotating 127.x.y.z source addresses because the gate's per-source limit
 // (1/s, burst 120) would otherwise throttle a single-source benchmark.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ function kexinitPacket() {
   const h = Buffer.alloc(5); h.writeUInt32BE(payload.length + pad + 1); h[4] = pad;
   return Buffer.concat([h, payload, Buffer.alloc(pad)]);
 }
-const HELLO = Buffer.concat([IDENT, kexinitPacket()]);
+const KEXINIT = kexinitPacket();
 
 const TARGET_SRC = `
 const net = require('node:net');
@@ -70,18 +70,23 @@ function nextSource() {
   return `127.${1 + ((srcCounter >> 16) & 0x7f)}.${(srcCounter >> 8) & 0xff}.${srcCounter & 0xff || 1}`;
 }
 
-/** Connects, waits for the banner line, sends hello + mode byte; resolves with the socket. */
+/**
+ * Like OpenSSH: sends its identification at once, waits for the server's banner line, then sends
+ * KEXINIT + mode byte; resolves with the socket. (Sending the ident first is also what lets a
+ * content-inspecting haproxy decide: it waits for client bytes before dialing the backend.)
+ */
 function open(port, mode) {
   return new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port, localAddress: nextSource() });
     s.setNoDelay(true);
+    s.write(IDENT);
     let got = Buffer.alloc(0);
     const onData = (d) => {
       got = Buffer.concat([got, d]);
       const nl = got.indexOf(10);
       if (nl < 0) return;
       s.off('data', onData);
-      s.write(Buffer.concat([HELLO, Buffer.from(mode)]));
+      s.write(Buffer.concat([KEXINIT, Buffer.from(mode)]));
       resolve({ s, extra: got.subarray(nl + 1) });
     };
     s.on('data', onData);
@@ -154,10 +159,32 @@ async function measure(label, port) {
   return r;
 }
 
+/** haproxy in TCP mode doing the gate's job (admit only an SSH-2.0 ident), if installed. */
+async function startHaproxy(dir, targetPort) {
+  if (spawnSync('bash', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).status !== 0) return undefined;
+  const port = await new Promise((resolve) => { const srv = createServer(); srv.listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)); }); });
+  const cfg = join(dir, 'haproxy.cfg');
+  writeFileSync(cfg, [
+    'global', '  maxconn 9000', 'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 60s', '  timeout server 60s',
+    'frontend gate', `  bind 127.0.0.1:${port}`, '  tcp-request inspect-delay 5s',
+    '  tcp-request content accept if { req.payload(0,8) -m str SSH-2.0- }', '  tcp-request content reject', '  default_backend target',
+    'backend target', `  server t 127.0.0.1:${targetPort}`, '',
+  ].join('\n'));
+  const proc = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const until = Date.now() + 5000;
+  for (;;) {
+    const ok = await new Promise((resolve) => { const c = connect(port, '127.0.0.1'); c.once('connect', () => { c.destroy(); resolve(true); }); c.once('error', () => resolve(false)); });
+    if (ok) return { proc, port };
+    if (Date.now() > until || proc.exitCode !== null) { proc.kill('SIGTERM'); return undefined; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function main() {
   const target = await startTarget();
   const dir = mkdtempSync(join(tmpdir(), 'sshgate-bench-'));
   let gate;
+  let haproxy;
   try {
     const db = join(dir, 'bench.db');
     const { createHash } = await import('node:crypto');
@@ -180,9 +207,11 @@ async function main() {
     while (!(bound = / LISTEN 127\.0\.0\.1:(\d+) -> /.exec(log))) { if (Date.now() > until || gate.exitCode !== null) throw new Error(`gate did not start: ${log}`); await new Promise((r) => setTimeout(r, 50)); }
     const gatePort = Number(bound[1]);
     await new Promise((r) => setTimeout(r, 300));
+    haproxy = await startHaproxy(dir, target.port);
     const direct = await measure('direct', target.port);
     const viaGate = await measure('gate', gatePort);
-    const rows = [direct, viaGate];
+    const viaHaproxy = haproxy ? await measure('haproxy', haproxy.port) : undefined;
+    const rows = viaHaproxy ? [direct, viaGate, viaHaproxy] : [direct, viaGate];
     if (JSON_OUT) { console.log(JSON.stringify(rows)); return; }
     const f = (n) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 0) : '-');
     console.log(`sshgate bench (${DURATION}s per phase, loopback, node ${process.version})`);
@@ -192,8 +221,13 @@ async function main() {
       console.log(`| ${r.label} | ${f(r.upload_MBps)} | ${f(r.download_MBps)} | ${f(r.seq.conns_per_s)} | ${f(r.seq.p50_ms)} / ${f(r.seq.p99_ms)} | ${f(r.par32.conns_per_s)} | ${f(r.par32.p50_ms)} / ${f(r.par32.p99_ms)} | ${r.seq.fails + r.par32.fails} |`);
     }
     console.log(`added latency per connection (seq p50): ${f(viaGate.seq.p50_ms - direct.seq.p50_ms)} ms`);
+    if (viaHaproxy) {
+      const x = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+      console.log(`gate / haproxy: upload ${x(viaGate.upload_MBps, viaHaproxy.upload_MBps)}, download ${x(viaGate.download_MBps, viaHaproxy.download_MBps)}, seq conn/s ${x(viaGate.seq.conns_per_s, viaHaproxy.seq.conns_per_s)}, par32 conn/s ${x(viaGate.par32.conns_per_s, viaHaproxy.par32.conns_per_s)}; haproxy added latency (seq p50) ${f(viaHaproxy.seq.p50_ms - direct.seq.p50_ms)} ms`);
+    } else console.log('haproxy: not installed (apt-get install haproxy), no side-by-side column');
   } finally {
     if (gate && gate.exitCode === null) gate.kill('SIGTERM');
+    if (haproxy && haproxy.proc.exitCode === null) haproxy.proc.kill('SIGTERM');
     target.proc.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
     clearTimeout(HARD_DEADLINE);

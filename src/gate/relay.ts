@@ -1,9 +1,10 @@
 /**
- * Byte relay between client and backend once a client is allowed. Half-close is passed through
- * (an EOF from one side becomes a FIN to the other while the opposite direction keeps flowing);
- * a connection with no traffic either way for `idleMs` is torn down so it cannot pin a slot.
+ * Byte relay between client and backend once a client is allowed: sks5's own relay
+ * (src/relay/pipe.ts: half-close passed through, zero-allocation path for two TCP sockets, idle
+ * teardown so a silent connection cannot pin a slot), with the gate's result vocabulary.
  */
 import type { Socket } from 'node:net';
+import { relay as relayBytes } from '../relay/pipe.js';
 
 export interface RelayResult {
   readonly clientToBackend: number;
@@ -11,33 +12,8 @@ export interface RelayResult {
   readonly reason: 'closed' | 'idle' | 'error';
 }
 
-export function relay(client: Socket, backend: Socket, idleMs: number): Promise<RelayResult> {
-  return new Promise((resolve) => {
-    let reason: RelayResult['reason'] = 'closed';
-    let closed = 0;
-    const startUp = backend.bytesWritten;
-    const startDown = client.bytesWritten;
-    const kill = (why: RelayResult['reason']): void => {
-      if (reason === 'closed') reason = why;
-      client.destroy();
-      backend.destroy();
-    };
-    const onClose = (): void => {
-      if (++closed < 2) return;
-      resolve({ clientToBackend: backend.bytesWritten - startUp, backendToClient: client.bytesWritten - startDown, reason });
-    };
-    for (const [a, b] of [[client, backend], [backend, client]] as const) {
-      a.setTimeout(idleMs, () => kill('idle'));
-      a.on('error', () => kill('error'));
-      // A side that vanished abruptly takes the other down; an orderly close was already
-      // propagated as a FIN by pipe() and the other side closes on its own.
-      a.on('close', (hadError: boolean) => {
-        if (hadError) b.destroy();
-        onClose();
-      });
-      a.pipe(b);
-    }
-    client.resume();
-    backend.resume();
-  });
+export async function relay(client: Socket, backend: Socket, idleMs: number): Promise<RelayResult> {
+  const r = await relayBytes(client, backend, { idleTimeoutMs: idleMs });
+  const reason = r.reason === 'idle' ? 'idle' : r.reason.startsWith('error') ? 'error' : 'closed';
+  return { clientToBackend: r.bytesUp, backendToClient: r.bytesDown, reason };
 }
