@@ -30,7 +30,13 @@ export const SIGHTING_BATCH_MS = 1000;
 const MAX_RECENT_SIGHTINGS = 4096;
 
 /** The last full write of a fingerprint, from which repeat sightings are answered. */
-interface RecentSighting { entry: FingerprintEntry; writtenAtMs: number; ipSeen: Map<string, string> }
+interface RecentSighting {
+  entry: FingerprintEntry;
+  writtenAtMs: number;
+  ipSeen: Map<string, string>;
+  /** ipSeen's keys sorted, computed when first read after a new address (many IPs share one fingerprint). */
+  sortedIps?: readonly string[] | undefined;
+}
 
 /** Sightings counted but not yet written. */
 interface PendingSightings { m: FingerprintMaterial; count: number; lastSeen: string; firstAtMs: number; ips: Map<string, string> }
@@ -161,7 +167,7 @@ export class FingerprintStore {
       return [e, new Map(seen.map((r) => [r.ip, r.last_seen]))] as const;
     });
     const [entry, ipSeen] = tx.immediate();
-    this.#remember(m.fingerprint, { entry, writtenAtMs: nowMs, ipSeen });
+    this.#remember(m.fingerprint, { entry, writtenAtMs: nowMs, ipSeen, sortedIps: entry.ips });
     return entry;
   }
 
@@ -196,21 +202,16 @@ export class FingerprintStore {
     const live = this.#prep('SELECT status, label FROM fingerprints WHERE fp = ?').get(m.fingerprint) as
       { status: string; label: string } | undefined;
     if (live === undefined || live.status !== prev.status) return null;
-    const now = encodeTime(nowMs);
-    let ips = prev.ips;
+    const now = encodeTimeCached(nowMs);
     if (ip !== '') {
       const known = recent.ipSeen.has(ip);
       recent.ipSeen.set(ip, now);
       if (!known) {
         if (recent.ipSeen.size > MAX_IPS_PER_FINGERPRINT) recent.ipSeen.delete(ipToEvict(recent.ipSeen));
-        ips = sortBytes([...recent.ipSeen.keys()]);
+        recent.sortedIps = undefined;
       }
     }
-    const entry: FingerprintEntry = {
-      ...prev, label: live.label, lastSeen: decodeTime(now), count: prev.count + 1, hassh: m.hassh, clientId: m.clientId,
-      raw: m.raw, kex: m.kex, hostKey: m.hostKey, cipherC2S: m.cipherC2S, cipherS2C: m.cipherS2C, macC2S: m.macC2S,
-      macS2C: m.macS2C, compressC2S: m.compressC2S, compressS2C: m.compressS2C, firstKexGuess: m.firstKexGuess, ips,
-    };
+    const entry = repeatEntry(prev, m, live.label, nowMs, recent);
     recent.entry = entry;
     let p = this.#pending.get(m.fingerprint);
     if (p === undefined) {
@@ -411,6 +412,28 @@ function migrate(db: Database.Database): void {
 function addColumnIfMissing(db: Database.Database, table: string, column: string, def: string): void {
   const cols = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
   if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${def}`);
+}
+
+/**
+ * A repeat sighting as stored after the next batch. Built field by field, not by spreading the
+ * previous entry: `ips` is a lazy getter (sorting up to 128 addresses per connection is the
+ * costliest part of a sighting, and the gate only reads status and label).
+ */
+function repeatEntry(prev: FingerprintEntry, m: FingerprintMaterial, label: string, nowMs: number, recent: RecentSighting): FingerprintEntry {
+  return {
+    fingerprint: prev.fingerprint, status: prev.status, label, firstSeen: prev.firstSeen, lastSeen: nowMs, count: prev.count + 1,
+    hassh: m.hassh, clientId: m.clientId, raw: m.raw, kex: m.kex, hostKey: m.hostKey, cipherC2S: m.cipherC2S,
+    cipherS2C: m.cipherS2C, macC2S: m.macC2S, macS2C: m.macS2C, compressC2S: m.compressC2S, compressS2C: m.compressS2C,
+    firstKexGuess: m.firstKexGuess,
+    get ips(): readonly string[] { return (recent.sortedIps ??= sortBytes([...recent.ipSeen.keys()])); },
+  };
+}
+
+/** encodeTime for the current millisecond, formatted once however many sightings share it. */
+let lastEncoded = { ms: Number.NaN, text: '' };
+function encodeTimeCached(ms: number): string {
+  if (lastEncoded.ms !== ms) lastEncoded = { ms, text: encodeTime(ms) };
+  return lastEncoded.text;
 }
 
 function toEntry(r: Row, ips: string[]): FingerprintEntry {

@@ -12,6 +12,7 @@ import { PrometheusGateMetrics, serveMetrics } from '../metrics.js';
 import { parseRoute } from '../routes.js';
 import { DEFAULT_CONFIG, DEFAULT_DB, fatal, parseFlags, type CliIo } from './cli-io.js';
 import { openStore } from './manage.js';
+import { coalescingSink } from '../log-sink.js';
 
 const PRUNE_EVERY_MS = 60_000;
 
@@ -31,10 +32,14 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   ] }, argv);
   const routes = f.list('route').map(parseRoute);
   if (routes.length === 0) fatal(io, 'usage: serve --route LISTEN=BACKEND [--route LISTEN=BACKEND]');
-  const log = (line: string): void => io.stderr(`${goLogPrefix(io.clock.now())}${line}\n`);
+  const sink = coalescingSink(io.stderr);
+  const log = (line: string): void => sink.write(`${goLogPrefix(io.clock.now())}${line}\n`);
+  // fatal() writes straight to stderr and exits: what was logged before it goes first.
+  const die = (message: string): never => { sink.flush(); return fatal(io, message); };
 
   log(`sshgate version: ${VERSION}`);
   log(`database: ${f.str('db')}`);
+  sink.flush(); // openStore may exit through fatal(): the lines above must be out first
   const store = openStore(io, f.str('db'));
   log(`config: ${f.str('config')}`);
   let maxFingerprints: number;
@@ -42,7 +47,7 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
     maxFingerprints = loadGateConfig(f.str('config')).maxFingerprints;
   } catch (err) {
     store.close();
-    return fatal(io, `load config: ${(err as Error).message}`);
+    return die(`load config: ${(err as Error).message}`);
   }
   const allowUnknown = f.bool('allow-unknown');
   log(`allow unknown: ${allowUnknown}`);
@@ -75,7 +80,7 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   } catch (err) {
     await gate.drain(0);
     store.close();
-    return fatal(io, (err as Error).message);
+    return die((err as Error).message);
   }
 
   const signal = await hooks.shutdown;
@@ -87,4 +92,5 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   const drained = await gate.drain(grace);
   log(drained ? 'all connections drained' : `drain timeout after ${formatGoDuration(grace)}; exiting with connections still open`);
   store.close();
+  sink.flush();
 }
