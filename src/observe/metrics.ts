@@ -50,6 +50,27 @@ export interface MetricsOptions {
   webhooks?: () => { delivered: number; failed: number; dropped: number; refused: number };
   /** Node process metrics (process_resident_memory_bytes, process_open_fds, ...); default true. */
   processMetrics?: boolean;
+  /**
+   * False when nothing can scrape the registry (`[metrics] enabled = false`): the series exist but
+   * no event is counted and no process sampler runs (prom-client's event-loop monitor wakes the
+   * loop every 10 ms). Default true.
+   */
+  scraped?: boolean;
+}
+
+/** Label children cached per label values: prom-client hashes the label object on every inc(). */
+function children<C>(make: (...values: string[]) => C): (...values: string[]) => C {
+  const cache = new Map<string, C>();
+  return (...values) => {
+    const key = values.join('\0');
+    let c = cache.get(key);
+    if (c === undefined) {
+      // Bounded by the label values in use: protocols, methods and users already capped by userLabel.
+      if (cache.size > 10_000) cache.clear();
+      cache.set(key, (c = make(...values)));
+    }
+    return c;
+  };
 }
 
 export interface Metrics {
@@ -127,36 +148,43 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     });
   }
   if (opts.quotaUsage) registerQuotaGauges(registry, opts.quotaUsage, (u) => userLabel(u, false));
-  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const scraped = opts.scraped !== false;
+  if (scraped && opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
 
   const perUser = new Map<string, number>();
   const errorType = (code: string): string => (code in ERRORS ? ERRORS[code as ErrorCode].metric : 'internal_error');
   const bus = opts.events;
-  const offs = [
-    bus.on('connection.new', (e) => { connectionsTotal.inc({ protocol: e.data.protocol }); transportActive.inc({ protocol: e.data.protocol }); }),
-    bus.on('connection.closed', (e) => transportActive.dec({ protocol: e.data.protocol })),
+  // The per-connection series, through cached label children (no label hashing per event).
+  const accepted = children((protocol) => connectionsTotal.labels(protocol));
+  const transport = children((protocol) => transportActive.labels(protocol));
+  const activeOf = children((user) => connectionsActive.labels(user));
+  const successes = children((user, method) => authSuccesses.labels(user, method));
+  const bytesOf = children((user, direction) => bytes.labels(user, direction));
+  const offs = !scraped ? [] : [
+    bus.on('connection.new', (e) => { accepted(e.data.protocol).inc(); transport(e.data.protocol).inc(); }),
+    bus.on('connection.closed', (e) => transport(e.data.protocol).dec()),
     bus.on('session.authenticated', (e) => {
       const u = userLabel(e.data.username);
       perUser.set(u, (perUser.get(u) ?? 0) + 1);
-      connectionsActive.set({ user: u }, perUser.get(u) ?? 0);
+      activeOf(u).set(perUser.get(u) ?? 0);
     }),
     bus.on('session.ended', (e) => {
       const u = userLabel(e.data.username);
       // Clamped: an ended event without its start (e.g. across a reload) must not go negative.
       perUser.set(u, Math.max(0, (perUser.get(u) ?? 0) - 1));
-      connectionsActive.set({ user: u }, perUser.get(u) ?? 0);
+      activeOf(u).set(perUser.get(u) ?? 0);
       duration.observe({ user: u }, e.data.duration_ms / 1000);
       durationByType.observe({ conn_type: e.data.protocol, user: u }, e.data.duration_ms / 1000);
     }),
-    bus.on('auth.success', (e) => authSuccesses.inc({ user: userLabel(e.data.username), method: e.data.method })),
+    bus.on('auth.success', (e) => successes(userLabel(e.data.username), e.data.method).inc()),
     // Failures are labelled by method only: the username is whatever an attacker typed.
     bus.on('auth.failure', (e) => { authFailures.inc({ method: e.data.method }); errors.inc({ error_type: 'auth_failure' }); }),
     bus.on('proxy.start', () => tunnelsActive.inc()),
     bus.on('proxy.complete', (e) => {
       tunnelsActive.dec();
       const u = userLabel(e.data.username);
-      if (e.data.bytes_up > 0) bytes.inc({ user: u, direction: 'up' }, e.data.bytes_up);
-      if (e.data.bytes_down > 0) bytes.inc({ user: u, direction: 'down' }, e.data.bytes_down);
+      if (e.data.bytes_up > 0) bytesOf(u, 'up').inc(e.data.bytes_up);
+      if (e.data.bytes_down > 0) bytesOf(u, 'down').inc(e.data.bytes_down);
     }),
     bus.on('acl.deny', (e) => { aclDenied.inc({ code: e.data.code }); errors.inc({ error_type: errorType(e.data.code) }); }),
     bus.on('connection.rejected', (e) => { rejected.inc({ reason: errorType(e.data.code) }); errors.inc({ error_type: errorType(e.data.code) }); }),

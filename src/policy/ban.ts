@@ -27,11 +27,17 @@ export type BanResult = { ok: true; ip: string; expiresAt: number } | { ok: fals
 /** Longest ban the API may set: a year. Longer values are almost always a unit mistake. */
 export const MAX_MANUAL_BAN_SECS = 365 * 86_400;
 
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+/** Dotted quad with no leading zeros: already in the form formatIp would produce. */
+const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
 /**
  * The address policy reasons about: `::ffff:1.2.3.4` is 1.2.3.4, IPv6 in RFC 5952 form, so one
  * host cannot dodge a ban by changing how its address is spelled. Unparseable text is kept as is.
  */
 export function canonicalIp(text: string): string {
+  // What sockets report for IPv4 is already canonical: admission asks this several times per connection.
+  if (CANONICAL_V4.test(text)) return text;
   const ip = parseCanonicalIp(text);
   return ip === undefined ? text : formatIp(ip);
 }

@@ -21,10 +21,15 @@ export interface IpRange {
 const LOW_32 = 0xffff_ffffn;
 
 function ipv4ToBigint(text: string): bigint {
-  // Number arithmetic (exact below 2^53), one bigint at the end: ACL checks run per connection.
+  // Char codes and number arithmetic, one bigint at the end: no split() arrays per connection.
+  // The text was validated by isIP: four decimal octets separated by dots.
   let value = 0;
-  for (const octet of text.split('.')) value = value * 256 + Number(octet);
-  return BigInt(value);
+  let octet = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) { value = value * 256 + octet; octet = 0; } else octet = octet * 10 + (c - 48);
+  }
+  return BigInt(value * 256 + octet);
 }
 
 function ipv6Groups(part: string): bigint[] {
@@ -79,8 +84,8 @@ export function parseCanonicalIp(text: string): IpAddress | undefined {
 
 export function formatIp(ip: IpAddress): string {
   if (ip.family === 4) {
-    const v = ip.value;
-    return [24n, 16n, 8n, 0n].map((shift) => String((v >> shift) & 0xffn)).join('.');
+    const v = Number(ip.value);
+    return `${(v >>> 24) & 0xff}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
   }
   const groups: number[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((ip.value >> shift) & 0xffffn));

@@ -61,6 +61,7 @@ export async function startObservability(d: {
 
   const metrics = createMetrics({
     events: d.events,
+    scraped: cfg.metrics.enabled,
     maxLabels: cfg.metrics.max_metric_labels,
     bannedIps: () => d.stages.state.bans.list().length,
     // One SQLite file holds state and reputation, written in the same batches: both series report it.

@@ -63,6 +63,14 @@ test('IPv4-mapped IPv6 is the same source as the IPv4 address', () => {
   assert.equal(canonicalIp('2001:DB8:0:0:0:0:0:1'), '2001:db8::1');
 });
 
+test('canonicalIp: a canonical dotted quad is itself, every other spelling of an address is normalised', () => {
+  for (const ip of ['0.0.0.0', '1.2.3.4', '10.0.0.1', '192.168.100.200', '255.255.255.255']) assert.equal(canonicalIp(ip), ip);
+  assert.equal(canonicalIp('::ffff:198.51.100.9'), '198.51.100.9');
+  assert.equal(canonicalIp('::ffff:c633:6409'), '198.51.100.9');
+  // Not addresses (leading zeros are refused by node's isIP): kept as they are, never misread as another host.
+  for (const text of ['01.2.3.4', '1.2.3.04', '256.1.1.1', '1.2.3', 'host.example']) assert.equal(canonicalIp(text), text);
+});
+
 test('manual ban and unban emit ban.created / ban.removed; bad input is refused with a reason', () => {
   const { bans, named } = setup();
   const r = bans.ban('::ffff:192.0.2.7', 60, 'abuse report');
