@@ -9,7 +9,7 @@
 // Connections come from rotating 127.x.y.z source addresses because the gate's per-source limit
 // (1/s, burst 120) would otherwise throttle a single-source benchmark.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -18,9 +18,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const DURATION = Number(argv[argv.indexOf('--duration') + 1] || 0) || 3;
+// Connections held open through each relay at once (0 = skip the hold phase).
+const HOLD = argv.includes('--hold') ? Number(argv[argv.indexOf('--hold') + 1]) : 5000;
 const JSON_OUT = argv.includes('--json');
 const IDENT = Buffer.from('SSH-2.0-OpenSSH_9.2p1 bench\r\n');
-const HARD_DEADLINE = setTimeout(() => { console.error('bench: hard deadline reached'); process.exit(2); }, 110_000);
+const HARD_DEADLINE = setTimeout(() => { console.error('bench: hard deadline reached'); process.exit(2); }, 170_000);
 
 function kexinitPacket() {
   const list = (s) => { const b = Buffer.from(s); const l = Buffer.alloc(4); l.writeUInt32BE(b.length); return Buffer.concat([l, b]); };
@@ -150,12 +152,61 @@ async function downloadPhase(port) {
   return n / ((performance.now() - t0) / 1000) / 1e6;
 }
 
-async function measure(label, port) {
+/** Resident set of a process, from /proc (MiB). */
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch { return NaN; }
+}
+
+/**
+ * Opens HOLD echo connections through the relay (128 handshakes in flight, 30 s at most), keeps them
+ * all open, echo-checks every one (64 at a time), then closes them. Failures = open errors + echo errors.
+ */
+async function holdPhase(port, pid) {
+  const before = rssMiB(pid);
+  const held = [];
+  let openFails = 0;
+  let next = 0;
+  const until = performance.now() + 30_000;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: 128 }, async () => {
+    while (next < HOLD && performance.now() < until) {
+      next++;
+      try {
+        const { s, extra } = await open(port, 'E');
+        s.on('error', () => {});
+        held.push({ s, extra });
+      } catch { openFails++; }
+    }
+  }));
+  const openSecs = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 1000));
+  const holding = rssMiB(pid);
+  let echoOk = 0;
+  let echoFail = 0;
+  for (let i = 0; i < held.length; i += 64) {
+    await Promise.all(held.slice(i, i + 64).map(({ s, extra }) => new Promise((resolve) => {
+      let n = extra.length;
+      const timer = setTimeout(() => { echoFail++; resolve(); }, 10_000);
+      s.on('data', (d) => { n += d.length; if (n >= extra.length + 8) { clearTimeout(timer); echoOk++; resolve(); } });
+      s.once('close', () => { clearTimeout(timer); if (n < extra.length + 8) { echoFail++; resolve(); } });
+      s.write(Buffer.alloc(8, 0x68));
+    })));
+  }
+  for (const { s } of held) s.destroy();
+  return { requested: HOLD, opened: held.length, open_fails: openFails, open_secs: openSecs, echo_ok: echoOk, echo_fail: echoFail,
+    rss_before_mib: before, rss_holding_mib: holding, kib_per_conn: held.length ? ((holding - before) * 1024) / held.length : NaN };
+}
+
+async function measure(label, port, pid) {
   const r = { label };
   r.upload_MBps = await uploadPhase(port);
   r.download_MBps = await downloadPhase(port);
   r.seq = await connectPhase(port, 1);
   r.par32 = await connectPhase(port, 32);
+  if (HOLD > 0 && pid !== undefined) r.hold = await holdPhase(port, pid);
   return r;
 }
 
@@ -197,7 +248,9 @@ async function main() {
     const reg = spawnSync(process.execPath, [bin, 'approve', '--db', db, '--register', '--label', 'bench', fp], { encoding: 'utf8' });
     if (reg.status !== 0) throw new Error(`approve failed: ${reg.stderr}`);
     const nodeArgs = (process.env.BENCH_GATE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    gate = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--route', `127.0.0.1:0=127.0.0.1:${target.port}`, '--db', db, '--config', ''], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // A held connection costs the gate two descriptors: room for HOLD of them above the default cap.
+    gate = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--route', `127.0.0.1:0=127.0.0.1:${target.port}`, '--db', db, '--config', '',
+      '--max-connections', String(Math.max(1024, HOLD + 1000))], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     gate.stderr.on('data', (d) => { log += d; });
     const until = Date.now() + 15_000;
@@ -213,8 +266,8 @@ async function main() {
     await new Promise((r) => setTimeout(r, 300));
     haproxy = await startHaproxy(dir, target.port);
     const direct = await measure('direct', target.port);
-    const viaGate = await measure('gate', gatePort);
-    const viaHaproxy = haproxy ? await measure('haproxy', haproxy.port) : undefined;
+    const viaGate = await measure('gate', gatePort, gate.pid);
+    const viaHaproxy = haproxy ? await measure('haproxy', haproxy.port, haproxy.proc.pid) : undefined;
     const rows = viaHaproxy ? [direct, viaGate, viaHaproxy] : [direct, viaGate];
     if (JSON_OUT) { console.log(JSON.stringify(rows)); return; }
     const f = (n) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 0) : '-');
@@ -225,6 +278,10 @@ async function main() {
       console.log(`| ${r.label} | ${f(r.upload_MBps)} | ${f(r.download_MBps)} | ${f(r.seq.conns_per_s)} | ${f(r.seq.p50_ms)} / ${f(r.seq.p99_ms)} | ${f(r.par32.conns_per_s)} | ${f(r.par32.p50_ms)} / ${f(r.par32.p99_ms)} | ${r.seq.fails + r.par32.fails} |`);
     }
     console.log(`added latency per connection (seq p50): ${f(viaGate.seq.p50_ms - direct.seq.p50_ms)} ms`);
+    for (const r of rows.filter((x) => x.hold)) {
+      const h = r.hold;
+      console.log(`hold ${h.requested} (${r.label}): opened ${h.opened} in ${f(h.open_secs)} s, echo ok ${h.echo_ok}, failures ${h.open_fails + h.echo_fail}; RSS ${f(h.rss_before_mib)} -> ${f(h.rss_holding_mib)} MiB = ${f(h.kib_per_conn)} KiB per held connection`);
+    }
     if (viaHaproxy) {
       const x = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
       console.log(`gate / haproxy: upload ${x(viaGate.upload_MBps, viaHaproxy.upload_MBps)}, download ${x(viaGate.download_MBps, viaHaproxy.download_MBps)}, seq conn/s ${x(viaGate.seq.conns_per_s, viaHaproxy.seq.conns_per_s)}, par32 conn/s ${x(viaGate.par32.conns_per_s, viaHaproxy.par32.conns_per_s)}; haproxy added latency (seq p50) ${f(viaHaproxy.seq.p50_ms - direct.seq.p50_ms)} ms`);

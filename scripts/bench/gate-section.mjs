@@ -9,13 +9,13 @@ export async function runGateSection(ctx) {
   const script = join(ctx.root, 'scripts', 'bench-gate.mjs');
   if (!existsSync(script)) return 'Gate: skipped (scripts/bench-gate.mjs not found)';
   process.stderr.write('Gate: scripts/bench-gate.mjs\n');
-  // bench-gate.mjs has its own 110 s hard deadline; the margin covers its start-up.
+  // bench-gate.mjs has its own 170 s hard deadline; the margin covers its start-up.
   let res;
   // bench-gate.mjs picks a random listen port in 20000-39999, which overlaps the ephemeral range:
   // after thousands of benchmark connections it can collide (EADDRINUSE). One retry is enough.
   for (let attempt = 1; attempt <= 2; attempt++) {
     res = await runToEnd('bench-gate', process.execPath, [script, '--duration', String(ctx.duration)], {
-      timeoutMs: 130_000, cwd: ctx.root,
+      timeoutMs: 190_000, cwd: ctx.root,
       onStderr: (d) => { for (const l of String(d).split('\n')) if (l.trim()) process.stderr.write(`  [gate] ${l}\n`); },
     });
     if (res.code === 0 || !res.stderr.includes('EADDRINUSE')) break;

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { VERSION } from '../../version.js';
 import { loadGateConfig } from '../config.js';
-import { Gate } from '../gate.js';
+import { Gate, MAX_CONCURRENT_CONNECTIONS } from '../gate.js';
 import { formatGoDuration, goLogPrefix } from '../go-format.js';
 import { PrometheusGateMetrics, serveMetrics } from '../metrics.js';
 import { parseRoute } from '../routes.js';
@@ -29,8 +29,11 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
     { name: 'route', kind: 'list', usage: 'route in LISTEN=BACKEND form, repeatable', validate: (v) => { parseRoute(v); } },
     { name: 'drain-timeout', kind: 'duration', default: 10_000, usage: 'on shutdown, how long to wait for existing connections to finish' },
     { name: 'metrics-listen', kind: 'string', usage: 'serve Prometheus metrics on this host:port (off when empty)' },
+    { name: 'max-connections', kind: 'int', default: MAX_CONCURRENT_CONNECTIONS, usage: 'connections handled at once across all routes; more are refused with OVERLOAD' },
   ] }, argv);
   const routes = f.list('route').map(parseRoute);
+  const maxConcurrent = f.num('max-connections');
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) fatal(io, `invalid value "${maxConcurrent}" for flag -max-connections: must be a positive integer`);
   if (routes.length === 0) fatal(io, 'usage: serve --route LISTEN=BACKEND [--route LISTEN=BACKEND]');
   const sink = coalescingSink(io.stderr);
   const log = (line: string): void => sink.write(`${goLogPrefix(io.clock.now())}${line}\n`);
@@ -69,7 +72,7 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   }
 
   const metrics = f.str('metrics-listen') === '' ? null : new PrometheusGateMetrics(() => store.count());
-  const gate = new Gate({ routes, store, allowUnknown, clock: io.clock, log, ...(metrics ? { metrics } : {}) });
+  const gate = new Gate({ routes, store, allowUnknown, clock: io.clock, log, maxConcurrent, ...(metrics ? { metrics } : {}) });
   let metricsServer: Server | null = null;
   try {
     await gate.start();

@@ -65,3 +65,49 @@ test('correlate refuses a fingerprint without IPs; serve without routes is a usa
   assert.equal(s.code, 1);
   assert.match(s.err, /usage: serve --route LISTEN=BACKEND \[--route LISTEN=BACKEND\]\n$/);
 });
+
+test('serve -max-connections: a positive integer, anything else is refused before the store opens', async (t) => {
+  const db = tempDb(t);
+  for (const bad of ['0', '-5']) {
+    const r = await cli(['serve', '--db', db, '--max-connections', bad, '--route', '127.0.0.1:0=127.0.0.1:1']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`invalid value "${bad}" for flag -max-connections: must be a positive integer\\n$`));
+  }
+  const help = await cli(['serve', '-h']);
+  assert.match(help.err, /-max-connections int\n\s+connections handled at once across all routes; more are refused with OVERLOAD \(default 1024\)/);
+});
+
+test('serve -max-connections caps concurrent clients: one past the cap is dropped with OVERLOAD', async (t) => {
+  const db = tempDb(t);
+  const { createServer, connect } = await import('node:net');
+  // A backend that never answers keeps every admitted client waiting inside the gate.
+  const backend = createServer(() => undefined).listen(0, '127.0.0.1');
+  await new Promise((r) => backend.once('listening', r));
+  t.after(() => backend.close());
+  let err = '';
+  let stop!: (s: string) => void;
+  const shutdown = new Promise<string>((r) => { stop = r; });
+  const done = main(['serve', '--db', db, '--max-connections', '2', '--route', `127.0.0.1:0=127.0.0.1:${(backend.address() as { port: number }).port}`],
+    { stdout: () => undefined, stderr: (s) => { err += s; }, shutdown });
+  const until = Date.now() + 10_000;
+  let m: RegExpExecArray | null;
+  while (!(m = / LISTEN 127\.0\.0\.1:(\d+) -> /.exec(err))) {
+    assert.ok(Date.now() < until, `gate did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const port = Number(m[1]);
+  const clients = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+  await Promise.all(clients.map((c) => new Promise((r) => c.once('connect', r))));
+  // Both are in the listen queue ahead of the third, and the gate accepts in order: no wait needed.
+  const third = connect(port, '127.0.0.1');
+  third.on('data', () => undefined);
+  await new Promise((r) => third.once('close', r));
+  while (!err.includes('OVERLOAD')) {
+    assert.ok(Date.now() < until, `no OVERLOAD line: ${err}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.match(err, /\[127\.0\.0\.1\] OVERLOAD dropping connection/);
+  for (const c of clients) c.destroy();
+  stop('SIGTERM');
+  assert.equal(await done, 0);
+});
