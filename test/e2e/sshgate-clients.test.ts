@@ -30,9 +30,19 @@ function fingerprintFromDebug(stderr: string): { fp: string; hassh: string } {
   };
 }
 
-function blockedFingerprint(log: string[], client: RegExp): string {
-  const line = [...log].reverse().find((l) => / BLOCKED [0-9a-f]{32} /.test(l) && client.test(l));
-  assert.ok(line, `a BLOCKED line for ${client}: ${log.join('\n')}`);
+/** The gate writes the lines of one event-loop turn together: a line may trail the client's exit slightly. */
+async function logLine(log: string[], match: (l: string) => boolean, what: string): Promise<string> {
+  let line: string | undefined;
+  try {
+    await waitUntil(() => (line = [...log].reverse().find(match)) !== undefined, 5000, what);
+  } catch {
+    assert.fail(`${what}: ${log.join('\n')}`);
+  }
+  return line as string;
+}
+
+async function blockedFingerprint(log: string[], client: RegExp): Promise<string> {
+  const line = await logLine(log, (l) => / BLOCKED [0-9a-f]{32} /.test(l) && client.test(l), `a BLOCKED line for ${client}`);
   return (/ BLOCKED ([0-9a-f]{32}) /.exec(line) as RegExpExecArray)[1] as string;
 }
 
@@ -62,7 +72,7 @@ test('real clients through the gate: block, approve by prefix, login, block, pen
   const refused = await opensshLogin(gate.port, sshd.userKey, 'echo ok');
   assert.notEqual(refused.code, 0);
   assert.equal(refused.stdout, '');
-  const fp = blockedFingerprint(gate.log, /client="SSH-2\.0-OpenSSH_/);
+  const fp = await blockedFingerprint(gate.log, /client="SSH-2\.0-OpenSSH_/);
   const list = await sshgate(['list', '-v', '--db', db]);
   assert.equal(list.code, 0);
   assert.match(list.stdout, new RegExp(`^${fp}  blocked  -  .*  127\\.0\\.0\\.1  +SSH-2\\.0-OpenSSH_\\S+`, 'm'));
@@ -82,8 +92,8 @@ test('real clients through the gate: block, approve by prefix, login, block, pen
   assert.equal(row?.hassh, independent.hassh);
   assert.equal(row?.count, 2);
   assert.equal(row?.label, 'e2e laptop');
-  assert.ok(gate.log.some((l) => l.includes(`APPROVED ${fp} label="e2e laptop"`)));
-  const connected = gate.log.find((l) => l.includes(` CONNECTED ${fp} backend=127.0.0.1:${sshd.port} local=127.0.0.1:`));
+  await logLine(gate.log, (l) => l.includes(`APPROVED ${fp} label="e2e laptop"`), 'the APPROVED line');
+  const connected = await logLine(gate.log, (l) => l.includes(` CONNECTED ${fp} backend=127.0.0.1:${sshd.port} local=127.0.0.1:`), 'the CONNECTED line');
   assert.ok(connected);
 
   // 3. Correlate: sshd behind the gate logs 127.0.0.1; the CONNECTED line attributes it.
@@ -101,15 +111,15 @@ test('real clients through the gate: block, approve by prefix, login, block, pen
   // 4. Block, then pending: refused again with the matching log lines.
   assert.equal((await sshgate(['block', '--db', db, fp])).code, 0);
   assert.notEqual((await opensshLogin(gate.port, sshd.userKey, 'echo ok')).code, 0);
-  assert.ok(gate.log.some((l) => l.includes(`BLOCKED ${fp} label="e2e laptop"`)));
+  await logLine(gate.log, (l) => l.includes(`BLOCKED ${fp} label="e2e laptop"`), 'the BLOCKED line with the label');
   assert.equal((await sshgate(['pending', '--db', db, fp])).code, 0);
   assert.notEqual((await opensshLogin(gate.port, sshd.userKey, 'echo ok')).code, 0);
-  assert.ok(gate.log.some((l) => l.includes(`PENDING ${fp} client="SSH-2.0-OpenSSH_`)));
+  await logLine(gate.log, (l) => l.includes(`PENDING ${fp} client="SSH-2.0-OpenSSH_`), 'the PENDING line');
 
   // 5. A second client stack: dropbear (sends a guessed KEX packet right after KEXINIT).
   const dbRefused = await dropbearLogin(gate.port, sshd.dropbearKey, 'echo ok');
   assert.notEqual(dbRefused.code, 0);
-  const dfp = blockedFingerprint(gate.log, /client="SSH-2\.0-dropbear/);
+  const dfp = await blockedFingerprint(gate.log, /client="SSH-2\.0-dropbear/);
   assert.equal((await sshgate(['approve', '--db', db, dfp])).code, 0);
   const dbOk = await dropbearLogin(gate.port, sshd.dropbearKey, 'echo ok');
   assert.equal(dbOk.stdout, 'ok\n', dbOk.stderr);
@@ -117,7 +127,7 @@ test('real clients through the gate: block, approve by prefix, login, block, pen
   // 6. paramiko when the system python has it.
   if (havePython3Paramiko()) {
     assert.notEqual((await paramikoLogin(gate.port, sshd.userKey, 'echo ok')).code, 0);
-    const pfp = blockedFingerprint(gate.log, /client="SSH-2\.0-paramiko/);
+    const pfp = await blockedFingerprint(gate.log, /client="SSH-2\.0-paramiko/);
     assert.equal((await sshgate(['approve', '--db', db, pfp])).code, 0);
     const pOk = await paramikoLogin(gate.port, sshd.userKey, 'echo ok');
     assert.equal(pOk.stdout, 'ok\n', pOk.stderr);
@@ -151,6 +161,6 @@ test('--allow-unknown lets a new client in as pending', { timeout: 90_000 }, asy
   assert.ok(!gate.log.some((l) => l.includes('max fingerprints:')), 'no cap line when unlimited');
   const r = await opensshLogin(gate.port, sshd.userKey, 'echo ok');
   assert.equal(r.stdout, 'ok\n', r.stderr.slice(-1500));
-  assert.ok(gate.log.some((l) => / PENDING allowed [0-9a-f]{32} client="SSH-2\.0-OpenSSH_/.test(l)));
+  await logLine(gate.log, (l) => / PENDING allowed [0-9a-f]{32} client="SSH-2\.0-OpenSSH_/.test(l), 'the PENDING allowed line');
   assert.match((await sshgate(['list', '--db', db])).stdout, / pending /);
 });
