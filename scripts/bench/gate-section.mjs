@@ -14,7 +14,7 @@ export async function runGateSection(ctx) {
   // bench-gate.mjs picks a random listen port in 20000-39999, which overlaps the ephemeral range:
   // after thousands of benchmark connections it can collide (EADDRINUSE). One retry is enough.
   for (let attempt = 1; attempt <= 2; attempt++) {
-    res = await runToEnd('bench-gate', process.execPath, [script, '--duration', String(ctx.duration)], {
+    res = await runToEnd('bench-gate', process.execPath, [script, '--duration', String(ctx.duration), '--hold', ctx.quick ? '1000' : '5000'], {
       timeoutMs: 190_000, cwd: ctx.root,
       onStderr: (d) => { for (const l of String(d).split('\n')) if (l.trim()) process.stderr.write(`  [gate] ${l}\n`); },
     });
