@@ -152,6 +152,14 @@ async function downloadPhase(port) {
   return n / ((performance.now() - t0) / 1000) / 1e6;
 }
 
+/** User + system CPU seconds of a process so far, from /proc (NaN when unreadable). */
+function cpuSecs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch { return NaN; }
+}
+
 /** Resident set of a process, from /proc (MiB). */
 function rssMiB(pid) {
   try {
@@ -205,7 +213,10 @@ async function measure(label, port, pid) {
   r.upload_MBps = await uploadPhase(port);
   r.download_MBps = await downloadPhase(port);
   r.seq = await connectPhase(port, 1);
+  const cpu0 = pid === undefined ? NaN : cpuSecs(pid);
   r.par32 = await connectPhase(port, 32);
+  const conns = r.par32.conns_per_s * DURATION;
+  r.par32.cpu_ms_per_conn = conns > 0 ? ((cpuSecs(pid) - cpu0) * 1000) / conns : NaN;
   if (HOLD > 0 && pid !== undefined) r.hold = await holdPhase(port, pid);
   return r;
 }
@@ -272,10 +283,10 @@ async function main() {
     if (JSON_OUT) { console.log(JSON.stringify(rows)); return; }
     const f = (n) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 0) : '-');
     console.log(`sshgate bench (${DURATION}s per phase, loopback, node ${process.version})`);
-    console.log('| path | upload MB/s | download MB/s | seq conn/s | seq p50/p99 ms | par32 conn/s | par32 p50/p99 ms | fails |');
-    console.log('|---|---|---|---|---|---|---|---|');
+    console.log('| path | upload MB/s | download MB/s | seq conn/s | seq p50/p99 ms | par32 conn/s | par32 p50/p99 ms | relay CPU ms/conn (par32) | fails |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.label} | ${f(r.upload_MBps)} | ${f(r.download_MBps)} | ${f(r.seq.conns_per_s)} | ${f(r.seq.p50_ms)} / ${f(r.seq.p99_ms)} | ${f(r.par32.conns_per_s)} | ${f(r.par32.p50_ms)} / ${f(r.par32.p99_ms)} | ${r.seq.fails + r.par32.fails} |`);
+      console.log(`| ${r.label} | ${f(r.upload_MBps)} | ${f(r.download_MBps)} | ${f(r.seq.conns_per_s)} | ${f(r.seq.p50_ms)} / ${f(r.seq.p99_ms)} | ${f(r.par32.conns_per_s)} | ${f(r.par32.p50_ms)} / ${f(r.par32.p99_ms)} | ${Number.isFinite(r.par32.cpu_ms_per_conn) ? r.par32.cpu_ms_per_conn.toFixed(3) : '-'} | ${r.seq.fails + r.par32.fails} |`);
     }
     console.log(`added latency per connection (seq p50): ${f(viaGate.seq.p50_ms - direct.seq.p50_ms)} ms`);
     for (const r of rows.filter((x) => x.hold)) {
