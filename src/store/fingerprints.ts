@@ -221,7 +221,12 @@ export class FingerprintStore {
     p.m = m;
     p.count++;
     p.lastSeen = now;
-    if (ip !== '') p.ips.set(ip, now);
+    if (ip !== '') {
+      p.ips.set(ip, now);
+      // The batch keeps only the addresses the trim after the flush would keep: a fingerprint shared by
+      // many sources (one OpenSSH release, a whole team) costs at most 128 upserts per batch, not one per connection.
+      if (p.ips.size > MAX_IPS_PER_FINGERPRINT) p.ips.delete(ipToEvict(p.ips));
+    }
     if (nowMs - p.firstAtMs >= SIGHTING_BATCH_MS) this.flush();
     else this.#flushTimer ??= setTimeout(() => { this.#flushTimer = null; this.#flushQuietly(); }, SIGHTING_BATCH_MS).unref();
     return entry;

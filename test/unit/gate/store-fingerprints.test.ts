@@ -264,6 +264,20 @@ test('batched sightings keep the IP list to the newest 128, as a full write woul
   assert.deepEqual(s.get(m.fingerprint)?.ips, last.ips);
 });
 
+test('a burst of many sources within one batch keeps exactly what the SQL trim keeps (ties: smallest IP)', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const m = material();
+  s.observe(m, '10.9.9.9', true, T0 + 1);
+  // 300 new sources in the same millisecond: last_seen ties everywhere, the trim keeps the smallest IPs.
+  const ips = Array.from({ length: 300 }, (_, i) => `10.2.${(i * 7919) % 256}.${i % 256}`);
+  for (const ip of ips) s.observe(m, ip, true, T0 + 2);
+  const expected = [...new Set(ips)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, MAX_IPS_PER_FINGERPRINT);
+  const stored = s.get(m.fingerprint);
+  assert.equal(stored?.count, 301);
+  assert.deepEqual(stored?.ips, expected);
+});
+
 test('a flood of one-off fingerprints is written in full and stays correct after the window', (t) => {
   const s = FingerprintStore.open(tempDb(t));
   t.after(() => s.close());
