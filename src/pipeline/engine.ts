@@ -261,7 +261,11 @@ export class Pipeline {
           onBytes: (up, down) => { record.bytesUp += up; record.bytesDown += down; },
         }).then((result) => {
           cleanup();
-          this.#d.events.emit('proxy.complete', { ...base, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason });
+          this.#d.events.emit('proxy.complete', {
+            username: base.username, source_ip: base.source_ip, target_host: base.target_host, target_port: base.target_port,
+            resolved_ip: base.resolved_ip, protocol: base.protocol, conn_id: base.conn_id, session_id: base.session_id,
+            bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason,
+          });
           if (this.log.isLevelEnabled('info')) this.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason }, 'tunnel closed');
           return result;
         }),
