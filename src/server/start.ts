@@ -15,7 +15,7 @@ import { createSocksAuthenticator, type TotpVerifier } from '../socks/auth.js';
 import { createSocksListener, type SocksListener } from '../socks/listener.js';
 import { createUdpAssociations } from '../socks/udp.js';
 import { splitHostPort } from './listen-address.js';
-import { createSshServer, type SshServer } from '../ssh/server.js';
+import { createSshServer, sshSettingsError, type SshServer } from '../ssh/server.js';
 import { loadOrCreateHostKey } from '../ssh/host-keys.js';
 import { createStages, type Stages } from './stages.js';
 import { createManagementPort } from './management.js';
@@ -120,6 +120,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     let next: World;
     try {
       next = buildWorld(opts.reloadConfig(), clock.now());
+      // Identification, banner, algorithms and keepalives apply to new SSH connections after a
+      // reload: settings ssh2 would refuse are refused here, before anything changes.
+      const sshError = sshSettingsError(next.config.server);
+      if (sshError) throw new Error(`server: ${sshError}`);
     } catch (err) {
       const errors = err instanceof ConfigError ? [...err.issues] : [(err as Error).message];
       log.error({ errors }, 'reload refused, previous configuration kept');

@@ -41,6 +41,34 @@ export interface SshServer {
   close(): Promise<void>;
 }
 
+type ServerSection = Pipeline['config']['server'];
+
+function protocolOptions(hostKey: string, c: ServerSection): ssh2.ServerConfig {
+  return {
+    hostKeys: [hostKey],
+    ident: identFromServerId(c.server_id),
+    ...(c.banner ? { banner: c.banner } : {}),
+    algorithms: buildAlgorithms(c.allowed_ciphers, c.allowed_kex) as ssh2.Algorithms,
+    ...keepaliveOptions(c.ssh_keepalive_interval_secs, c.ssh_keepalive_max),
+  };
+}
+
+function settingsKey(c: ServerSection): string {
+  return JSON.stringify([c.server_id, c.banner ?? '', c.allowed_ciphers, c.allowed_kex, c.ssh_keepalive_interval_secs, c.ssh_keepalive_max]);
+}
+
+/** Why these `[server]` SSH settings cannot be used (unknown cipher or kex...), or undefined. */
+export function sshSettingsError(c: ServerSection): string | undefined {
+  try {
+    buildAlgorithms(c.allowed_ciphers, c.allowed_kex);
+    identFromServerId(c.server_id);
+    keepaliveOptions(c.ssh_keepalive_interval_secs, c.ssh_keepalive_max);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** Cap on a PROXY header's arrival: a trusted balancer sends it at once. */
 const PROXY_HEADER_TIMEOUT_MS = 10_000;
 
@@ -51,23 +79,45 @@ export function createSshServer(opts: SshServerOptions): SshServer {
   const totp = opts.totp ?? new TotpGuard();
   const credentials = createCredentialStore(() => pipeline.config, (msg) => pipeline.log.warn(msg));
   const trustedProxy = compileTrustedProxies(cfg.proxy_protocol_trusted_cidrs);
-  const ssh = new ssh2.Server({
-    hostKeys: [opts.hostKey],
-    ident: identFromServerId(cfg.server_id),
-    ...(cfg.banner ? { banner: cfg.banner } : {}),
-    algorithms: buildAlgorithms(cfg.allowed_ciphers, cfg.allowed_kex) as ssh2.Algorithms,
-    ...keepaliveOptions(cfg.ssh_keepalive_interval_secs, cfg.ssh_keepalive_max),
-  });
+  /**
+   * The ssh2 Server that new connections are handed to. Identification, banner, algorithms and
+   * keepalives follow a reload: a changed `[server]` section builds a new instance for new
+   * connections, while established ones keep the instance they were negotiated with. Settings are
+   * validated before a reload is accepted (`sshSettingsError`), so a rebuild here does not fail.
+   */
+  let protocolCfg = cfg;
+  let protocolKey = settingsKey(cfg);
+  const build = (c: ServerSection): ssh2.Server => {
+    const server = new ssh2.Server(protocolOptions(opts.hostKey, c));
+    server.on('connection', onSshConnection);
+    server.on('error', (err: Error) => pipeline.log.warn({ door: 'ssh', err: err.message }, 'ssh server error'));
+    return server;
+  };
+  const protocol = (): ssh2.Server => {
+    const live = pipeline.config.server;
+    if (live === protocolCfg) return ssh;
+    protocolCfg = live;
+    const key = settingsKey(live);
+    if (key === protocolKey) return ssh;
+    try {
+      ssh = build(live);
+      protocolKey = key;
+      pipeline.log.info({ door: 'ssh' }, 'SSH identification, banner, algorithms or keepalives changed: applied to new connections');
+    } catch (err) {
+      pipeline.log.warn({ door: 'ssh', err: (err as Error).message }, 'SSH settings not applied, previous ones kept');
+    }
+    return ssh;
+  };
   /** Live connections by transport peer: ssh2 reports the peer, not our object, when it attaches. */
   const byPeer = new Map<string, SshConnection>();
   const peerKey = (ip: string | undefined, port: number | undefined): string => `${ip ?? ''}|${port ?? 0}`;
 
-  ssh.on('connection', (conn: Connection, info: Ssh2ClientInfo) => {
+  function onSshConnection(conn: Connection, info: Ssh2ClientInfo): void {
     const c = byPeer.get(peerKey(info.ip, info.port));
     if (!c || c.closed) { conn.end(); return; }
     c.attach(conn, info);
-  });
-  ssh.on('error', (err: Error) => pipeline.log.warn({ door: 'ssh', err: err.message }, 'ssh server error'));
+  }
+  let ssh = build(cfg);
 
   const admitAndHandOver = (socket: Socket, source: { ip: string; port: number } | undefined): void => {
     const client = pipeline.newClient(source?.ip ?? socket.remoteAddress ?? '0.0.0.0', source?.port ?? socket.remotePort ?? 0, 'ssh');
@@ -94,7 +144,7 @@ export function createSshServer(opts: SshServerOptions): SshServer {
       pipeline.events.emit('fingerprint.seen', { fingerprint: m.fingerprint, hassh: m.hassh, source_ip: client.ip, status, client_version: m.clientId });
       pipeline.log.info({ conn_id: client.connId, door: 'ssh', fingerprint: m.fingerprint, hassh: m.hassh, status, client: m.clientId }, 'SSH client fingerprint');
     });
-    ssh.injectSocket(socket);
+    protocol().injectSocket(socket);
   };
 
   const onSocket = (socket: Socket): void => {
