@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { registerBackupRestore } from './commands/backup-restore.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerCompletions } from './commands/completions.js';
+import { registerDemo } from './commands/demo.js';
 import { registerGenerateTotp } from './commands/generate-totp.js';
 import { registerHashPassword } from './commands/hash-password.js';
 import { registerHealthCheck } from './commands/health-check.js';
@@ -40,6 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerHealthCheck(program, ctx);
   registerSshConfig(program, ctx);
   registerBackupRestore(program, ctx);
+  registerDemo(program, ctx);
   registerCompletions(program, ctx);
   registerManpage(program, ctx);
   registerRun(program, ctx);
