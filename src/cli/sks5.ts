@@ -20,6 +20,7 @@ import { registerQuickStart } from './commands/quick-start.js';
 import { registerRun } from './commands/run.js';
 import { registerShowConfig } from './commands/show-config.js';
 import { registerSshConfig } from './commands/ssh-config.js';
+import { registerWizard } from './commands/wizard.js';
 import { CliContext, processIo, type CliIo } from './context.js';
 import { addGlobalOptions } from './global-options.js';
 
@@ -42,6 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSshConfig(program, ctx);
   registerBackupRestore(program, ctx);
   registerDemo(program, ctx);
+  registerWizard(program, ctx);
   registerCompletions(program, ctx);
   registerManpage(program, ctx);
   registerRun(program, ctx);

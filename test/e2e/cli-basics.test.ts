@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { VERSION } from '../../src/version.js';
 import { FIXTURES, runSks5 } from './cli-run.js';
 
-const SUBCOMMANDS = ['hash-password', 'check-config', 'quick-start', 'init', 'show-config', 'generate-totp', 'health-check', 'ssh-config', 'completions', 'manpage', 'demo'];
+const SUBCOMMANDS = ['hash-password', 'check-config', 'quick-start', 'init', 'show-config', 'generate-totp', 'health-check', 'ssh-config', 'completions', 'manpage', 'demo', 'wizard'];
 
 test('--version and -V print the version, also after a subcommand', async () => {
   for (const args of [['--version'], ['-V'], ['check-config', '--version']]) {

@@ -7,7 +7,7 @@ import { manpage, roffEscape } from '../../../src/cli/manpage.js';
 import { buildProgram } from '../../../src/cli/sks5.js';
 
 const program = buildProgram(new CliContext({ out: () => {}, err: () => {}, env: {}, stdin: new PassThrough() }));
-const SUBCOMMANDS = ['hash-password', 'check-config', 'quick-start', 'init', 'show-config', 'generate-totp', 'health-check', 'ssh-config', 'completions', 'manpage', 'backup', 'restore', 'demo'];
+const SUBCOMMANDS = ['hash-password', 'check-config', 'quick-start', 'init', 'show-config', 'generate-totp', 'health-check', 'ssh-config', 'completions', 'manpage', 'backup', 'restore', 'demo', 'wizard'];
 
 test('the program has the original subcommands', () => {
   assert.deepEqual(program.commands.map((c) => c.name()).sort(), [...SUBCOMMANDS].sort());
