@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyPassword } from '../../src/auth/password.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { SCRIPTED_ANSWERS, TYPED_PASSWORD } from '../unit/cli/wizard-answers.js';
-import { runSks5, spawnSks5 } from './cli-run.js';
+import { BIN, runSks5, spawnSks5 } from './cli-run.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'sks5-wizard-e2e-'));
 
@@ -99,4 +100,54 @@ test('wizard --interactive with answers piped into the real process', async () =
   assert.deepEqual(config.acl.allow, ['example.com:443', '*.internal.example:22']);
   assert.equal(config.api.enabled, false);
   assert.equal((await runSks5(['check-config', '-c', file], { cwd })).code, 0);
+});
+
+test('wizard on a real terminal (a private tmux server): prompts, hidden password typed twice, file written', { timeout: 120_000 }, async (t) => {
+  const cwd = dir();
+  const file = join(cwd, 'config.toml');
+  const sock = join(cwd, 'tmux.sock');
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-u', '-S', sock, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } });
+  t.after(() => { try { tmux('kill-server'); } catch { /* gone */ } });
+  let screen = '';
+  const lastLine = (): string => {
+    try { screen = tmux('capture-pane', '-p', '-J', '-t', 'wz'); } catch { /* the pane is gone; keep the last screen */ }
+    return screen.trimEnd().split('\n').pop() ?? '';
+  };
+  const waitFor = async (re: RegExp, what: string): Promise<void> => {
+    for (let i = 0; i < 300; i++) {
+      if (re.test(lastLine())) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`timed out waiting for ${what}; screen:\n${screen}`);
+  };
+  // Waits for the question to be on screen before typing, as a person would.
+  const answer = async (prompt: RegExp, keys: string): Promise<void> => {
+    await waitFor(prompt, prompt.source);
+    if (keys !== '') tmux('send-keys', '-t', 'wz', '-l', keys);
+    tmux('send-keys', '-t', 'wz', 'Enter');
+  };
+  const secret = 'tty-secret-4567';
+  tmux('new-session', '-d', '-s', 'wz', '-x', '200', '-y', '50', '-c', cwd, `${process.execPath} ${BIN} wizard -o ${file}; echo "WIZARD-EXIT=$?"; sleep 30`);
+  await answer(/SSH listen address \(HOST:PORT\) \[0\.0\.0\.0:2222\]:\s*$/, '127.0.0.1:2023');
+  await answer(/SOCKS5 listen address .*:\s*$/, 'none');
+  await answer(/Host key file .*:\s*$/, '');
+  await answer(/User 1: username \[admin\]:\s*$/, 'dave');
+  await answer(/Password for "dave" .*:\s*$/, secret);
+  await answer(/Repeat the password:\s*$/, secret);
+  await answer(/Role \(user, admin\) \[admin\]:\s*$/, '');
+  await answer(/Allow the interactive shell\? \[yes\]:\s*$/, '');
+  await answer(/Add another user\? \[y\/N\]:\s*$/, '');
+  for (const section of ['Security', 'ACL', 'API', 'Metrics', 'Logging']) await answer(new RegExp(`Configure ${section}\\? .*\\[Y/n\\]:\\s*$`), 'n');
+  for (const section of ['Groups', 'GeoIP', 'Webhooks', 'Alerting', 'Maintenance', 'Pool', 'Upstream']) await answer(new RegExp(`Configure ${section}\\? .*\\[y/N\\]:\\s*$`), '');
+  await answer(/Write .*config\.toml\? \[Y\/n\]:\s*$/, '');
+  await waitFor(/WIZARD-EXIT=0/, 'the wizard to exit 0');
+  const full = tmux('capture-pane', '-p', '-J', '-t', 'wz', '-S', '-2000');
+  assert.ok(!full.includes(secret), 'the password is never echoed');
+  assert.match(full, /API token: \S{16,}/, 'the generated token is shown once');
+  assert.ok(existsSync(file));
+  const { config } = parseConfigText(readFileSync(file, 'utf8'), file);
+  assert.equal(config.server.ssh_listen, '127.0.0.1:2023');
+  assert.equal(config.server.socks5_listen, undefined);
+  assert.equal(config.users[0]?.username, 'dave');
+  assert.ok(await verifyPassword(config.users[0]?.password_hash, Buffer.from(secret)));
 });

@@ -16,7 +16,7 @@ import { describeLoadError } from '../global-options.js';
 import { buildWizardDefaults, renderWizardToml } from '../wizard/defaults.js';
 import { confirm, Draft } from '../wizard/draft.js';
 import { readlinePrompter, type Prompter } from '../wizard/prompter.js';
-import { runSections } from '../wizard/sections.js';
+import { PENDING_HASH, runSections } from '../wizard/sections.js';
 
 interface WizardOptions {
   output: string;
@@ -73,21 +73,23 @@ function summary(raw: ConfigInput): string {
 export async function runInteractiveWizard(ctx: CliContext, opts: WizardOptions, p: Prompter): Promise<void> {
   p.say('sks5 configuration wizard: Enter accepts the value in [brackets]; "none" clears an optional value.');
   const hash = (pw: string): Promise<string> => hashPassword(pw, DEFAULT_ARGON2);
-  const firstPassword = generatePassword();
-  const draft = new Draft(buildWizardDefaults({ username: DEFAULT_USER, passwordHash: await hash(firstPassword), apiToken: generateToken() }));
+  const generatedToken = generateToken();
+  // The Users section always runs and sets every user's real hash.
+  const draft = new Draft(buildWizardDefaults({ username: DEFAULT_USER, passwordHash: PENDING_HASH, apiToken: generatedToken }));
   const out = await runSections({ p, draft, hash });
   const raw = draft.raw as ConfigInput;
   p.say('\n== Summary ==');
   p.say(summary(raw));
   const final = draft.validate();
+  if (raw.users.some((u) => u.password_hash === PENDING_HASH)) return ctx.fail('error: a user was left without a password; nothing written');
   if (!final.config) return ctx.fail(`error: the configuration is not valid:\n${final.issues.map((i) => `  ${i}`).join('\n')}`);
   if (!(await confirm(p, `Write ${opts.output}?`, true))) return ctx.fail('Nothing written.');
   if (!writeConfig(ctx, opts, raw)) return;
   ctx.print(`Wrote ${opts.output}`);
   const api = final.config.api;
-  if (out.generatedPasswords.length > 0 || (api.enabled && out.apiToken !== undefined)) {
-    printCredentials(ctx, out.generatedPasswords, api.enabled ? out.apiToken : undefined, api.enabled ? `http://${api.listen}` : undefined);
-  }
+  // A token the operator typed is not printed back; the generated one must be, once.
+  const token = api.enabled && api.token === generatedToken ? generatedToken : undefined;
+  if (out.generatedPasswords.length > 0 || token !== undefined) printCredentials(ctx, out.generatedPasswords, token, `http://${api.listen}`);
 }
 
 export function registerWizard(program: Command, ctx: CliContext): void {

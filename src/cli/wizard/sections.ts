@@ -17,11 +17,10 @@ export interface WizardDeps {
 export interface WizardOutcome {
   /** Passwords the wizard generated (Enter at the password question), to print once. */
   readonly generatedPasswords: { username: string; password: string }[];
-  apiToken?: string;
 }
 
 /** A syntactically valid placeholder while a new user's password is still being asked. */
-const PENDING_HASH = '$argon2id$pending';
+export const PENDING_HASH = '$argon2id$pending';
 
 interface Section {
   readonly name: string;
@@ -102,14 +101,11 @@ const acl: Section = {
 const api: Section = {
   name: 'API',
   optional: true,
-  async run({ p, draft }, out) {
+  async run({ p, draft }) {
     if (!(await ask(p, draft, 'Enable the management API and dashboard?', ['api', 'enabled'], yesNo))) return;
     await ask(p, draft, 'API listen address (keep it on loopback)', ['api', 'listen'], text);
-    const generated = draft.config.api.token;
-    const token = await ask(p, draft, 'API token (at least 16 characters; Enter = the generated one)', ['api', 'token'], { parse: (a) => ({ value: a }), show: () => 'generated' });
-    // A token the operator typed is not printed back; a generated one must be, once.
-    if (token === generated) out.apiToken = generated;
-    else delete out.apiToken;
+    // The generated token is not shown here: it is printed once with the credentials at the end.
+    await ask(p, draft, 'API token (at least 16 characters; Enter = the generated one)', ['api', 'token'], { parse: (a) => ({ value: a }), show: () => 'generated' });
   },
 };
 
