@@ -59,7 +59,7 @@ async function nonInteractive(ctx: CliContext, opts: WizardOptions): Promise<voi
   const raw = buildWizardDefaults({ username: DEFAULT_USER, passwordHash: await hashPassword(password, DEFAULT_ARGON2), apiToken });
   if (!writeConfig(ctx, opts, raw)) return;
   ctx.print(`Wrote ${opts.output}`);
-  printCredentials(ctx, [{ username: DEFAULT_USER, password }], apiToken, 'http://127.0.0.1:9091');
+  printCredentials(ctx, [{ username: DEFAULT_USER, password }], apiToken, `http://${raw.api?.listen ?? '127.0.0.1:9091'}`);
 }
 
 /** The summary shows the config as it will be written, minus the secrets. */
