@@ -69,31 +69,40 @@ export function relay(client: Duplex, target: Duplex, opts: RelayOptions): Promi
       const up = dir === 'up';
       // One resume callback per direction, not a closure per backpressure event.
       const resumeSrc = (): void => { if (!done) src.resume(); };
+      // Shared by both paths: idle clock, quota (may shorten the chunk), byte counters. Sets `cut`
+      // to the quota that ran out, if any.
+      let cut: string | undefined;
+      const admit = (chunk: Buffer): Buffer => {
+        // The clock is read only when an idle timeout needs it (one call per chunk otherwise).
+        if (trackIdle) last = now();
+        let data = chunk;
+        if (meter) {
+          const r = meter.account(chunk.length, dir);
+          if (r.pass < chunk.length) data = chunk.subarray(0, r.pass);
+          cut = r.exceeded;
+        }
+        if (up) { bytesUp += data.length; onBytes?.(data.length, 0); } else { bytesDown += data.length; onBytes?.(0, data.length); }
+        return data;
+      };
+      // What fits under the quota was written; cut both sides once it is out (queued writes complete in order).
+      const endOnQuota = (quota: string): void => {
+        const reason = `quota:${quota}`;
+        if (dst.writableLength === 0) finish(reason);
+        else dst.write(EMPTY, () => finish(reason));
+        setTimeout(() => finish(reason), 1000).unref();
+      };
       if (raw) {
-        const s = src as Socket;
         const d = dst as Socket;
         // The view is only valid during this call: writeRaw sends or copies it before returning.
-        readRaw(s, (view: Buffer): boolean => {
+        readRaw(src as Socket, (view: Buffer): boolean => {
           if (done) return false;
-          if (trackIdle) last = now();
-          let data = view;
-          let cut: string | undefined;
-          if (meter) {
-            const r = meter.account(view.length, dir);
-            if (r.pass < view.length) data = view.subarray(0, r.pass);
-            cut = r.exceeded;
-          }
-          if (up) { bytesUp += data.length; onBytes?.(data.length, 0); } else { bytesDown += data.length; onBytes?.(0, data.length); }
+          const data = admit(view);
           if (data.length > 0 && writeRaw(d, data, resumeSrc) < 0) {
             finish('error: write failed');
             return false;
           }
           if (cut !== undefined) {
-            const reason = `quota:${cut}`;
-            // Deliver what fits under the quota (queued writes complete in order), then cut both sides.
-            if (d.writableLength === 0) finish(reason);
-            else d.write(EMPTY, () => finish(reason));
-            setTimeout(() => finish(reason), 1000).unref();
+            endOnQuota(cut);
             return false;
           }
           // Part of the chunk is queued: read no more until the kernel took it (resumeSrc).
@@ -108,21 +117,10 @@ export function relay(client: Duplex, target: Duplex, opts: RelayOptions): Promi
       } else {
         src.on('data', (chunk: Buffer) => {
           if (done) return;
-          // The clock is read only when an idle timeout needs it (one call per chunk otherwise).
-          if (trackIdle) last = now();
-          let data = chunk;
-          let cut: string | undefined;
-          if (meter) {
-            const r = meter.account(chunk.length, dir);
-            if (r.pass < chunk.length) data = chunk.subarray(0, r.pass);
-            cut = r.exceeded;
-          }
-          if (up) { bytesUp += data.length; onBytes?.(data.length, 0); } else { bytesDown += data.length; onBytes?.(0, data.length); }
+          const data = admit(chunk);
           if (cut !== undefined) {
-            // Deliver what fits under the quota, then cut both sides.
-            if (data.length > 0) dst.write(data, () => finish(`quota:${cut}`));
-            else finish(`quota:${cut}`);
-            setTimeout(() => finish(`quota:${cut}`), 1000).unref();
+            if (data.length > 0) dst.write(data);
+            endOnQuota(cut);
             return;
           }
           const flowing = dst.write(data);
