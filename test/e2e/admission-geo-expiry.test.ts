@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { startSks5, testHash } from '../helpers/sks5-process.js';
+import { LOOPBACK_LISTENERS, startSks5, testHash } from '../helpers/sks5-process.js';
 import { openSocket, readBytes, socksConnect } from '../helpers/socks-client.js';
 
 const DB = join(dirname(createRequire(import.meta.url).resolve('@ip-location-db/geolite2-country-mmdb/package.json')), 'geolite2-country.mmdb');
@@ -46,9 +46,7 @@ password_hash = "${await testHash('secret')}"
 test('an expired account is refused on the SOCKS5 door, a current one is not', async (t) => {
   const h = await testHash('secret');
   const srv = await startSks5(t, `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
+${LOOPBACK_LISTENERS}
 [security]
 ban_enabled = false
 [[users]]

@@ -10,11 +10,10 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Client } from 'ssh2';
-import { startSks5, testHash } from '../helpers/sks5-process.js';
+import { startHttpTarget, startSks5, testHash, withApiToml } from '../helpers/sks5-process.js';
 import { socksConnect } from '../helpers/socks-client.js';
 
 const TOKEN = 'dashboard-token-0123456789abcdef';
@@ -79,19 +78,10 @@ async function sshHandshake(port: number): Promise<void> {
 }
 
 test('the dashboard in Chromium against a live server', async (t) => {
-  const target = createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  t.after(() => target.close());
-  const tport = (target.address() as { port: number }).port;
+  const tport = await startHttpTarget(t);
   const hash = await testHash('secret');
   const srv = await startSks5(t, `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-[api]
-enabled = true
-listen = "127.0.0.1:0"
-token = "${TOKEN}"
+${withApiToml(TOKEN)}
 [security]
 ip_guard_enabled = false
 ban_enabled = false
@@ -111,6 +101,13 @@ password_hash = "${hash}"
   const api = async (method: string, path: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     return res.json();
+  };
+  /** Maintenance switched on and off through the API; the page must show both changes live. */
+  const maintenanceRoundTrip = async (page: Page): Promise<void> => {
+    await api('POST', '/api/maintenance', { enabled: true });
+    await waitText(page, '#stat-maintenance', 'ON');
+    await api('POST', '/api/maintenance', { enabled: false });
+    await waitText(page, '#stat-maintenance', 'off');
   };
   const browser = await launch(t);
 
@@ -277,10 +274,7 @@ password_hash = "${hash}"
     assert.equal(sockets, 2);
     assert.equal(new Set(tickets).size, tickets.length, 'every attempt used its own ticket');
     assert.ok(tickets.length >= 2);
-    await api('POST', '/api/maintenance', { enabled: true });
-    await waitText(p.page, '#stat-maintenance', 'ON');
-    await api('POST', '/api/maintenance', { enabled: false });
-    await waitText(p.page, '#stat-maintenance', 'off');
+    await maintenanceRoundTrip(p.page);
     assert.deepEqual(p.errors, []);
     await p.page.context().close();
   });
@@ -290,10 +284,7 @@ password_hash = "${hash}"
     await sse.page.routeWebSocket(/\/api\/ws/, (ws) => { void ws.close({ code: 1011, reason: 'no websockets here' }); });
     await sse.page.goto(`${base}/dashboard#token=${TOKEN}`);
     await waitText(sse.page, '#conn-state', 'live: SSE');
-    await api('POST', '/api/maintenance', { enabled: true });
-    await waitText(sse.page, '#stat-maintenance', 'ON');
-    await api('POST', '/api/maintenance', { enabled: false });
-    await waitText(sse.page, '#stat-maintenance', 'off');
+    await maintenanceRoundTrip(sse.page);
     assert.deepEqual(sse.errors, []);
     await sse.page.context().close();
   });

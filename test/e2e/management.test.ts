@@ -4,9 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { writeFileSync, readFileSync } from 'node:fs';
-import { startSks5, testHash } from '../helpers/sks5-process.js';
+import { startHttpTarget, startSks5, testHash, withApiToml } from '../helpers/sks5-process.js';
 import { readBytes, socksConnect } from '../helpers/socks-client.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
@@ -20,19 +19,10 @@ async function api(base: string, path: string, init: RequestInit = {}): Promise<
 }
 
 test('API and metrics over a live server', async (t) => {
-  const target = createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  t.after(() => target.close());
-  const tport = (target.address() as { port: number }).port;
+  const tport = await startHttpTarget(t);
   const hash = await testHash('secret');
   const toml = `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-[api]
-enabled = true
-listen = "127.0.0.1:0"
-token = "${TOKEN}"
+${withApiToml(TOKEN)}
 [metrics]
 enabled = true
 listen = "127.0.0.1:0"

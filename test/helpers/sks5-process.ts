@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
 import type { TestContext } from 'node:test';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -111,4 +112,26 @@ export function testHash(password: string): Promise<string> {
 
 export function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
+}
+
+/** SOCKS5 and SSH on loopback, port 0 (`startSks5` reads the bound ports from the log). */
+export const LOOPBACK_LISTENERS = `[server]
+socks5_listen = "127.0.0.1:0"
+ssh_listen = "127.0.0.1:0"`;
+
+/** LOOPBACK_LISTENERS plus the management API on loopback with this bearer token. */
+export function withApiToml(token: string): string {
+  return `${LOOPBACK_LISTENERS}
+[api]
+enabled = true
+listen = "127.0.0.1:0"
+token = "${token}"`;
+}
+
+/** A loopback HTTP server answering `body` to every request, closed after the test; resolves with its port. */
+export async function startHttpTarget(t: TestContext, body = 'ok'): Promise<number> {
+  const target = createServer((_req, res) => res.end(body));
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  t.after(() => { target.closeAllConnections(); target.close(); });
+  return (target.address() as { port: number }).port;
 }
