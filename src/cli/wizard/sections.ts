@@ -5,7 +5,7 @@
  */
 import type { PathPart } from '../../config/object-path.js';
 import { generatePassword, generateToken } from '../../config/presets.js';
-import { ask, confirm, integer, list, optionalText, text, yesNo, type Draft } from './draft.js';
+import { ask, confirm, integer, list, optionalText, text, yesNo, type Draft, type QuestionKind } from './draft.js';
 import type { Prompter } from './prompter.js';
 
 export interface WizardDeps {
@@ -46,14 +46,57 @@ async function askPassword(d: WizardDeps, username: string): Promise<{ password:
   }
 }
 
-const server: Section = {
-  name: 'Server',
-  async run({ p, draft }) {
-    await ask(p, draft, 'SSH listen address (HOST:PORT)', ['server', 'ssh_listen'], text);
-    await ask(p, draft, 'SOCKS5 listen address (HOST:PORT, none = off)', ['server', 'socks5_listen'], optionalText);
-    await ask(p, draft, 'Host key file (created when missing)', ['server', 'host_key_path'], text);
-  },
-};
+/** One question, typed where it is written, run in order by the section helpers below. */
+type Question = (p: Prompter, draft: Draft) => Promise<unknown>;
+
+function q<T>(label: string, path: readonly PathPart[], kind: QuestionKind<T>): Question {
+  return (p, draft) => ask(p, draft, label, path, kind);
+}
+
+async function askAll(p: Prompter, draft: Draft, questions: readonly Question[]): Promise<void> {
+  for (const question of questions) await question(p, draft);
+}
+
+/** A section that is a list of questions, with an optional line of help first. */
+function plain(name: string, optional: boolean | undefined, questions: readonly Question[], intro?: string): Section {
+  return { name, ...(optional === undefined ? {} : { optional }), async run({ p, draft }) {
+    if (intro) p.say(intro);
+    await askAll(p, draft, questions);
+  } };
+}
+
+/**
+ * An on/off question whose follow-ups only matter when the answer is yes, then questions asked
+ * either way. `enabled` is the yes/no question's label and path.
+ */
+function switched(name: string, optional: boolean, enabled: [string, readonly PathPart[]], whenOn: readonly Question[], always: readonly Question[] = []): Section {
+  return { name, optional, async run({ p, draft }) {
+    if (await ask(p, draft, enabled[0], enabled[1], yesNo)) await askAll(p, draft, whenOn);
+    await askAll(p, draft, always);
+  } };
+}
+
+/** Entries appended under `listPath` while the operator wants more: each seeded, then asked. */
+async function addListed(p: Prompter, draft: Draft, what: string, listPath: readonly PathPart[], seed: (i: number) => object, questions: (base: PathPart[]) => readonly Question[]): Promise<void> {
+  // Entries already in the draft (the defaults may have some) keep their place: new ones go after.
+  const existing = listPath.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], draft.config);
+  const start = Array.isArray(existing) ? existing.length : 0;
+  await addEntries(p, what, start, async (i) => {
+    const base: PathPart[] = [...listPath, i];
+    draft.trySet(base, seed(i));
+    await askAll(p, draft, questions(base));
+  });
+}
+
+function repeated(name: string, what: string, listPath: readonly PathPart[], seed: (i: number) => object, questions: (base: PathPart[]) => readonly Question[]): Section {
+  return { name, optional: false, async run({ p, draft }) { await addListed(p, draft, what, listPath, seed, questions); } };
+}
+
+const server = plain('Server', undefined, [
+  q('SSH listen address (HOST:PORT)', ['server', 'ssh_listen'], text),
+  q('SOCKS5 listen address (HOST:PORT, none = off)', ['server', 'socks5_listen'], optionalText),
+  q('Host key file (created when missing)', ['server', 'host_key_path'], text),
+]);
 
 const users: Section = {
   name: 'Users',
@@ -74,136 +117,78 @@ const users: Section = {
   },
 };
 
-const security: Section = {
-  name: 'Security',
-  optional: true,
-  async run({ p, draft }) {
-    if (await ask(p, draft, 'Ban IPs after repeated auth failures?', ['security', 'ban_enabled'], yesNo)) {
-      await ask(p, draft, 'Failures before a ban', ['security', 'ban_threshold'], integer);
-      await ask(p, draft, 'Ban duration (seconds)', ['security', 'ban_duration'], integer);
-    }
-    await ask(p, draft, 'Refuse private/loopback/metadata destinations (anti-SSRF ip_guard)?', ['security', 'ip_guard_enabled'], yesNo);
-    await ask(p, draft, 'Only accept clients from (IPs/CIDRs, comma-separated, none = anyone)', ['security', 'allowed_source_ips'], list);
-  },
-};
+const security = switched('Security', true, ['Ban IPs after repeated auth failures?', ['security', 'ban_enabled']], [
+  q('Failures before a ban', ['security', 'ban_threshold'], integer),
+  q('Ban duration (seconds)', ['security', 'ban_duration'], integer),
+], [
+  q('Refuse private/loopback/metadata destinations (anti-SSRF ip_guard)?', ['security', 'ip_guard_enabled'], yesNo),
+  q('Only accept clients from (IPs/CIDRs, comma-separated, none = anyone)', ['security', 'allowed_source_ips'], list),
+]);
 
-const acl: Section = {
-  name: 'ACL',
-  optional: true,
-  async run({ p, draft }) {
-    p.say('Rules: host:port, cidr:port, *.suffix:port, [ipv6]:port; ports 443, 80-443 or *.');
-    await ask(p, draft, 'Policy when no rule matches (allow, deny)', ['acl', 'default_policy'], text);
-    await ask(p, draft, 'Allow rules (comma-separated)', ['acl', 'allow'], list);
-    await ask(p, draft, 'Deny rules (comma-separated, checked first)', ['acl', 'deny'], list);
-  },
-};
+const acl = plain('ACL', true, [
+  q('Policy when no rule matches (allow, deny)', ['acl', 'default_policy'], text),
+  q('Allow rules (comma-separated)', ['acl', 'allow'], list),
+  q('Deny rules (comma-separated, checked first)', ['acl', 'deny'], list),
+], 'Rules: host:port, cidr:port, *.suffix:port, [ipv6]:port; ports 443, 80-443 or *.');
 
-const api: Section = {
-  name: 'API',
-  optional: true,
-  async run({ p, draft }) {
-    if (!(await ask(p, draft, 'Enable the management API and dashboard?', ['api', 'enabled'], yesNo))) return;
-    await ask(p, draft, 'API listen address (keep it on loopback)', ['api', 'listen'], text);
-    // The generated token is not shown here: it is printed once with the credentials at the end.
-    await ask(p, draft, 'API token (at least 16 characters; Enter = the generated one)', ['api', 'token'], { parse: (a) => ({ value: a }), show: () => 'generated' });
-  },
-};
+const api = switched('API', true, ['Enable the management API and dashboard?', ['api', 'enabled']], [
+  q('API listen address (keep it on loopback)', ['api', 'listen'], text),
+  // The generated token is not shown here: it is printed once with the credentials at the end.
+  q('API token (at least 16 characters; Enter = the generated one)', ['api', 'token'], { parse: (a) => ({ value: a }), show: () => 'generated' }),
+]);
 
-const metrics: Section = {
-  name: 'Metrics',
-  optional: true,
-  async run({ p, draft }) {
-    if (await ask(p, draft, 'Serve Prometheus metrics?', ['metrics', 'enabled'], yesNo)) {
-      await ask(p, draft, 'Metrics listen address', ['metrics', 'listen'], text);
-    }
-  },
-};
+const metrics = switched('Metrics', true, ['Serve Prometheus metrics?', ['metrics', 'enabled']], [
+  q('Metrics listen address', ['metrics', 'listen'], text),
+]);
 
-const logging: Section = {
-  name: 'Logging',
-  optional: true,
-  async run({ p, draft }) {
-    await ask(p, draft, 'Log level (trace, debug, info, warn, error)', ['logging', 'level'], text);
-    await ask(p, draft, 'Log format (pretty, json)', ['logging', 'format'], text);
-    await ask(p, draft, 'Audit log file (none = off)', ['logging', 'audit_log_path'], optionalText);
-  },
-};
+const logging = plain('Logging', true, [
+  q('Log level (trace, debug, info, warn, error)', ['logging', 'level'], text),
+  q('Log format (pretty, json)', ['logging', 'format'], text),
+  q('Audit log file (none = off)', ['logging', 'audit_log_path'], optionalText),
+]);
 
-const groups: Section = {
-  name: 'Groups',
-  optional: false,
-  async run({ p, draft }) {
-    await addEntries(p, 'group', draft.config.groups.length, async (i) => {
-      draft.trySet(['groups', i], { name: `group${i + 1}` });
-      await ask(p, draft, 'Group name', ['groups', i, 'name'], text);
-      await ask(p, draft, 'Bandwidth limit per user in kbit/s (0 = none)', ['groups', i, 'max_bandwidth_kbps'], integer);
-      await ask(p, draft, 'Connections per user (0 = no limit)', ['groups', i, 'max_connections_per_user'], integer);
-    });
-  },
-};
+const groups = repeated('Groups', 'group', ['groups'], (i) => ({ name: `group${i + 1}` }), (base) => [
+  q('Group name', [...base, 'name'], text),
+  q('Bandwidth limit per user in kbit/s (0 = none)', [...base, 'max_bandwidth_kbps'], integer),
+  q('Connections per user (0 = no limit)', [...base, 'max_connections_per_user'], integer),
+]);
 
-const geoip: Section = {
-  name: 'GeoIP',
-  optional: false,
-  async run({ p, draft }) {
-    if (!(await ask(p, draft, 'Filter clients by country (GeoIP)?', ['geoip', 'enabled'], yesNo))) return;
-    await ask(p, draft, 'MaxMind database file (.mmdb)', ['geoip', 'database_path'], optionalText);
-    await ask(p, draft, 'Allowed countries (ISO codes, comma-separated, none = all)', ['geoip', 'allowed_countries'], list);
-    await ask(p, draft, 'Denied countries', ['geoip', 'denied_countries'], list);
-  },
-};
+const geoip = switched('GeoIP', false, ['Filter clients by country (GeoIP)?', ['geoip', 'enabled']], [
+  q('MaxMind database file (.mmdb)', ['geoip', 'database_path'], optionalText),
+  q('Allowed countries (ISO codes, comma-separated, none = all)', ['geoip', 'allowed_countries'], list),
+  q('Denied countries', ['geoip', 'denied_countries'], list),
+]);
 
-const webhooks: Section = {
-  name: 'Webhooks',
-  optional: false,
-  async run({ p, draft }) {
-    await addEntries(p, 'webhook', draft.config.webhooks.length, async (i) => {
-      draft.trySet(['webhooks', i], { url: 'https://hooks.example.com/sks5' });
-      await ask(p, draft, 'Webhook URL', ['webhooks', i, 'url'], text);
-      await ask(p, draft, 'Events (comma-separated, none = all)', ['webhooks', i, 'events'], list);
-      await ask(p, draft, 'Format (generic, slack, discord, custom)', ['webhooks', i, 'format'], text);
-    });
-  },
-};
+const webhooks = repeated('Webhooks', 'webhook', ['webhooks'], () => ({ url: 'https://hooks.example.com/sks5' }), (base) => [
+  q('Webhook URL', [...base, 'url'], text),
+  q('Events (comma-separated, none = all)', [...base, 'events'], list),
+  q('Format (generic, slack, discord, custom)', [...base, 'format'], text),
+]);
 
 const alerting: Section = {
   name: 'Alerting',
   optional: false,
   async run({ p, draft }) {
     if (!(await ask(p, draft, 'Enable alerting?', ['alerting', 'enabled'], yesNo))) return;
-    await addEntries(p, 'alert rule', draft.config.alerting.rules.length, async (i) => {
-      const base: PathPart[] = ['alerting', 'rules', i];
-      draft.trySet(base, { name: `rule${i + 1}`, condition: 'auth_failures', threshold: 10 });
-      await ask(p, draft, 'Rule name', [...base, 'name'], text);
-      await ask(p, draft, 'Condition (bandwidth_exceeded, connections_exceeded, auth_failures, monthly_bandwidth_exceeded, hourly_bandwidth_exceeded)', [...base, 'condition'], text);
-      await ask(p, draft, 'Threshold', [...base, 'threshold'], integer);
-      await ask(p, draft, 'Window (seconds)', [...base, 'window_secs'], integer);
-    });
+    await addListed(p, draft, 'alert rule', ['alerting', 'rules'], (i) => ({ name: `rule${i + 1}`, condition: 'auth_failures', threshold: 10 }), (base) => [
+      q('Rule name', [...base, 'name'], text),
+      q('Condition (bandwidth_exceeded, connections_exceeded, auth_failures, monthly_bandwidth_exceeded, hourly_bandwidth_exceeded)', [...base, 'condition'], text),
+      q('Threshold', [...base, 'threshold'], integer),
+      q('Window (seconds)', [...base, 'window_secs'], integer),
+    ]);
   },
 };
 
-const maintenance: Section = {
-  name: 'Maintenance',
-  optional: false,
-  async run({ p, draft }) {
-    await addEntries(p, 'maintenance window', draft.config.maintenance_windows.length, async (i) => {
-      draft.trySet(['maintenance_windows', i], { schedule: 'Sun 02:00-04:00' });
-      await ask(p, draft, 'Schedule ("Sun 02:00-04:00" or "daily 03:00-04:30")', ['maintenance_windows', i, 'schedule'], text);
-      await ask(p, draft, 'Message shown to users', ['maintenance_windows', i, 'message'], text);
-      await ask(p, draft, 'Disconnect existing sessions?', ['maintenance_windows', i, 'disconnect_existing'], yesNo);
-    });
-  },
-};
+const maintenance = repeated('Maintenance', 'maintenance window', ['maintenance_windows'], () => ({ schedule: 'Sun 02:00-04:00' }), (base) => [
+  q('Schedule ("Sun 02:00-04:00" or "daily 03:00-04:30")', [...base, 'schedule'], text),
+  q('Message shown to users', [...base, 'message'], text),
+  q('Disconnect existing sessions?', [...base, 'disconnect_existing'], yesNo),
+]);
 
-const pool: Section = {
-  name: 'Pool',
-  optional: false,
-  async run({ p, draft }) {
-    if (!(await ask(p, draft, 'Pool idle upstream connections?', ['connection_pool', 'enabled'], yesNo))) return;
-    await ask(p, draft, 'Idle connections kept per host', ['connection_pool', 'max_idle_per_host'], integer);
-    await ask(p, draft, 'Idle timeout (seconds)', ['connection_pool', 'idle_timeout_secs'], integer);
-  },
-};
+const pool = switched('Pool', false, ['Pool idle upstream connections?', ['connection_pool', 'enabled']], [
+  q('Idle connections kept per host', ['connection_pool', 'max_idle_per_host'], integer),
+  q('Idle timeout (seconds)', ['connection_pool', 'idle_timeout_secs'], integer),
+]);
 
 const upstream: Section = {
   name: 'Upstream',

@@ -119,3 +119,32 @@ test('--interactive and --non-interactive together are refused', async () => {
   assert.equal(r.code, 1);
   assert.match(r.err, /exclude each other/);
 });
+
+test('the list and switch sections: groups, webhooks, alert rules, maintenance windows and the pool land in the file', async () => {
+  const file = join(dir(), 'config.toml');
+  const answers = [
+    '', '', '', // Server: defaults
+    'alice', 'a long enough password', '', '', 'n', // Users
+    'n', 'n', 'n', 'n', 'n', // Security, ACL, API, Metrics, Logging skipped
+    'y', 'y', 'ops', '100', '3', 'n', // Groups: one
+    'y', 'n', // GeoIP configured, left off
+    'y', 'y', 'https://hooks.example.net/sks5', '', '', 'n', // Webhooks: one
+    'y', 'y', 'y', '', '', '5', '60', 'n', // Alerting on, one rule
+    'y', 'y', '', 'back soon', 'n', 'n', // Maintenance: one window
+    'y', 'y', '4', '30', // Pool on
+    'n', // Upstream skipped
+    '', // write
+  ];
+  const r = await run(['wizard', '--interactive', '-o', file], answers);
+  assert.equal(r.code, 0, `${r.err}\n${r.out}`);
+  const { config } = parseConfigText(readFileSync(file, 'utf8'), file);
+  assert.deepEqual(config.groups.map((g) => [g.name, g.max_bandwidth_kbps, g.max_connections_per_user]), [['ops', 100, 3]]);
+  assert.equal(config.geoip.enabled, false);
+  assert.deepEqual(config.webhooks.map((w) => w.url), ['https://hooks.example.net/sks5']);
+  assert.equal(config.alerting.enabled, true);
+  assert.deepEqual(config.alerting.rules.map((a) => [a.name, a.condition, a.threshold, a.window_secs]), [['rule1', 'auth_failures', 5, 60]]);
+  assert.deepEqual(config.maintenance_windows.map((m) => [m.schedule, m.message, m.disconnect_existing]), [['Sun 02:00-04:00', 'back soon', false]]);
+  assert.equal(config.connection_pool.enabled, true);
+  assert.equal(config.connection_pool.max_idle_per_host, 4);
+  assert.equal(config.connection_pool.idle_timeout_secs, 30);
+});
