@@ -11,7 +11,11 @@ import { deny } from '../errors.js';
 import type { VerifiedPasswordCache } from '../auth/verified-cache.js';
 import type { EffectiveUser } from '../config/users.js';
 
-export type SocksAuthenticator = (client: ClientInfo, username: string, password: Buffer) => Promise<Decision<AuthedSession>>;
+/**
+ * A password that verified recently (the HMAC cache) is answered synchronously: the listener then
+ * replies in the same turn as the read, with no promise hops and no pause/resume of the socket.
+ */
+export type SocksAuthenticator = (client: ClientInfo, username: string, password: Buffer) => Decision<AuthedSession> | Promise<Decision<AuthedSession>>;
 
 /** Verifies a 6-digit code for a user (replay-protected by the implementation). */
 export type TotpVerifier = (username: string, secret: string, code: string) => boolean;
@@ -37,7 +41,7 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
     if (ok && mac && user?.passwordHash) cache?.remember(username, user.passwordHash, mac);
     return ok;
   };
-  return async (client, username, password) => {
+  const verify = async (client: ClientInfo, username: string, password: Buffer): Promise<Decision<AuthedSession>> => {
     const user = pipeline.users.get(username);
     const fail = (reason: string): Decision<AuthedSession> => {
       pipeline.recordAuthFailure(client, username, 'password', reason);
@@ -67,5 +71,17 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
     } finally {
       password.fill(0);
     }
+  };
+  return (client, username, password) => {
+    const user = cache ? pipeline.users.get(username) : undefined;
+    // The fast lane: a plain-password account (no TOTP anywhere) whose password verified within
+    // auth_cache_ttl. Everything else, misses included, takes the full asynchronous path.
+    if (user?.passwordHash && cache && !(user.totpEnabled && user.totpSecret !== undefined)
+      && !pipeline.config.security.totp_required_for.includes('socks5')
+      && cache.matches(username, user.passwordHash, cache.mac(username, password))) {
+      password.fill(0);
+      return pipeline.authorize(client, user, 'password');
+    }
+    return verify(client, username, password);
   };
 }

@@ -149,7 +149,17 @@ export function encodeAddress(host: string, port: number): Buffer {
 }
 
 export function encodeReply(rep: number, host = '0.0.0.0', port = 0): Buffer {
-  return Buffer.concat([Buffer.from([VERSION, rep, 0x00]), encodeAddress(stripMapped(host), port)]);
+  const h = stripMapped(host);
+  // The common reply (an IPv4 bound address) in one 10-byte buffer: one per tunnel.
+  if (isIP(h) === 4) {
+    const out = Buffer.allocUnsafe(10);
+    out[0] = VERSION; out[1] = rep; out[2] = 0x00; out[3] = ATYP.IPV4;
+    let o = 4;
+    for (const part of h.split('.')) out[o++] = Number(part);
+    out.writeUInt16BE(port, 8);
+    return out;
+  }
+  return Buffer.concat([Buffer.from([VERSION, rep, 0x00]), encodeAddress(h, port)]);
 }
 
 export function encodeRequest(cmd: number, host: string, port: number): Buffer {

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { CMD, encodeReply, stripMapped } from './codec.js';
 import { SocksSession, type Step } from './session.js';
-import { wireOf } from '../errors.js';
+import { wireOf, type Decision } from '../errors.js';
 import type { Pipeline } from '../pipeline/engine.js';
 import type { AuthedSession, ClientInfo } from '../pipeline/types.js';
 import type { SocksAuthenticator } from './auth.js';
@@ -109,14 +109,13 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
           setTimeout(() => socket.destroy(), 1000).unref();
           return;
         case 'authenticate': {
+          const { username } = step.credentials;
+          const pending = opts.authenticate(client, username, step.credentials.password);
+          if (!(pending instanceof Promise)) return authenticated(username, pending);
           socket.pause();
-          const { username, password } = step.credentials;
-          opts.authenticate(client, username, password).then((res) => {
+          pending.then((res) => {
             if (closed) return;
-            if (res.allow) authed = res.value;
-            const rec = pipeline.sessions.get(client.connId);
-            if (rec && res.allow) { rec.username = username; rec.authMethod = res.value.method; }
-            run(session.authResult(res.allow));
+            authenticated(username, res);
             socket.resume();
           }, (err: unknown) => {
             log('warn', `authentication error: ${(err as Error).message}`);
@@ -133,6 +132,15 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
           return;
       }
     }
+  };
+
+  const authenticated = (username: string, res: Decision<AuthedSession>): void => {
+    if (res.allow) {
+      authed = res.value;
+      const rec = pipeline.sessions.get(client.connId);
+      if (rec) { rec.username = username; rec.authMethod = res.value.method; }
+    }
+    run(session.authResult(res.allow));
   };
 
   const handleRequest = async (req: { cmd: number; host: string; port: number }, c: ClientInfo): Promise<void> => {
