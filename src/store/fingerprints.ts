@@ -95,6 +95,9 @@ export class FingerprintStore {
 
   private constructor(db: Database.Database, path: string) {
     this.#db = db;
+    // last_seen is RFC3339Nano text, whose byte order is not time order within a second
+    // ("…:05Z" sorts after "…:05.5Z"): every ORDER BY on it goes through this function instead.
+    db.function(TIME_MS_SQL, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? timeMs(text) : null));
     this.path = path;
   }
 
@@ -269,7 +272,7 @@ export class FingerprintStore {
   /** Keeps the MAX_IPS_PER_FINGERPRINT most recent source IPs (ipToEvict mirrors this order). */
   #trimIps(fp: string): void {
     this.#prep(`DELETE FROM fingerprint_ips WHERE fp = ? AND ip NOT IN (
-      SELECT ip FROM fingerprint_ips WHERE fp = ? ORDER BY last_seen DESC, ip LIMIT ?)`)
+      SELECT ip FROM fingerprint_ips WHERE fp = ? ORDER BY ${TIME_MS_SQL}(last_seen) DESC, ip LIMIT ?)`)
       .run(fp, fp, MAX_IPS_PER_FINGERPRINT);
   }
 
@@ -367,7 +370,7 @@ export class FingerprintStore {
       const excess = this.count() - max;
       if (excess <= 0) return 0;
       return this.#prep(`DELETE FROM fingerprints WHERE fp IN (
-        SELECT fp FROM fingerprints WHERE status != 'approved' ORDER BY last_seen ASC LIMIT ?)`).run(excess).changes;
+        SELECT fp FROM fingerprints WHERE status != 'approved' ORDER BY ${TIME_MS_SQL}(last_seen) ASC, fp LIMIT ?)`).run(excess).changes;
     }).immediate();
   }
 
@@ -458,6 +461,18 @@ export function encodeTime(ms: number): string {
   return digits === '' ? `${head}Z` : `${head}.${digits}Z`;
 }
 
+/** The SQL name of `timeMs`, registered on every handle the store opens. */
+const TIME_MS_SQL = 'sshgate_time_ms';
+
+/**
+ * The order key of a stored time: epoch ms (sub-millisecond digits from Go's nanoseconds dropped),
+ * null for unparsable text, which SQLite sorts before every number (evicted first).
+ */
+export function timeMs(text: string): number | null {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 /** Epoch ms, or null for the Go zero time (year 1) and unparsable text. */
 export function decodeTime(text: string): number | null {
   const ms = Date.parse(text);
@@ -465,12 +480,14 @@ export function decodeTime(text: string): number | null {
   return ms;
 }
 
-/** The IP `#trimIps` drops first: oldest last_seen text, then the greatest IP (its ORDER BY, reversed). */
+/** The IP `#trimIps` drops first: oldest last_seen (timeMs), then the greatest IP (its ORDER BY, reversed). */
 function ipToEvict(seen: Map<string, string>): string {
   let victim = '';
-  let victimAt: string | null = null;
-  for (const [ip, at] of seen) {
-    if (victimAt === null || at < victimAt || (at === victimAt && ip > victim)) { victim = ip; victimAt = at; }
+  let victimAt = Infinity;
+  let first = true;
+  for (const [ip, text] of seen) {
+    const at = timeMs(text) ?? -Infinity;
+    if (first || at < victimAt || (at === victimAt && ip > victim)) { victim = ip; victimAt = at; first = false; }
   }
   return victim;
 }

@@ -288,3 +288,33 @@ test('a flood of one-off fingerprints is written in full and stays correct after
   assert.deepEqual(again.ips, ['192.0.2.1', '192.0.2.9']);
   assert.equal(s.count(), 50);
 });
+
+test('the IP trim orders by time, not by text: a whole second is older than the half second after it', (t) => {
+  const s = FingerprintStore.open(tempDb(t));
+  t.after(() => s.close());
+  const m = material();
+  // "…T10:00:00Z" sorts after "…T10:00:00.5Z" as text, though it is half a second older.
+  s.observe(m, '10.3.0.1', true, T0);
+  s.observe(m, '10.3.0.2', true, T0 + 500);
+  let last = s.observe(m, '10.3.0.3', true, T0 + 600);
+  for (let i = 0; i < MAX_IPS_PER_FINGERPRINT - 2; i++) last = s.observe(m, `10.4.${i >> 8}.${i & 255}`, true, T0 + 1000 + i);
+  const stored = s.get(m.fingerprint);
+  assert.equal(stored?.ips.length, MAX_IPS_PER_FINGERPRINT);
+  assert.ok(!stored?.ips.includes('10.3.0.1'), 'the oldest sighting is the one dropped');
+  assert.ok(stored?.ips.includes('10.3.0.2'));
+  assert.deepEqual(last.ips, stored?.ips, 'the in-memory batch keeps what the database keeps');
+});
+
+test('prune drops the least recently seen by time, not by text', (t) => {
+  const path = tempDb(t);
+  const s = FingerprintStore.open(path);
+  t.after(() => s.close());
+  const older = material('-older');
+  const newer = material('-newer');
+  s.observe(older, '192.0.2.1', true, T0);
+  s.observe(newer, '192.0.2.2', true, T0 + 500);
+  s.flush();
+  assert.equal(s.prune(1), 1);
+  assert.equal(s.get(older.fingerprint), null);
+  assert.ok(s.get(newer.fingerprint));
+});
