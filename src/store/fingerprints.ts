@@ -1,5 +1,5 @@
 /**
- * The sshgate fingerprint store: the only SQL for fingerprints in the tree.
+ * The sshgate fingerprint store: with fingerprint-schema.ts, the only SQL for fingerprints in the tree.
  *
  * Schema is the original Go sshgate's (`fingerprints`, `fingerprint_ips`, RFC3339Nano UTC text
  * times) so its databases open here and ours open there. Our additions are columns with defaults
@@ -12,6 +12,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FingerprintMaterial } from '../gate/fingerprint.js';
 import { goQuote } from '../gate/go-format.js';
+import { ENTRY_COLUMNS, migrate, toEntry, type Row } from './fingerprint-schema.js';
+import { TIME_MS_SQL, encodeTime, encodeTimeCached, sortBytes, timeMs } from './fingerprint-values.js';
+
+export { decodeTime, encodeTime, sortBytes, timeMs } from './fingerprint-values.js';
 
 export type FingerprintStatus = 'pending' | 'approved' | 'blocked';
 export const FINGERPRINT_STATUSES: readonly FingerprintStatus[] = ['pending', 'approved', 'blocked'];
@@ -66,23 +70,6 @@ export interface FingerprintEvent {
 
 export class FingerprintNotFoundError extends Error {
   constructor(fp: string) { super(`fingerprint not found: ${fp}`); this.name = 'FingerprintNotFoundError'; }
-}
-
-const TYPED_COLUMNS: readonly (readonly [string, string])[] = [
-  ['client_id', "TEXT NOT NULL DEFAULT ''"], ['raw', "TEXT NOT NULL DEFAULT ''"], ['kex', "TEXT NOT NULL DEFAULT ''"],
-  ['host_key', "TEXT NOT NULL DEFAULT ''"], ['cipher_c2s', "TEXT NOT NULL DEFAULT ''"], ['cipher_s2c', "TEXT NOT NULL DEFAULT ''"],
-  ['mac_c2s', "TEXT NOT NULL DEFAULT ''"], ['mac_s2c', "TEXT NOT NULL DEFAULT ''"], ['compress_c2s', "TEXT NOT NULL DEFAULT ''"],
-  ['compress_s2c', "TEXT NOT NULL DEFAULT ''"], ['first_kex_guess', 'INTEGER NOT NULL DEFAULT 0'],
-  ['count', 'INTEGER NOT NULL DEFAULT 0'], ['hassh', "TEXT NOT NULL DEFAULT ''"],
-];
-
-const ENTRY_COLUMNS = `fp, status, label, first_seen, last_seen, count, hassh, client_id, raw, kex, host_key,
-  cipher_c2s, cipher_s2c, mac_c2s, mac_s2c, compress_c2s, compress_s2c, first_kex_guess`;
-
-interface Row {
-  fp: string; status: string; label: string; first_seen: string; last_seen: string; count: number; hassh: string;
-  client_id: string; raw: string; kex: string; host_key: string; cipher_c2s: string; cipher_s2c: string;
-  mac_c2s: string; mac_s2c: string; compress_c2s: string; compress_s2c: string; first_kex_guess: number;
 }
 
 export class FingerprintStore {
@@ -395,33 +382,6 @@ export class FingerprintStore {
   }
 }
 
-function migrate(db: Database.Database): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS fingerprints (
-      fp TEXT PRIMARY KEY, status TEXT NOT NULL, label TEXT NOT NULL DEFAULT '',
-      first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
-      client_id TEXT NOT NULL DEFAULT '', raw TEXT NOT NULL DEFAULT '', kex TEXT NOT NULL DEFAULT '',
-      host_key TEXT NOT NULL DEFAULT '', cipher_c2s TEXT NOT NULL DEFAULT '', cipher_s2c TEXT NOT NULL DEFAULT '',
-      mac_c2s TEXT NOT NULL DEFAULT '', mac_s2c TEXT NOT NULL DEFAULT '', compress_c2s TEXT NOT NULL DEFAULT '',
-      compress_s2c TEXT NOT NULL DEFAULT '', first_kex_guess INTEGER NOT NULL DEFAULT 0)`);
-  db.exec(`CREATE TABLE IF NOT EXISTS fingerprint_ips (
-      fp TEXT NOT NULL REFERENCES fingerprints(fp) ON DELETE CASCADE, ip TEXT NOT NULL, PRIMARY KEY (fp, ip))`);
-  db.exec('CREATE INDEX IF NOT EXISTS idx_fingerprints_last_seen ON fingerprints(last_seen)');
-  db.exec('CREATE INDEX IF NOT EXISTS idx_fingerprint_ips_ip ON fingerprint_ips(ip)');
-  for (const [name, def] of TYPED_COLUMNS) addColumnIfMissing(db, 'fingerprints', name, def);
-  addColumnIfMissing(db, 'fingerprint_ips', 'last_seen', "TEXT NOT NULL DEFAULT ''");
-  // No foreign key: the audit trail must outlive a deleted fingerprint.
-  db.exec(`CREATE TABLE IF NOT EXISTS fingerprint_events (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, fp TEXT NOT NULL, at TEXT NOT NULL, who TEXT NOT NULL,
-      action TEXT NOT NULL, old_status TEXT NOT NULL DEFAULT '', new_status TEXT NOT NULL DEFAULT '',
-      label TEXT NOT NULL DEFAULT '')`);
-  db.exec('CREATE INDEX IF NOT EXISTS idx_fingerprint_events_fp ON fingerprint_events(fp)');
-}
-
-function addColumnIfMissing(db: Database.Database, table: string, column: string, def: string): void {
-  const cols = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
-  if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${def}`);
-}
-
 /**
  * A repeat sighting as stored after the next batch. Built field by field, not by spreading the
  * previous entry: `ips` is a lazy getter (sorting up to 128 addresses per connection is the
@@ -437,49 +397,6 @@ function repeatEntry(prev: FingerprintEntry, m: FingerprintMaterial, label: stri
   };
 }
 
-/** encodeTime for the current millisecond, formatted once however many sightings share it. */
-let lastEncoded = { ms: Number.NaN, text: '' };
-function encodeTimeCached(ms: number): string {
-  if (lastEncoded.ms !== ms) lastEncoded = { ms, text: encodeTime(ms) };
-  return lastEncoded.text;
-}
-
-function toEntry(r: Row, ips: string[]): FingerprintEntry {
-  return {
-    fingerprint: r.fp, status: r.status, label: r.label, firstSeen: decodeTime(r.first_seen), lastSeen: decodeTime(r.last_seen),
-    count: r.count, hassh: r.hassh, clientId: r.client_id, raw: r.raw, kex: r.kex, hostKey: r.host_key,
-    cipherC2S: r.cipher_c2s, cipherS2C: r.cipher_s2c, macC2S: r.mac_c2s, macS2C: r.mac_s2c,
-    compressC2S: r.compress_c2s, compressS2C: r.compress_s2c, firstKexGuess: r.first_kex_guess !== 0, ips,
-  };
-}
-
-/** Go's `time.RFC3339Nano` in UTC: fraction without trailing zeros, none when whole seconds. */
-export function encodeTime(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  const [head, frac = '000Z'] = iso.split('.');
-  const digits = frac.slice(0, -1).replace(/0+$/, '');
-  return digits === '' ? `${head}Z` : `${head}.${digits}Z`;
-}
-
-/** The SQL name of `timeMs`, registered on every handle the store opens. */
-const TIME_MS_SQL = 'sshgate_time_ms';
-
-/**
- * The order key of a stored time: epoch ms (sub-millisecond digits from Go's nanoseconds dropped),
- * null for unparsable text, which SQLite sorts before every number (evicted first).
- */
-export function timeMs(text: string): number | null {
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : ms;
-}
-
-/** Epoch ms, or null for the Go zero time (year 1) and unparsable text. */
-export function decodeTime(text: string): number | null {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms) || new Date(ms).getUTCFullYear() <= 1) return null;
-  return ms;
-}
-
 /** The IP `#trimIps` drops first: oldest last_seen (timeMs), then the greatest IP (its ORDER BY, reversed). */
 function ipToEvict(seen: Map<string, string>): string {
   let victim = '';
@@ -490,9 +407,4 @@ function ipToEvict(seen: Map<string, string>): string {
     if (first || at < victimAt || (at === victimAt && ip > victim)) { victim = ip; victimAt = at; first = false; }
   }
   return victim;
-}
-
-/** Byte-order sort (Go sort.Strings), not locale order. */
-export function sortBytes(values: string[]): string[] {
-  return values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
