@@ -37,7 +37,7 @@ async function signIn(token) {
   $('login').hidden = true;
   $('app').hidden = false;
   $('logout').hidden = false;
-  $('login-token').value = '';
+  input('login-token').value = '';
   await refreshSnapshot();
   refreshFingerprints();
   liveStart();
@@ -79,15 +79,15 @@ async function resetQuota(username, button) {
 function wireControls() {
   $('login-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const token = $('login-token').value.trim();
+    const token = input('login-token').value.trim();
     if (token) signIn(token);
   });
   $('logout').addEventListener('click', () => signOut(null));
   $('maintenance-toggle').addEventListener('click', (ev) => {
-    const button = ev.currentTarget;
+    const button = /** @type {HTMLButtonElement} */ (ev.currentTarget);
     const enable = button.dataset.enabled !== 'true';
     if (enable && !confirm('Enable maintenance? New connections will be refused.')) return;
-    const message = $('maintenance-message').value.trim();
+    const message = input('maintenance-message').value.trim();
     act(button, async () => {
       const r = await api('POST', '/api/maintenance', message ? { enabled: enable, message: message } : { enabled: enable });
       renderMaintenance(r.data.maintenance);
@@ -108,24 +108,24 @@ function wireControls() {
   }));
   $('kick-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const username = $('kick-user').value.trim();
+    const username = input('kick-user').value.trim();
     if (!username) return;
-    kickUser(username, ev.submitter, $('kick-message').value.trim()).then((done) => {
-      if (done) { $('kick-user').value = ''; $('kick-message').value = ''; }
+    kickUser(username, ev.submitter, input('kick-message').value.trim()).then((done) => {
+      if (done) { input('kick-user').value = ''; input('kick-message').value = ''; }
     });
   });
   $('broadcast-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const message = $('broadcast-message').value.trim();
+    const message = input('broadcast-message').value.trim();
     if (!message) return;
     act(ev.submitter, async () => {
       const r = await api('POST', '/api/broadcast', { message: message });
       toast('ok', 'broadcast delivered to ' + r.data.delivered_to + ' shell(s)');
-      $('broadcast-message').value = '';
+      input('broadcast-message').value = '';
     });
   });
-  $('user-modal-close').addEventListener('click', () => $('user-modal').close());
-  $('fp-filter').addEventListener('change', (ev) => { state.fpFilter = ev.currentTarget.value; refreshFingerprints(); });
+  $('user-modal-close').addEventListener('click', () => dialog('user-modal').close());
+  $('fp-filter').addEventListener('change', (ev) => { state.fpFilter = /** @type {HTMLSelectElement} */ (ev.currentTarget).value; refreshFingerprints(); });
   $('fp-refresh').addEventListener('click', () => refreshFingerprints());
   $('event-filter').addEventListener('input', () => { for (const li of events.list) li.hidden = !matchesFilter(li); });
 }
@@ -170,7 +170,7 @@ async function openUser(username) {
     section('Time access', ta ? [['Hours', ta.access_hours], ['Days', ta.access_days], ['Time zone', ta.timezone]] : [['Restriction', 'none']]),
     section('Shell', [['Permissions', u.shell_permissions], ['Aliases', u.aliases], ['Colours', u.colors], ['Idle warning', u.idle_warning_secs + ' s']]),
   );
-  if (!$('user-modal').open) $('user-modal').showModal();
+  if (!dialog('user-modal').open) dialog('user-modal').showModal();
 }
 
 let fpTimer = null;
@@ -194,7 +194,7 @@ async function refreshFingerprints() {
     td.append(el('button', { type: 'button', className: 'small', text: 'Approve', onClick: (ev) => setFingerprint(f.fingerprint, 'approve', ev.currentTarget) }));
     td.append(el('button', { type: 'button', className: 'small danger', text: 'Block', onClick: (ev) => setFingerprint(f.fingerprint, 'block', ev.currentTarget) }));
   }, state.fpFilter ? 'no ' + state.fpFilter + ' fingerprints' : 'no SSH client seen yet');
-  for (const tr of $('fp-body').children) if (tr.dataset.key) tr.title = tr.dataset.key;
+  for (const tr of /** @type {HTMLCollectionOf<HTMLElement>} */ ($('fp-body').children)) if (tr.dataset.key) tr.title = tr.dataset.key;
 }
 
 async function setFingerprint(fp, verb, button) {

@@ -1,7 +1,8 @@
 /**
  * Browser code, part 1 of 4: state, DOM helpers, formatting, the authenticated fetch, toasts and
- * the theme. Plain JavaScript in a string (the page must be one self-contained file); page.ts
- * wraps the parts in one strict-mode function. Server data only ever reaches the DOM through
+ * the theme. Plain JavaScript in a string (the page must be one self-contained file), type-checked
+ * against the DOM by test/unit/api/dashboard/script-typecheck.test.ts; page.ts wraps the parts in
+ * one strict-mode function. Server data only ever reaches the DOM through
  * textContent or attribute values set by code: usernames and event details are attacker-influenced.
  * No backticks and no dollar-brace in these strings: they are String.raw templates.
  */
@@ -11,6 +12,9 @@ const THEME_KEY = 'sks5.dashboard.theme';
 const state = { token: null, snapshot: null, fpFilter: '' };
 
 const $ = (id) => document.getElementById(id);
+/** Form controls and the dialog by id, typed for the checker (test/unit/api/dashboard/script-typecheck.test.ts). */
+const input = (id) => /** @type {HTMLInputElement} */ ($(id));
+const dialog = (id) => /** @type {HTMLDialogElement} */ ($(id));
 
 /** Creates an element; text goes through textContent, never markup. */
 function el(tag, opts, children) {
@@ -90,6 +94,7 @@ class ApiError extends Error {
  */
 async function api(method, path, body) {
   const headers = { authorization: 'Bearer ' + state.token, accept: 'application/json' };
+  /** @type {RequestInit} */
   const init = { method: method, headers: headers, cache: 'no-store', credentials: 'omit', redirect: 'error' };
   if (body !== undefined) { headers['content-type'] = 'application/json'; init.body = JSON.stringify(body); }
   let res;

@@ -194,7 +194,7 @@ function addEvent(e) {
 }
 
 function matchesFilter(li) {
-  const f = $('event-filter').value.trim().toLowerCase();
+  const f = input('event-filter').value.trim().toLowerCase();
   return f === '' || li.textContent.toLowerCase().includes(f);
 }
 
