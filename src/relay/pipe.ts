@@ -146,7 +146,9 @@ export function relay(client: Duplex, target: Duplex, opts: RelayOptions): Promi
       });
       src.on('error', (err: Error) => finish(`error: ${err.message}`));
       src.on('close', () => {
-        // A close without both EOFs (reset, destroy) ends the relay.
+        // A close without both EOFs (reset, destroy) ends the relay. After a normal end (finish
+        // already ran: both sockets close then) nothing is scheduled.
+        if (done) return;
         setImmediate(() => { if (!done && endedDirections < 2) finish(endedDirections > 0 ? 'eof' : 'closed'); });
       });
     };
