@@ -30,7 +30,7 @@ async function signIn(token) {
     await api('GET', '/api/status');
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 503)) return;
-    showLogin('Cannot load the dashboard: ' + err.message);
+    showLogin('Cannot load the dashboard: ' + errorText(err));
     return;
   }
   try { sessionStorage.setItem(TOKEN_KEY, token); } catch { /* storage disabled: this page still works */ }
@@ -150,7 +150,7 @@ function limit(n) {
 async function openUser(username) {
   let u;
   try { u = (await api('GET', '/api/users/' + encodeURIComponent(username))).data; } catch (err) {
-    if (!(err instanceof ApiError && err.status === 401)) toast('error', err.message);
+    if (!(err instanceof ApiError && err.status === 401)) toast('error', errorText(err));
     return;
   }
   $('user-modal-title').textContent = u.username;
@@ -182,7 +182,7 @@ async function refreshFingerprints() {
   try {
     r = await api('GET', '/api/fingerprints?limit=500' + (state.fpFilter ? '&status=' + encodeURIComponent(state.fpFilter) : ''));
   } catch (err) {
-    if (!(err instanceof ApiError && err.status === 401)) toast('error', 'fingerprints: ' + err.message);
+    if (!(err instanceof ApiError && err.status === 401)) toast('error', 'fingerprints: ' + errorText(err));
     return;
   }
   const list = r.data;

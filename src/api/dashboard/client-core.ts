@@ -11,7 +11,12 @@ const TOKEN_KEY = 'sks5.dashboard.token';
 const THEME_KEY = 'sks5.dashboard.theme';
 const state = { token: null, snapshot: null, fpFilter: '' };
 
-const $ = (id) => document.getElementById(id);
+/** @param {string} id @returns {HTMLElement} Every id the code asks for is in the page's markup. */
+const $ = (id) => {
+  const node = document.getElementById(id);
+  if (!node) throw new Error('dashboard markup has no #' + id);
+  return node;
+};
 /** Form controls and the dialog by id, typed for the checker (test/unit/api/dashboard/script-typecheck.test.ts). */
 const input = (id) => /** @type {HTMLInputElement} */ ($(id));
 const dialog = (id) => /** @type {HTMLDialogElement} */ ($(id));
@@ -35,6 +40,11 @@ function setText(id, value) {
   const node = $(id);
   const text = String(value);
   if (node.textContent !== text) node.textContent = text;
+}
+
+/** The message of a thrown value (an Error, or anything else thrown). @param {unknown} err */
+function errorText(err) {
+  return err instanceof Error && err.message ? err.message : String(err);
 }
 
 function num(v) {
@@ -101,7 +111,7 @@ async function api(method, path, body) {
   try {
     res = await fetch(path, init);
   } catch (err) {
-    throw new ApiError(0, 'cannot reach the API (' + (err && err.message ? err.message : 'network error') + ')');
+    throw new ApiError(0, 'cannot reach the API (' + (err instanceof Error && err.message ? err.message : 'network error') + ')');
   }
   let payload = null;
   try { payload = await res.json(); } catch { payload = null; }
@@ -127,7 +137,7 @@ async function act(button, work) {
     await work();
     return true;
   } catch (err) {
-    if (!(err instanceof ApiError && err.status === 401)) toast('error', err && err.message ? err.message : String(err));
+    if (!(err instanceof ApiError && err.status === 401)) toast('error', errorText(err));
     return false;
   } finally {
     if (button) button.disabled = false;

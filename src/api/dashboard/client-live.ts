@@ -31,15 +31,19 @@ async function loadSnapshot() {
 
 async function refreshSnapshot() {
   try { applySnapshot(await loadSnapshot()); } catch (err) {
-    if (!(err instanceof ApiError && err.status === 401)) toast('error', 'refresh failed: ' + err.message);
+    if (!(err instanceof ApiError && err.status === 401)) toast('error', 'refresh failed: ' + errorText(err));
   }
 }
 
+/**
+ * @type {{ generation: number, attempt: number, timer: number | undefined, watchdog: number | undefined,
+ *   close: (() => void) | null, lastMessageAt: number, preferSse: boolean }}
+ */
 const live = {
   generation: 0,
   attempt: 0,
-  timer: null,
-  watchdog: null,
+  timer: undefined,
+  watchdog: undefined,
   close: null,
   lastMessageAt: 0,
   preferSse: false,

@@ -7,7 +7,9 @@
 export const CLIENT_RENDER = String.raw`
 const MAX_EVENTS = 200;
 const SPARK_POINTS = 60;
+/** @type {{ keys: Set<string>, list: HTMLElement[] }} */
 const events = { keys: new Set(), list: [] };
+/** @type {{ last: { at: number, total: number } | null, rates: number[] }} */
 const spark = { last: null, rates: [] };
 
 /**
@@ -186,7 +188,8 @@ function addEvent(e) {
   $('events-list').prepend(li);
   while (events.list.length > MAX_EVENTS) {
     const old = events.list.shift();
-    events.keys.delete(old.dataset.key);
+    if (!old) break;
+    events.keys.delete(old.dataset.key ?? '');
     old.remove();
   }
   setText('events-count', events.list.length);

@@ -14,7 +14,9 @@ const FILE = '/virtual/dashboard.js';
 function diagnostics(script: string): string[] {
   const options: ts.CompilerOptions = {
     allowJs: true, checkJs: true, noEmit: true, target: ts.ScriptTarget.ES2022,
-    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'], types: [], noImplicitAny: false,
+    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'], types: [],
+    // Strict null and type checks; parameters may stay untyped (most are DOM events and API rows).
+    strict: true, noImplicitAny: false,
   };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
@@ -35,6 +37,10 @@ test('the dashboard script type-checks against the DOM', () => {
 });
 
 test('the check catches what a browser would only report at run time', () => {
+  const nullable = DASHBOARD_SCRIPT.replace('const node = document.getElementById(id);\n  if (!node) throw', 'const node = document.getElementById(id);\n  if (false) throw');
+  assert.notEqual(nullable, DASHBOARD_SCRIPT);
+  assert.ok(diagnostics(nullable).some((d) => d.includes("'HTMLElement | null' is not assignable")), 'an element lookup that may be null is caught');
+
   const broken = DASHBOARD_SCRIPT.replace("input('login-token').value = '';", "input('login-token').valeu = '';").replace('document.getElementById(id)', 'document.getElementByID(id)');
   assert.notEqual(broken, DASHBOARD_SCRIPT);
   const found = diagnostics(broken);
