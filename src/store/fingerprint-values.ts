@@ -15,13 +15,19 @@ export function encodeTime(ms: number): string {
 export const TIME_MS_SQL = 'sshgate_time_ms';
 
 /**
- * The order key of a stored time: epoch ms (sub-millisecond digits from Go's nanoseconds dropped),
- * null for unparsable text, which SQLite sorts before every number (evicted first).
+ * The order key of a stored time: epoch ms with the sub-millisecond digits Go writes kept as a
+ * fraction (to the microsecond: a double holds no more at this magnitude); null for unparsable
+ * text, which SQLite sorts before every number (evicted first).
  */
 export function timeMs(text: string): number | null {
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : ms;
+  if (Number.isNaN(ms)) return null;
+  const frac = SUB_MS.exec(text);
+  return frac ? ms + Number(frac[1]!.slice(0, 3).padEnd(3, '0')) / 1000 : ms;
 }
+
+/** The digits after the third of a seconds fraction (`05.123456789Z` -> `456789`). */
+const SUB_MS = /:\d\d\.\d{3}(\d+)(?:Z|[+-]\d\d:\d\d)$/;
 
 /** Epoch ms, or null for the Go zero time (year 1) and unparsable text. */
 export function decodeTime(text: string): number | null {

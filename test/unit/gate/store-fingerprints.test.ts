@@ -318,3 +318,24 @@ test('prune drops the least recently seen by time, not by text', (t) => {
   assert.equal(s.get(older.fingerprint), null);
   assert.ok(s.get(newer.fingerprint));
 });
+
+test('times the Go tool wrote with sub-millisecond digits order to the microsecond', (t) => {
+  const path = tempDb(t);
+  FingerprintStore.open(path).close();
+  const m = material();
+  const raw = new Database(path);
+  raw.prepare('INSERT INTO fingerprints (fp, status, first_seen, last_seen) VALUES (?, ?, ?, ?)').run(m.fingerprint, 'approved', '2026-03-01T10:00:00Z', '2026-03-01T10:00:09Z');
+  const ip = raw.prepare('INSERT INTO fingerprint_ips (fp, ip, last_seen) VALUES (?, ?, ?)');
+  // Same millisecond: .123 is 100 µs older than .1231 (as text, "…123Z" sorts after "…1231Z").
+  ip.run(m.fingerprint, '10.5.0.1', '2026-03-01T10:00:00.123Z');
+  ip.run(m.fingerprint, '10.5.0.2', '2026-03-01T10:00:00.1231Z');
+  for (let i = 0; i < MAX_IPS_PER_FINGERPRINT - 2; i++) ip.run(m.fingerprint, `10.6.0.${i}`, encodeTime(T0 + 1000 + i));
+  raw.close();
+  const s = FingerprintStore.open(path);
+  t.after(() => s.close());
+  s.observe(m, '10.7.0.1', true, T0 + 5000);
+  const ips = s.get(m.fingerprint)?.ips ?? [];
+  assert.equal(ips.length, MAX_IPS_PER_FINGERPRINT);
+  assert.ok(!ips.includes('10.5.0.1'), 'the older of the two is dropped');
+  assert.ok(ips.includes('10.5.0.2') && ips.includes('10.7.0.1'));
+});
