@@ -185,7 +185,8 @@ const maintenance = repeated('Maintenance', 'maintenance window', ['maintenance_
   q('Disconnect existing sessions?', [...base, 'disconnect_existing'], yesNo),
 ]);
 
-const pool = switched('Pool', false, ['Pool idle upstream connections?', ['connection_pool', 'enabled']], [
+// The original's keys, accepted and written; sks5 itself never pools (the start-up log says why).
+const pool = switched('Pool', false, ['Pool idle upstream connections? (compatibility only: sks5 never hands one client\'s connection to another)', ['connection_pool', 'enabled']], [
   q('Idle connections kept per host', ['connection_pool', 'max_idle_per_host'], integer),
   q('Idle timeout (seconds)', ['connection_pool', 'idle_timeout_secs'], integer),
 ]);
