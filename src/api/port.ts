@@ -123,7 +123,8 @@ export interface QuotaSnapshot {
 
 /** The body of GET /api/backup's `data`, and what POST /api/restore accepts (bare or enveloped). */
 export interface BackupPayload {
-  version: number;
+  /** The product version that wrote it ("0.1.0"); backups written before 0.1.0 carry the integer 1. */
+  version: string | number;
   timestamp: string;
   bans: BanView[];
   quotas: Record<string, QuotaSnapshot>;
@@ -165,11 +166,11 @@ export interface ManagementPort {
   bans(): BanView[];
   /** false when the IP was not banned. */
   unban(ip: string, by: string): boolean;
-  /** Every configured user's quota usage. */
+  /** Every configured user's quota usage, then every other name that has counters. */
   quotas(): QuotaUsage[];
-  /** undefined for a user who is not configured. */
+  /** undefined for a name that is neither configured nor has counters (e.g. restored ones). */
   quota(username: string): QuotaUsage | undefined;
-  /** false for a user who is not configured. */
+  /** false for a name that is neither configured nor has counters. */
   resetQuota(username: string): boolean;
   groups(): GroupView[];
   maintenance(): { enabled: boolean; message?: string };

@@ -101,7 +101,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     schema: { params: S.usernameParam, response: S.responses(S.quotaUsageSchema) },
   }, async (req, reply) => {
     const q = port.quota(req.params.username);
-    return q ? ok(q) : fail(reply, 404, `user ${req.params.username} not found`);
+    return q ? ok(q) : fail(reply, 404, `user ${req.params.username} not found: not configured and no quota counters`);
   });
 
   app.get<{ Querystring: { user: string; host?: string } }>('/api/ssh-config', {

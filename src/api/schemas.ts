@@ -88,7 +88,8 @@ export const backupSchema = {
   additionalProperties: false,
   required: ['version', 'bans', 'quotas'],
   properties: {
-    version: { type: 'integer', minimum: 1, maximum: 1 },
+    // The original writes its version string ("0.0.15"); our backups before 0.1.0 wrote the integer 1.
+    version: { anyOf: [{ type: 'string', minLength: 1, maxLength: 64 }, { type: 'integer', minimum: 1, maximum: 1 }] },
     timestamp: str,
     bans: {
       type: 'array', maxItems: 100_000,
@@ -104,7 +105,7 @@ export const backupSchema = {
     },
   },
 } as const;
-export const backupResponseSchema = obj({ version: int, timestamp: str, bans: { type: 'array', items: banSchema }, quotas: { type: 'object', additionalProperties: quotaSnapshotSchema } });
+export const backupResponseSchema = obj({ version: str, timestamp: str, bans: { type: 'array', items: banSchema }, quotas: { type: 'object', additionalProperties: quotaSnapshotSchema } });
 
 export const fingerprintSchema = obj({
   fingerprint: str, status: str, label: str, hassh: str, client_id: str,

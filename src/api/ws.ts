@@ -7,48 +7,56 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { ApiContext } from './server.js';
+import { fail, type ApiContext } from './server.js';
 import type { LiveMessage } from './live.js';
 
 const MAX_TEXT = 4096;
 
 export function registerWsRoute(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/ws', {
-    websocket: true,
+  app.route({
+    method: 'GET',
+    url: '/api/ws',
     config: { ticket: true, summary: 'Live events and commands over WebSocket; auth by Bearer token or ?ticket=' },
     schema: { querystring: { type: 'object', properties: { ticket: { type: 'string', maxLength: 128 } } } },
-  }, (socket: WebSocket, req: FastifyRequest) => {
-    if (ctx.live.clients >= ctx.maxLiveClients) {
-      socket.close(1013, 'too many live clients');
-      return;
-    }
-    let closed = false;
-    const send = (value: unknown): boolean => {
-      if (closed || socket.readyState !== socket.OPEN) return false;
-      if (socket.bufferedAmount > ctx.maxBufferedBytes) return false;
-      socket.send(JSON.stringify(value));
-      return true;
-    };
-    const sink = (m: LiveMessage): boolean => send(m.kind === 'status' ? m.payload : { type: 'event', event: m.event });
-    const drop = (): void => {
-      if (closed) return;
-      closed = true;
-      unsubscribe();
-      // 1008 tells the client it was dropped on purpose (too slow), not by a network fault.
-      socket.close(1008, 'subscriber too slow');
-    };
-    const unsubscribe = ctx.live.subscribe(sink, drop);
-    socket.on('close', () => { closed = true; unsubscribe(); });
-    socket.on('error', () => { closed = true; unsubscribe(); });
-    socket.on('message', (data, isBinary) => {
-      const reply = isBinary ? { success: false, action: 'unknown', error: 'expected a JSON text frame' } : runCommand(ctx, data.toString());
-      send({ type: 'reply', ...reply });
-    });
-    try {
-      send(ctx.live.snapshot());
-    } catch (err) {
-      req.log.warn({ err }, 'ws: first snapshot failed');
-    }
+    // An authenticated plain GET (no Upgrade header): 426 names what is missing. The route exists,
+    // so 404 (the plugin's default) would send a script looking for the wrong mistake.
+    handler: async (_req, reply) => {
+      reply.header('upgrade', 'websocket');
+      return fail(reply, 426, 'Upgrade Required: /api/ws is a WebSocket endpoint (send Connection: Upgrade and Upgrade: websocket)');
+    },
+    wsHandler: (socket: WebSocket, req: FastifyRequest) => {
+      if (ctx.live.clients >= ctx.maxLiveClients) {
+        socket.close(1013, 'too many live clients');
+        return;
+      }
+      let closed = false;
+      const send = (value: unknown): boolean => {
+        if (closed || socket.readyState !== socket.OPEN) return false;
+        if (socket.bufferedAmount > ctx.maxBufferedBytes) return false;
+        socket.send(JSON.stringify(value));
+        return true;
+      };
+      const sink = (m: LiveMessage): boolean => send(m.kind === 'status' ? m.payload : { type: 'event', event: m.event });
+      const drop = (): void => {
+        if (closed) return;
+        closed = true;
+        unsubscribe();
+        // 1008 tells the client it was dropped on purpose (too slow), not by a network fault.
+        socket.close(1008, 'subscriber too slow');
+      };
+      const unsubscribe = ctx.live.subscribe(sink, drop);
+      socket.on('close', () => { closed = true; unsubscribe(); });
+      socket.on('error', () => { closed = true; unsubscribe(); });
+      socket.on('message', (data, isBinary) => {
+        const reply = isBinary ? { success: false, action: 'unknown', error: 'expected a JSON text frame' } : runCommand(ctx, data.toString());
+        send({ type: 'reply', ...reply });
+      });
+      try {
+        send(ctx.live.snapshot());
+      } catch (err) {
+        req.log.warn({ err }, 'ws: first snapshot failed');
+      }
+    },
   });
 }
 

@@ -123,7 +123,8 @@ export class QuotaLedger {
   readonly #clock: Clock;
   readonly #events: EventBus;
   readonly #persist: QuotaPersistence | undefined;
-  // Keyed by configured usernames only (they authenticated), so the map is bounded by the config.
+  // Keyed by usernames that authenticated (configured users) or that a restore named (bounded by the
+  // restore body's schema), so the map never grows with what an unauthenticated client sends.
   readonly #users = new Map<string, Usage>();
 
   constructor(deps: QuotaLedgerDeps) {
@@ -282,6 +283,9 @@ export class QuotaLedger {
 
   /** Users with counters (API listing). */
   usernames(): string[] { return [...this.#users.keys()]; }
+
+  /** Whether `username` has counters (it connected, or a restore brought its counters in). */
+  has(username: string): boolean { return this.#users.has(username); }
 
   /** The stored form of one user's counters; undefined when unknown. */
   record(username: string): UsageRecord | undefined {

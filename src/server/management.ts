@@ -10,6 +10,7 @@ import type { SessionRegistry } from '../pipeline/sessions.js';
 import type { World } from '../pipeline/world.js';
 import type { FingerprintStore } from '../store/fingerprints.js';
 import type { Stages } from './stages.js';
+import { VERSION } from '../version.js';
 
 export interface ManagementDeps {
   world: () => World;
@@ -24,6 +25,11 @@ export interface ManagementDeps {
 export function createManagementPort(d: ManagementDeps): ManagementPort {
   const quotaOf = (u: EffectiveUser): QuotaUsage => {
     const { daily_resets_at: _d, monthly_resets_at: _m, ...rest } = d.stages.state.usage(u);
+    return rest;
+  };
+  /** A name with counters but no configured user: no limits apply to it (all 0). */
+  const countersOf = (username: string): QuotaUsage => {
+    const { daily_resets_at: _d, monthly_resets_at: _m, ...rest } = d.stages.state.usage(username);
     return rest;
   };
   const live = (u: EffectiveUser, details = true): UserLiveStats => {
@@ -73,13 +79,20 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
     },
     bans: () => d.stages.state.bans.list().map(({ ip, remaining_secs }) => ({ ip, remaining_secs })),
     unban: (ip, by) => d.stages.state.bans.unban(ip, by),
-    quotas: () => [...d.world().users.values()].map(quotaOf),
+    // Configured users (with their limits, zeros when idle), then names that only have counters:
+    // restored from a backup, or removed from the config since. The original listed only the latter kind.
+    quotas() {
+      const users = d.world().users;
+      const counted = d.stages.state.quotas.usernames().filter((n) => !users.has(n)).sort();
+      return [...[...users.values()].map(quotaOf), ...counted.map(countersOf)];
+    },
     quota(username) {
       const u = d.world().users.get(username);
-      return u ? quotaOf(u) : undefined;
+      if (u) return quotaOf(u);
+      return d.stages.state.quotas.has(username) ? countersOf(username) : undefined;
     },
     resetQuota(username) {
-      if (!d.world().users.has(username)) return false;
+      if (!d.world().users.has(username) && !d.stages.state.quotas.has(username)) return false;
       d.stages.state.resetQuota(username);
       return true;
     },
@@ -115,7 +128,8 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
     broadcast: (message, users) => ({ delivered_to: d.sessions.broadcast(message, users) }),
     backup(): BackupPayload {
       return {
-        version: 1,
+        // The product version, as the original wrote it (restore takes this or our old integer 1).
+        version: VERSION,
         timestamp: new Date(d.clock.now()).toISOString(),
         bans: d.stages.state.bans.list().map(({ ip, remaining_secs }) => ({ ip, remaining_secs })),
         quotas: d.stages.state.quotas.backup(),
