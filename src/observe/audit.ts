@@ -1,6 +1,6 @@
 /**
  * The audit log (`logging.audit_log_path`): one JSON object per line, `{timestamp, event_type,
- * ...fields}`, for every bus event. Writes happen off the emitting path through a bounded queue;
+ * ...fields}`, for every bus event, with the original's field names beside ours (audit-fields.ts). Writes happen off the emitting path through a bounded queue;
  * when it is nearly full, routine events are dropped first and security events keep the last
  * tenth of the room (the original's "critical events take a reserved slot"). Drops are counted.
  *
@@ -8,6 +8,7 @@
  * `audit.log.1`, `.1` becomes `.2`, ... and files past `maxFiles` rotated copies are deleted.
  */
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { auditFields } from './audit-fields.js';
 import type { EventBus, Sks5Event } from './events.js';
 
 export interface AuditLogOptions {
@@ -30,7 +31,7 @@ const SECRET_KEY = /pass(word)?|secret|token|totp|private_key|authorization/i;
 /** The line written for an event (without the newline). */
 export function auditLine(event: Sks5Event): string {
   const fields: Record<string, unknown> = { timestamp: event.timestamp, event_type: event.type };
-  for (const [k, v] of Object.entries(event.data)) if (!SECRET_KEY.test(k)) fields[k] = v;
+  for (const [k, v] of Object.entries(auditFields(event))) if (!SECRET_KEY.test(k)) fields[k] = v;
   return JSON.stringify(fields);
 }
 

@@ -20,7 +20,7 @@ export interface EventMap {
   'quota.exceeded': { username: string; quota: string; used: number; limit: number };
   'rate_limit.exceeded': { source_ip: string; username?: string; limit: string };
   'session.authenticated': { username: string; source_ip: string; protocol: Door; conn_id: string; method: string };
-  'session.ended': { username: string; source_ip: string; protocol: Door; conn_id: string; duration_ms: number };
+  'session.ended': { username: string; source_ip: string; protocol: Door; conn_id: string; duration_ms: number; total_bytes: number };
   'config.reload': { success: boolean; users_count: number; error?: string };
   'maintenance.toggled': { enabled: boolean; source: string; message?: string };
   'alert.triggered': { alert: string; condition: string; threshold: number; value: number; username?: string };

@@ -7,6 +7,7 @@
  * `ban` = every ban.* event) and `prefix.*` / `*` wildcards. The original compared its documented
  * names against the dotted ones it emitted, so any filter silenced the webhook.
  */
+import { auditFields } from './audit-fields.js';
 import type { EventName, Sks5Event } from './events.js';
 
 const ALL_EVENTS: Record<EventName, true> = {
@@ -102,7 +103,7 @@ function slackEscape(text: string): string {
 }
 
 export function genericBody(event: Sks5Event): unknown {
-  return { event_type: event.type, timestamp: event.timestamp, data: { event_type: event.type, timestamp: event.timestamp, ...event.data } };
+  return { event_type: event.type, timestamp: event.timestamp, data: { event_type: event.type, timestamp: event.timestamp, ...auditFields(event) } };
 }
 
 export function slackBody(event: Sks5Event): unknown {
@@ -146,7 +147,7 @@ export function renderTemplate(template: string, event: Sks5Event): string {
     source_ip: () => jsonEscape(d['source_ip'] ?? d['ip']),
     target_host: () => jsonEscape(d['target_host']),
     summary: () => jsonEscape(summarize(event)),
-    data_json: () => JSON.stringify(event.data),
+    data_json: () => JSON.stringify(auditFields(event)),
   };
   // One pass over the template: a value containing "{summary}" is never expanded again.
   return template.replace(/\{(event_type|timestamp|username|source_ip|target_host|summary|data_json)\}/g, (_m, key: string) => values[key]?.() ?? '');

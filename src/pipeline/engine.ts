@@ -261,6 +261,7 @@ export class Pipeline {
           onBytes: (up, down) => { record.bytesUp += up; record.bytesDown += down; },
         }).then((result) => {
           cleanup();
+          if (conn) conn.closedTunnelBytes = (conn.closedTunnelBytes ?? 0) + result.bytesUp + result.bytesDown;
           this.#d.events.emit('proxy.complete', {
             username: base.username, source_ip: base.source_ip, target_host: base.target_host, target_port: base.target_port,
             resolved_ip: base.resolved_ip, protocol: base.protocol, conn_id: base.conn_id, session_id: base.session_id,

@@ -29,6 +29,8 @@ export interface ConnectionRecord {
   clientFingerprint?: string;
   clientHassh?: string;
   readonly tunnels: Map<string, TunnelRecord>;
+  /** Bytes (both ways) of this connection's tunnels that have already closed (session.ended's total). */
+  closedTunnelBytes?: number;
   /** Close the whole transport connection (kick, maintenance, shutdown). */
   close(reason: string): void;
   /** Deliver a message to the user if the door can show one (SSH shells); returns true if shown. */

@@ -43,8 +43,9 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
   };
   const verify = async (client: ClientInfo, username: string, password: Buffer): Promise<Decision<AuthedSession>> => {
     const user = pipeline.users.get(username);
-    const fail = (reason: string): Decision<AuthedSession> => {
-      pipeline.recordAuthFailure(client, username, 'password', reason);
+    // The method says which credential failed: 'password+totp' when only the code was wrong.
+    const fail = (reason: string, method = 'password'): Decision<AuthedSession> => {
+      pipeline.recordAuthFailure(client, username, method, reason);
       return deny('SKS5_ERR_AUTH', `${username}: ${reason}`, 'authentication failed');
     };
     try {
@@ -66,7 +67,7 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
         ok = await check(user, username, Buffer.from(password.subarray(0, password.length - 6)));
       }
       if (!ok) return fail('wrong password');
-      if (!verifyTotp(username, user.totpSecret ?? '', split.code)) return fail('wrong or reused TOTP code');
+      if (!verifyTotp(username, user.totpSecret ?? '', split.code)) return fail('wrong or reused TOTP code', 'password+totp');
       return pipeline.authorize(client, user, 'password+totp');
     } finally {
       password.fill(0);

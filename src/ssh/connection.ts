@@ -90,7 +90,11 @@ export class SshConnection {
     const { pipeline, client } = this.#d;
     const duration = pipeline.clock.now() - client.startedAt;
     const user = this.#session?.user.username;
-    if (user !== undefined) pipeline.events.emit('session.ended', { username: user, source_ip: client.ip, protocol: 'ssh', conn_id: client.connId, duration_ms: duration });
+    if (user !== undefined) {
+      let total = this.#record.closedTunnelBytes ?? 0;
+      for (const t of this.#record.tunnels.values()) total += t.bytesUp + t.bytesDown;
+      pipeline.events.emit('session.ended', { username: user, source_ip: client.ip, protocol: 'ssh', conn_id: client.connId, duration_ms: duration, total_bytes: total });
+    }
     pipeline.events.emit('connection.closed', { source_ip: client.ip, protocol: 'ssh', conn_id: client.connId, ...(user !== undefined ? { username: user } : {}), duration_ms: duration });
   }
 

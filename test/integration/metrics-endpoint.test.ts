@@ -156,8 +156,8 @@ test('/metrics exposes the original names, once each, and they move with events'
   assert.equal(f.get('sks5_connections_total')?.type, 'counter');
   assert.equal(f.get('sks5_connection_duration_seconds')?.type, 'histogram');
 
-  events.emit('session.ended', { ...base, username: 'alice', duration_ms: 42_000 });
-  events.emit('session.ended', { ...base, username: 'alice', duration_ms: 1 });
+  events.emit('session.ended', { ...base, username: 'alice', duration_ms: 42_000, total_bytes: 0 });
+  events.emit('session.ended', { ...base, username: 'alice', duration_ms: 1, total_bytes: 0 });
   const f2 = parseExposition((await server.inject('/metrics')).body);
   assert.equal(value(f2, 'sks5_connections_active', { user: 'alice' }), 0, 'never negative');
   assert.equal(value(f2, 'sks5_connection_duration_seconds_count', { user: 'alice' }), 2);

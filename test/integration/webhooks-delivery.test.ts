@@ -58,7 +58,7 @@ test('a signed generic delivery verifies with the secret, and carries timestamp 
   assert.equal(r.headers['x-sks5-signature'], `sha256=${createHmac('sha256', 'shh-secret').update(`${ts}.${id}.${r.body}`).digest('hex')}`);
   assert.equal(r.headers['content-type'], 'application/json');
   assert.equal(r.headers['x-sks5-event'], 'auth.failure');
-  assert.deepEqual(JSON.parse(r.body), { event_type: 'auth.failure', timestamp: failure.timestamp, data: { event_type: 'auth.failure', timestamp: failure.timestamp, ...failure.data } });
+  assert.deepEqual(JSON.parse(r.body), { event_type: 'auth.failure', timestamp: failure.timestamp, data: { event_type: 'auth.failure', timestamp: failure.timestamp, ...failure.data, correlation_id: failure.data.conn_id, auth_method: failure.data.method } });
   // Without a secret nothing claims to be signed.
   const rx2 = await receiver(t);
   const d2 = createWebhookDispatcher({ webhooks: [hook({ url: rx2.url })], clock: systemClock });
@@ -132,7 +132,7 @@ test('Slack, Discord and custom template payloads', async (t) => {
   assert.equal(typeof embed.color, 'number');
   assert.deepEqual(embed.fields.map((f: { name: string; value: string }) => [f.name, f.value]), [['User', 'alice'], ['IP', '198.51.100.4'], ['Target', 'example.com:443']]);
   const custom = by('/custom');
-  assert.deepEqual(custom, { kind: 'proxy.complete', who: 'alice', to: 'example.com', s: 'alice closed example.com:443 (10 bytes up, 20 down)', raw: proxy.data });
+  assert.deepEqual(custom, { kind: 'proxy.complete', who: 'alice', to: 'example.com', s: 'alice closed example.com:443 (10 bytes up, 20 down)', raw: { ...proxy.data, correlation_id: proxy.data.conn_id, bytes_uploaded: 10, bytes_downloaded: 20, bytes_transferred: 30 } });
 });
 
 test('private receivers are refused unless allow_private_ips; the checked address is the one connected to', async (t) => {

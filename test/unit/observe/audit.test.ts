@@ -22,7 +22,7 @@ test('each event is one JSON line with timestamp and event_type, and secret-look
   bus.emit('auth.failure', { username: 'alice', source_ip: '192.0.2.1', method: 'password', protocol: 'ssh', conn_id: 'c1', reason: 'bad password', password: 'hunter2', totp_secret: 'JBSW' } as EventMap['auth.failure']);
   await log.flush();
   const text = await readFile(join(d, 'audit.log'), 'utf8');
-  assert.equal(text, '{"timestamp":"2026-03-01T00:00:00.000Z","event_type":"auth.failure","username":"alice","source_ip":"192.0.2.1","method":"password","protocol":"ssh","conn_id":"c1","reason":"bad password"}\n');
+  assert.equal(text, '{"timestamp":"2026-03-01T00:00:00.000Z","event_type":"auth.failure","username":"alice","source_ip":"192.0.2.1","method":"password","protocol":"ssh","conn_id":"c1","reason":"bad password","correlation_id":"c1","auth_method":"password"}\n');
   assert.equal(((await stat(join(d, 'audit.log'))).mode & 0o777), 0o600);
 });
 

@@ -1,3 +1,4 @@
+import { auditFields } from '../../../src/observe/audit-fields.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sks5Event } from '../../../src/observe/events.js';
@@ -39,8 +40,8 @@ test('Discord embeds carry user, IP and target fields, a colour and no mentions'
 test('custom templates escape values for JSON, except {data_json}, and expand nothing twice', () => {
   const ev: Sks5Event<'auth.failure'> = { type: 'auth.failure', timestamp: acl.timestamp, data: { username: 'a"b\\c{summary}', source_ip: '192.0.2.1', method: 'password', protocol: 'ssh', conn_id: 'c', reason: 'r' } };
   const out = renderTemplate('{"u":"{username}","d":{data_json},"t":"{target_host}"}', ev);
-  assert.deepEqual(JSON.parse(out), { u: 'a"b\\c{summary}', d: ev.data, t: '' });
+  assert.deepEqual(JSON.parse(out), { u: 'a"b\\c{summary}', d: { ...ev.data, correlation_id: 'c', auth_method: 'password' }, t: '' });
   assert.equal(templateProblem('{"u":"{username}"}'), undefined);
   assert.match(templateProblem('{"u":{username}}') ?? '', /does not render to JSON/);
-  assert.equal(formatBody('custom', acl), JSON.stringify({ event_type: 'acl.deny', timestamp: acl.timestamp, data: { event_type: 'acl.deny', timestamp: acl.timestamp, ...acl.data } }), 'custom without template falls back to generic');
+  assert.equal(formatBody('custom', acl), JSON.stringify({ event_type: 'acl.deny', timestamp: acl.timestamp, data: { event_type: 'acl.deny', timestamp: acl.timestamp, ...auditFields(acl) } }), 'custom without template falls back to generic');
 });
