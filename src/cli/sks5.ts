@@ -6,7 +6,7 @@
 // First: ssh2 copies crypto.randomFillSync when it loads (see padding-random.ts).
 import '../ssh/padding-random.js';
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../version.js';
+import { versionText } from '../version.js';
 import { registerBackupRestore } from './commands/backup-restore.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerCompletions } from './commands/completions.js';
@@ -27,7 +27,7 @@ import { addGlobalOptions } from './global-options.js';
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('sks5')
     .description('SSH bastion and SOCKS5 proxy with per-user ACLs, quotas and audit')
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(versionText(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'display help')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
@@ -48,7 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerManpage(program, ctx);
   registerRun(program, ctx);
   for (const sub of program.commands) {
-    sub.version(VERSION, '-V, --version', 'print the version').exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
+    sub.version(versionText(), '-V, --version', 'print the version').exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
   }
   return program;
 }

@@ -4,7 +4,7 @@
  */
 import { userInfo } from 'node:os';
 import { systemClock, type Clock } from '../clock.js';
-import { VERSION } from '../version.js';
+import { versionText } from '../version.js';
 import { CliExit, type CliIo } from '../gate/commands/cli-io.js';
 import { cmdCorrelate } from '../gate/commands/correlate.js';
 import { cmdDelete, cmdLabel, cmdList, cmdSetStatus } from '../gate/commands/manage.js';
@@ -55,7 +55,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       case 'delete': cmdDelete(io, rest); return 0;
       case 'correlate': cmdCorrelate(io, rest); return 0;
       case 'version': case '-version': case '--version':
-        io.stdout(`${VERSION}\n`);
+        io.stdout(`${versionText()}\n`);
         return 0;
       default:
         io.stderr(USAGE);
