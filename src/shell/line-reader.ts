@@ -1,6 +1,8 @@
 /**
- * Lines from a stream without a pty (`ssh -T host`, piped input): split on LF, drop a trailing CR,
- * cap each line at the editor's 4096 bytes. An overlong line is reported once and skipped up to
+ * Lines from a stream without a pty (`ssh -T host`, piped input, paramiko's invoke_shell without
+ * get_pty): a line ends at CR, LF or CRLF (a client typing into a raw channel sends CR; a script
+ * piped in sends LF; CRLF counts once, even split across two reads). Each line is capped at the
+ * editor's 4096 bytes. An overlong line is reported once and skipped up to
  * its newline, so a client cannot grow our buffer without bound.
  */
 import { MAX_LINE_BYTES } from './tokenizer.js';
@@ -11,6 +13,8 @@ export class LineReader {
   #parts: Buffer[] = [];
   #size = 0;
   #skipping = false;
+  /** The last chunk ended with CR: an LF opening the next one belongs to that line end. */
+  #afterCr = false;
 
   constructor(onLine: (line: string) => void, onError: (message: string) => void) {
     this.#onLine = onLine;
@@ -18,14 +22,18 @@ export class LineReader {
   }
 
   feed(chunk: Buffer): void {
-    let start = 0;
+    let start = this.#afterCr && chunk[0] === 0x0a ? 1 : 0;
+    if (chunk.length > 0) this.#afterCr = false;
     while (start < chunk.length) {
-      const nl = chunk.indexOf(0x0a, start);
-      const end = nl < 0 ? chunk.length : nl;
-      this.#take(chunk.subarray(start, end));
-      if (nl < 0) break;
+      const eol = lineEnd(chunk, start);
+      this.#take(chunk.subarray(start, eol < 0 ? chunk.length : eol));
+      if (eol < 0) break;
       this.#emit();
-      start = nl + 1;
+      start = eol + 1;
+      if (chunk[eol] === 0x0d) {
+        if (start === chunk.length) this.#afterCr = true;
+        else if (chunk[start] === 0x0a) start += 1;
+      }
     }
   }
 
@@ -53,8 +61,16 @@ export class LineReader {
     this.#parts = [];
     this.#size = 0;
     this.#skipping = false;
-    if (!skipped) this.#onLine(text.endsWith('\r') ? text.slice(0, -1) : text);
+    if (!skipped) this.#onLine(text);
   }
+}
+
+/** Index of the first CR or LF at or after `from`, or -1. */
+function lineEnd(chunk: Buffer, from: number): number {
+  const lf = chunk.indexOf(0x0a, from);
+  const cr = chunk.indexOf(0x0d, from);
+  if (cr < 0) return lf;
+  return lf < 0 || cr < lf ? cr : lf;
 }
 
 const QUEUE_HIGH = 256;

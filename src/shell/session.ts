@@ -131,6 +131,9 @@ export class ShellSession {
       const lines = new LineQueue(input, (line) => this.#runQueued(line), () => this.#finish(this.#lastStatus));
       queue = lines;
       reader = new LineReader((line) => lines.push(line), (msg) => this.#err.write(`sks5: ${msg}\n`));
+      // Without a pty there is no editor to draw the prompt, but a client driving the channel by
+      // hand (paramiko's invoke_shell, `ssh -T`) waits for one before typing, as with the original.
+      this.#out.write(this.#prompt());
     }
     ready = true;
     this.#armIdle();
@@ -247,8 +250,10 @@ export class ShellSession {
     await this.#runLine(line, true);
     await Promise.all([this.#out.settle(), this.#err.settle()]);
     if (this.#exitRequested !== undefined) { this.#finish(this.#exitRequested); return false; }
+    if (this.#ended) return false;
+    this.#out.write(this.#prompt());
     this.#armIdle();
-    return !this.#ended;
+    return true;
   }
 
   async #appendHistory(line: string): Promise<void> {

@@ -161,15 +161,17 @@ test('idle: warning idle_warning_secs before limits.idle_timeout, then disconnec
   assert.match(h.text(), /\[Idle\] Idle for 300s: disconnecting\.\r\n$/);
 });
 
-test('no pty: lines in, LF out, errors on stderr, no colours, end of input ends the session', async () => {
+test('no pty: a prompt, lines ending at LF, CRLF or CR, LF out, errors on stderr, no colours, end of input ends the session', async () => {
   const h = harness({ pty: null });
   await h.waitFor('welcome');
+  await h.waitFor('alice@sks5-proxy:~$ ');
   assert.doesNotMatch(h.text(), /\x1b/);
-  h.input.write('whoami\nbash\r\nnope\n');
+  h.input.write('whoami\nbash\r\nnope\r');
   h.input.end('pwd');
   const code = await h.done;
   assert.equal(code, 0);
-  assert.match(h.text(), /alice\n\/home\/alice\n$/);
+  const P = 'alice@sks5-proxy:~\\$ ';
+  assert.match(h.text(), new RegExp(`${P}alice\\n${P}${P}${P}/home/alice\\n${P}$`), 'a prompt before each command, as the original shell draws it');
   assert.doesNotMatch(h.text(), /\r/);
   assert.equal(h.errText(), 'bash: not permitted in this restricted shell\nnope: command not found\n');
 });
@@ -178,7 +180,7 @@ test('no pty: a 2000-line script piped in runs every line, in order, with bounde
   const h = harness({ pty: null, settings: makeSettings({ motd: { enabled: false } }) });
   h.input.end(Array.from({ length: 2000 }, (_, i) => `echo s${i}`).join('\n') + '\n');
   assert.equal(await h.done, 0);
-  const seen = [...h.text().matchAll(/^s(\d+)$/gm)].map((m) => Number(m[1]));
+  const seen = [...h.text().matchAll(/^(?:[^\n]*\$ )?s(\d+)$/gm)].map((m) => Number(m[1]));
   assert.deepEqual(seen, Array.from({ length: 2000 }, (_, i) => i));
 });
 
@@ -187,7 +189,7 @@ test('no pty: an overlong line is reported and skipped, the next line runs', asy
   h.input.write('echo ' + 'x'.repeat(5000) + '\nwhoami\n');
   h.input.end();
   await h.done;
-  assert.equal(h.text(), 'alice\n');
+  assert.equal(h.text(), 'alice@sks5-proxy:~$ alice\nalice@sks5-proxy:~$ ');
   assert.equal(h.errText(), 'sks5: line too long (max 4096 bytes), ignored\n');
 });
 

@@ -47,7 +47,7 @@ test('display widths: ASCII 1, CJK and emoji 2, combining marks 0', () => {
   assert.equal(stringWidth('a世🙂e\u0301'), 6);
 });
 
-test('LineReader: LF and CRLF lines, split chunks, overlong lines skipped to their newline', () => {
+test('LineReader: LF, CR and CRLF lines, split chunks, overlong lines skipped to their newline', () => {
   const lines: string[] = [];
   const errors: string[] = [];
   const r = new LineReader((l) => lines.push(l), (e) => errors.push(e));
@@ -61,6 +61,15 @@ test('LineReader: LF and CRLF lines, split chunks, overlong lines skipped to the
   r.end();
   assert.deepEqual(lines, ['one', 'two', '€', 'after', 'last']);
   assert.deepEqual(errors, ['line too long (max 4096 bytes), ignored']);
+  const raw: string[] = [];
+  const cr = new LineReader((l) => raw.push(l), () => assert.fail('no error'));
+  // A raw channel (paramiko invoke_shell without a pty) sends CR; CRLF split across reads is one end.
+  cr.feed(Buffer.from('a\rb\r'));
+  cr.feed(Buffer.from('\nc\r\r\nd'));
+  cr.feed(Buffer.from('\r'));
+  cr.feed(Buffer.from('e\n\n'));
+  cr.end();
+  assert.deepEqual(raw, ['a', 'b', 'c', '', 'd', 'e', '']);
   const exact: string[] = [];
   new LineReader((l) => exact.push(l), () => assert.fail('4096 bytes is allowed')).feed(Buffer.from('z'.repeat(4096) + '\n'));
   assert.equal(exact[0]!.length, 4096);
