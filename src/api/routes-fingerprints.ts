@@ -35,7 +35,7 @@ export function registerFingerprintRoutes(app: FastifyInstance, ctx: ApiContext)
       const fp = req.params.fingerprint;
       const label = req.body?.label;
       const found = label === undefined ? port.setFingerprintStatus(fp, status as FingerprintStatus) : port.setFingerprintStatus(fp, status as FingerprintStatus, label);
-      return found ? ok({ fingerprint: fp, status, ...(label === undefined ? {} : { label }) }) : fail(reply, 404, `fingerprint ${fp} not found`);
+      return found ? ok({ fingerprint: fp, status, ...(label === undefined ? {} : { label }) }) : fail(reply, 'SKS5_ERR_API_NOT_FOUND', `fingerprint ${fp} not found`);
     });
   }
 
@@ -44,6 +44,6 @@ export function registerFingerprintRoutes(app: FastifyInstance, ctx: ApiContext)
     schema: { params: S.fingerprintParam, body: { ...S.labelBody, required: ['label'] }, response: S.responses({ type: 'object', additionalProperties: false, required: ['fingerprint', 'label'], properties: { fingerprint: { type: 'string' }, label: { type: 'string' } } }) },
   }, async (req, reply) => {
     const fp = req.params.fingerprint;
-    return port.labelFingerprint(fp, req.body.label) ? ok({ fingerprint: fp, label: req.body.label }) : fail(reply, 404, `fingerprint ${fp} not found`);
+    return port.labelFingerprint(fp, req.body.label) ? ok({ fingerprint: fp, label: req.body.label }) : fail(reply, 'SKS5_ERR_API_NOT_FOUND', `fingerprint ${fp} not found`);
   });
 }

@@ -31,8 +31,8 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ApiContext): void {
     schema: { params: { type: 'object', required: ['ip'], properties: { ip: { type: 'string', maxLength: 64 } } }, response: S.responses({ type: 'object', additionalProperties: false, required: ['ip', 'unbanned'], properties: { ip: { type: 'string' }, unbanned: { type: 'boolean' } } }) },
   }, async (req, reply) => {
     const ip = req.params.ip;
-    if (isIP(ip) === 0) return fail(reply, 400, `params/ip ${JSON.stringify(ip)} is not an IPv4 or IPv6 address`);
-    return port.unban(ip, 'api') ? ok({ ip, unbanned: true }) : fail(reply, 404, `${ip} is not banned`);
+    if (isIP(ip) === 0) return fail(reply, 'SKS5_ERR_API_BAD_REQUEST', `params/ip ${JSON.stringify(ip)} is not an IPv4 or IPv6 address`);
+    return port.unban(ip, 'api') ? ok({ ip, unbanned: true }) : fail(reply, 'SKS5_ERR_API_NOT_FOUND', `${ip} is not banned`);
   });
 
   app.post<{ Body: { enabled?: boolean; message?: string } | undefined }>('/api/maintenance', {
@@ -50,12 +50,12 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post('/api/reload', {
     config: { summary: 'Re-read and validate the config file; an invalid file changes nothing' },
-    schema: { response: { 200: S.envelope({ type: 'object', additionalProperties: false, required: ['users_count'], properties: { users_count: { type: 'integer' } } }), '4xx': S.errorEnvelope, '5xx': S.envelope({ type: ['object', 'null'], additionalProperties: false, properties: { errors: { type: 'array', items: { type: 'string' } } } }) } },
+    schema: { response: { 200: S.envelope({ type: 'object', additionalProperties: false, required: ['users_count'], properties: { users_count: { type: 'integer' } } }), '4xx': S.errorEnvelope, '5xx': S.errorEnvelopeOf({ type: ['object', 'null'], additionalProperties: false, properties: { errors: { type: 'array', items: { type: 'string' } } } }) } },
   }, async (_req, reply) => {
     const r = await port.reload();
     if (r.ok) return ok({ users_count: r.users_count });
     // 500 like the original, so scripts that branch on the status keep working; the errors say why.
-    return fail(reply, 500, `config invalid, nothing changed: ${r.errors.slice(0, 5).join('; ')}`, { errors: r.errors });
+    return fail(reply, 'SKS5_ERR_API_RELOAD_FAILED', `config invalid, nothing changed: ${r.errors.slice(0, 5).join('; ')}`, { errors: r.errors });
   });
 
   app.post<{ Params: { username: string }; Body: { message?: string } | undefined }>('/api/kick/:username', {
@@ -67,7 +67,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   }, async (req, reply) => {
     const r = port.kick(req.params.username, req.body?.message);
-    if (!r) return fail(reply, 404, `user ${req.params.username} not found`);
+    if (!r) return fail(reply, 'SKS5_ERR_API_NOT_FOUND', `user ${req.params.username} not found`);
     return ok({ kicked: r.sessions_cancelled > 0, username: req.params.username, sessions_cancelled: r.sessions_cancelled });
   });
 
@@ -79,7 +79,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Params: { username: string } }>('/api/quotas/:username/reset', {
     config: { summary: "Reset a user's quota counters" },
     schema: { params: S.usernameParam, response: S.responses({ type: 'object', additionalProperties: false, required: ['username', 'reset'], properties: { username: { type: 'string' }, reset: { type: 'boolean' } } }) },
-  }, async (req, reply) => (port.resetQuota(req.params.username) ? ok({ username: req.params.username, reset: true }) : fail(reply, 404, `user ${req.params.username} not found`)));
+  }, async (req, reply) => (port.resetQuota(req.params.username) ? ok({ username: req.params.username, reset: true }) : fail(reply, 'SKS5_ERR_API_NOT_FOUND', `user ${req.params.username} not found`)));
 
   app.post('/api/sse-ticket', {
     config: { summary: 'A single-use 30 s ticket for /api/events or /api/ws (?ticket=)' },
@@ -100,7 +100,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ApiContext): void {
     schema: { body: S.backupSchema, response: S.responses({ type: 'object', additionalProperties: false, required: ['restored_bans', 'restored_quotas'], properties: { restored_bans: { type: 'integer' }, restored_quotas: { type: 'integer' } } }) },
   }, async (req, reply) => {
     const bad = req.body.bans.find((b) => isIP(b.ip) === 0);
-    if (bad) return fail(reply, 400, `body/bans: ${JSON.stringify(bad.ip)} is not an IP address`);
+    if (bad) return fail(reply, 'SKS5_ERR_API_BAD_REQUEST', `body/bans: ${JSON.stringify(bad.ip)} is not an IP address`);
     const payload: BackupPayload = {
       version: req.body.version,
       timestamp: req.body.timestamp ?? new Date(ctx.clock.now()).toISOString(),

@@ -36,7 +36,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
   }, async (_req, reply) => {
     const s = port.status();
     const data = { status: s.maintenance ? 'maintenance' : 'ok', maintenance: s.maintenance, active_connections: s.active_connections, uptime_secs: s.uptime_secs };
-    if (s.maintenance) return fail(reply, 503, 'maintenance', data);
+    if (s.maintenance) return fail(reply, 'SKS5_DENY_MAINTENANCE', 'maintenance', data);
     return ok(data);
   });
 
@@ -61,7 +61,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     schema: { params: S.usernameParam, response: S.responses(S.userDetailSchema) },
   }, async (req, reply) => {
     const u = port.user(req.params.username);
-    return u ? ok(u) : fail(reply, 404, `user ${req.params.username} not found`);
+    return u ? ok(u) : fail(reply, 'SKS5_ERR_API_NOT_FOUND', `user ${req.params.username} not found`);
   });
 
   app.get('/api/connections', { config: { summary: 'Active connections per user' }, schema: { response: S.responses(S.connectionsSchema) } }, async () => ok(port.connections()));
@@ -79,7 +79,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     config: { summary: "One user's active proxy sessions" },
     schema: { params: S.usernameParam, querystring: { type: 'object', additionalProperties: false, properties: S.paginationQuery }, response: S.responses(sessionList, true) },
   }, async (req, reply) => {
-    if (!port.user(req.params.username)) return fail(reply, 404, `user ${req.params.username} not found`);
+    if (!port.user(req.params.username)) return fail(reply, 'SKS5_ERR_API_NOT_FOUND', `user ${req.params.username} not found`);
     const page = paginated(reply, port.sessions().filter((s) => s.username === req.params.username), (s) => s.session_id, req.query);
     return page ? { ...ok(page.items), next_cursor: page.next_cursor } : reply;
   });
@@ -91,7 +91,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     schema: { params: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 255 } } }, response: S.responses(S.groupSchema) },
   }, async (req, reply) => {
     const g = port.groups().find((x) => x.name === req.params.name);
-    return g ? ok(g) : fail(reply, 404, `group ${req.params.name} not found`);
+    return g ? ok(g) : fail(reply, 'SKS5_ERR_API_NOT_FOUND', `group ${req.params.name} not found`);
   });
 
   app.get('/api/quotas', { config: { summary: 'Quota usage of every user' }, schema: { response: S.responses({ type: 'array', items: S.quotaUsageSchema }) } }, async () => ok(port.quotas()));
@@ -101,7 +101,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     schema: { params: S.usernameParam, response: S.responses(S.quotaUsageSchema) },
   }, async (req, reply) => {
     const q = port.quota(req.params.username);
-    return q ? ok(q) : fail(reply, 404, `user ${req.params.username} not found: not configured and no quota counters`);
+    return q ? ok(q) : fail(reply, 'SKS5_ERR_API_NOT_FOUND', `user ${req.params.username} not found: not configured and no quota counters`);
   });
 
   app.get<{ Querystring: { user: string; host?: string } }>('/api/ssh-config', {
@@ -117,7 +117,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const sshPort = listen.slice(sep + 1);
     const wildcard = listenHost === '' || listenHost === '0.0.0.0' || listenHost === '::';
     const host = req.query.host ?? (wildcard ? req.hostname.replace(/:\d+$/, '') : listenHost);
-    if (!SSH_CONFIG_HOST.test(host)) return fail(reply, 400, 'querystring/host is required (the listen address is a wildcard)');
+    if (!SSH_CONFIG_HOST.test(host)) return fail(reply, 'SKS5_ERR_API_BAD_REQUEST', 'querystring/host is required (the listen address is a wildcard)');
     // accept-new instead of the original's "StrictHostKeyChecking no" + /dev/null known_hosts,
     // which would accept a different host key on every connection.
     const text = [
@@ -150,7 +150,7 @@ export function paginated<T>(reply: FastifyReply, items: readonly T[], key: (t: 
   try {
     return paginate(items, key, query);
   } catch (err) {
-    fail(reply, 400, err instanceof PageQueryError ? err.message : 'bad pagination query');
+    fail(reply, 'SKS5_ERR_API_BAD_REQUEST', err instanceof PageQueryError ? err.message : 'bad pagination query');
     return undefined;
   }
 }

@@ -21,7 +21,13 @@ export function envelope(data: unknown, paginated = false) {
   return obj(properties, ['success', 'data']);
 }
 
-export const errorEnvelope = obj({ success: bool, data: {}, error: str }, ['success', 'error']);
+/** Every error answer carries a stable catalogued `code` (src/errors.ts, listed in docs/pipeline.md). */
+export const errorEnvelope = errorEnvelopeOf({});
+
+/** An error answer whose `data` has this schema (e.g. the reload's list of problems). */
+export function errorEnvelopeOf(data: unknown) {
+  return obj({ success: bool, data, error: str, code: str }, ['success', 'error', 'code']);
+}
 
 /** Standard responses for a route whose `data` has this schema. */
 export function responses(data: unknown, paginated = false) {

@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import type { EventBus } from '../observe/events.js';
 import { TicketIssuer } from '../observe/tickets.js';
 import { VERSION } from '../version.js';
+import { httpStatusOf, type ErrorCode } from '../errors.js';
 import { MIN_TOKEN_LENGTH, TokenCheck } from './auth.js';
 import { LiveFeed } from './live.js';
 import { OpenApiCollector } from './openapi.js';
@@ -68,8 +69,19 @@ export function ok<T>(data: T): { success: true; data: T; error: null } {
   return { success: true, data, error: null };
 }
 
-export function fail(reply: FastifyReply, status: number, error: string, data: unknown = null): FastifyReply {
-  return reply.code(status).send({ success: false, data, error });
+/** An error answer: the HTTP status is the catalogue's for `code`, and the body names the code. */
+export function fail(reply: FastifyReply, code: ErrorCode, error: string, data: unknown = null): FastifyReply {
+  return reply.code(httpStatusOf(code)).send({ success: false, data, error, code });
+}
+
+/** A Fastify error's status as our code (unknown 4xx are bad requests, unknown 5xx internal). */
+function codeOfStatus(status: number): ErrorCode {
+  switch (status) {
+    case 404: return 'SKS5_ERR_API_NOT_FOUND';
+    case 413: return 'SKS5_ERR_API_BODY_TOO_LARGE';
+    case 415: return 'SKS5_ERR_API_MEDIA_TYPE';
+    default: return status >= 500 ? 'SKS5_ERR_INTERNAL' : 'SKS5_ERR_API_BAD_REQUEST';
+  }
 }
 
 export function createApiServer(opts: ApiServerOptions): FastifyInstance {
@@ -124,16 +136,16 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   }
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
-    if (err.validation) return fail(reply, 400, err.message);
+    if (err.validation) return fail(reply, 'SKS5_ERR_API_BAD_REQUEST', err.message);
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       req.log.error({ err }, 'api handler failed');
-      return fail(reply, status, 'internal error');
+      return fail(reply, 'SKS5_ERR_INTERNAL', 'internal error');
     }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 413, `request body larger than ${req.routeOptions.bodyLimit ?? BODY_LIMIT} bytes`);
-    return fail(reply, status, err.message);
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 'SKS5_ERR_API_BODY_TOO_LARGE', `request body larger than ${req.routeOptions.bodyLimit ?? BODY_LIMIT} bytes`);
+    return fail(reply, codeOfStatus(status), err.message);
   });
-  app.setNotFoundHandler((req, reply) => fail(reply, 404, `no route ${req.method} ${req.url.split('?')[0] ?? ''}`));
+  app.setNotFoundHandler((req, reply) => fail(reply, 'SKS5_ERR_API_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`));
 
   app.register(websocket, { options: { maxPayload: BODY_LIMIT } });
   app.register(async (scoped) => {
@@ -142,15 +154,15 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     scoped.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       const flags = (req.routeOptions.config ?? {}) as RouteFlags;
       if (flags.public || !req.routeOptions.url) return;
-      if (!token.configured) return fail(reply, 503, 'API token not configured');
+      if (!token.configured) return fail(reply, 'SKS5_ERR_API_NO_TOKEN', 'API token not configured');
       if (token.matchesHeader(req.headers.authorization)) return;
       const ticket = (req.query as Record<string, unknown> | undefined)?.['ticket'];
       if (flags.ticket && typeof ticket === 'string') {
         const verdict = ctx.tickets.redeem(ticket);
         if (verdict.ok) return;
-        return fail(reply, 401, `unauthorized: ticket ${verdict.reason}`);
+        return fail(reply, 'SKS5_ERR_API_UNAUTHORIZED', `unauthorized: ticket ${verdict.reason}`);
       }
-      return fail(reply, 401, 'unauthorized');
+      return fail(reply, 'SKS5_ERR_API_UNAUTHORIZED', 'unauthorized');
     });
     registerReadRoutes(scoped, ctx);
     registerOpsRoutes(scoped, ctx);

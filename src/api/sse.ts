@@ -15,7 +15,7 @@ export function registerSseRoute(app: FastifyInstance, ctx: ApiContext): void {
     config: { ticket: true, summary: 'Live events and status snapshots (Server-Sent Events); auth by Bearer token or ?ticket=' },
     schema: { querystring: { type: 'object', properties: { ticket: { type: 'string', maxLength: 128 } } } },
   }, (req: FastifyRequest, reply: FastifyReply) => {
-    if (ctx.live.clients >= ctx.maxLiveClients) return fail(reply, 503, 'too many live clients');
+    if (ctx.live.clients >= ctx.maxLiveClients) return fail(reply, 'SKS5_ERR_API_BUSY', 'too many live clients');
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

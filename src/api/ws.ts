@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { ErrorCode } from '../errors.js';
 import { fail, type ApiContext } from './server.js';
 import type { LiveMessage } from './live.js';
 
@@ -22,7 +23,7 @@ export function registerWsRoute(app: FastifyInstance, ctx: ApiContext): void {
     // so 404 (the plugin's default) would send a script looking for the wrong mistake.
     handler: async (_req, reply) => {
       reply.header('upgrade', 'websocket');
-      return fail(reply, 426, 'Upgrade Required: /api/ws is a WebSocket endpoint (send Connection: Upgrade and Upgrade: websocket)');
+      return fail(reply, 'SKS5_ERR_API_UPGRADE_REQUIRED', 'Upgrade Required: /api/ws is a WebSocket endpoint (send Connection: Upgrade and Upgrade: websocket)');
     },
     wsHandler: (socket: WebSocket, req: FastifyRequest) => {
       if (ctx.live.clients >= ctx.maxLiveClients) {
@@ -48,7 +49,7 @@ export function registerWsRoute(app: FastifyInstance, ctx: ApiContext): void {
       socket.on('close', () => { closed = true; unsubscribe(); });
       socket.on('error', () => { closed = true; unsubscribe(); });
       socket.on('message', (data, isBinary) => {
-        const reply = isBinary ? { success: false, action: 'unknown', error: 'expected a JSON text frame' } : runCommand(ctx, data.toString());
+        const reply = isBinary ? refused('unknown', 'SKS5_ERR_API_BAD_REQUEST', 'expected a JSON text frame') : runCommand(ctx, data.toString());
         send({ type: 'reply', ...reply });
       });
       try {
@@ -60,7 +61,10 @@ export function registerWsRoute(app: FastifyInstance, ctx: ApiContext): void {
   });
 }
 
-interface CommandReply { success: boolean; action: string; error?: string }
+interface CommandReply { success: boolean; action: string; error?: string; code?: ErrorCode }
+
+/** A refused command names its catalogued code, as the HTTP routes' error bodies do. */
+const refused = (action: string, code: ErrorCode, error: string): CommandReply => ({ success: false, action, error, code });
 
 /** Runs one command; never throws, whatever the client sent. */
 export function runCommand(ctx: ApiContext, text: string): CommandReply {
@@ -70,7 +74,7 @@ export function runCommand(ctx: ApiContext, text: string): CommandReply {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     msg = parsed as Record<string, unknown>;
   } catch {
-    return { success: false, action: 'unknown', error: 'expected a JSON object like {"action":"kick","username":"alice"}' };
+    return refused('unknown', 'SKS5_ERR_API_BAD_REQUEST', 'expected a JSON object like {"action":"kick","username":"alice"}');
   }
   const action = typeof msg['action'] === 'string' ? msg['action'].slice(0, 32) : 'unknown';
   const str = (k: string): string | undefined => {
@@ -81,13 +85,13 @@ export function runCommand(ctx: ApiContext, text: string): CommandReply {
     switch (action) {
       case 'kick': {
         const username = str('username');
-        if (!username) return { success: false, action, error: 'username is required' };
+        if (!username) return refused(action, 'SKS5_ERR_API_BAD_REQUEST', 'username is required');
         const r = ctx.port.kick(username, str('message'));
-        return r ? { success: true, action } : { success: false, action, error: `unknown user ${username}` };
+        return r ? { success: true, action } : refused(action, 'SKS5_ERR_API_NOT_FOUND', `unknown user ${username}`);
       }
       case 'maintenance': {
         const enabled = msg['enabled'] === undefined ? true : msg['enabled'];
-        if (typeof enabled !== 'boolean') return { success: false, action, error: 'enabled must be a boolean' };
+        if (typeof enabled !== 'boolean') return refused(action, 'SKS5_ERR_API_BAD_REQUEST', 'enabled must be a boolean');
         const message = str('message');
         if (message === undefined) ctx.port.setMaintenance(enabled, 'ws');
         else ctx.port.setMaintenance(enabled, 'ws', message);
@@ -95,19 +99,19 @@ export function runCommand(ctx: ApiContext, text: string): CommandReply {
       }
       case 'unban': {
         const ip = str('ip');
-        if (!ip || isIP(ip) === 0) return { success: false, action, error: 'ip must be an IPv4 or IPv6 address' };
-        return ctx.port.unban(ip, 'ws') ? { success: true, action } : { success: false, action, error: `${ip} is not banned` };
+        if (!ip || isIP(ip) === 0) return refused(action, 'SKS5_ERR_API_BAD_REQUEST', 'ip must be an IPv4 or IPv6 address');
+        return ctx.port.unban(ip, 'ws') ? { success: true, action } : refused(action, 'SKS5_ERR_API_NOT_FOUND', `${ip} is not banned`);
       }
       case 'broadcast': {
         const message = str('message');
-        if (!message) return { success: false, action, error: `message is required (1-${MAX_TEXT} characters)` };
+        if (!message) return refused(action, 'SKS5_ERR_API_BAD_REQUEST', `message is required (1-${MAX_TEXT} characters)`);
         ctx.port.broadcast(message);
         return { success: true, action };
       }
       default:
-        return { success: false, action, error: 'unknown action (expected kick, maintenance, unban or broadcast)' };
+        return refused(action, 'SKS5_ERR_API_BAD_REQUEST', 'unknown action (expected kick, maintenance, unban or broadcast)');
     }
   } catch {
-    return { success: false, action, error: 'internal error' };
+    return refused(action, 'SKS5_ERR_INTERNAL', 'internal error');
   }
 }

@@ -9,6 +9,7 @@ import { stringify } from 'smol-toml';
 import { z } from 'zod';
 import { configSchema } from '../config/schema.js';
 import { describeKey } from './config-descriptions.js';
+import { renderPipelineDocs } from './gen-pipeline-docs.js';
 
 interface JsonNode {
   type?: string;
@@ -208,28 +209,35 @@ export function renderExampleToml(): string {
   return `${out.join('\n')}\n`;
 }
 
-export const GENERATED_FILES: Readonly<Record<string, () => string>> = {
+/** Each generated file from its current text (undefined when absent): whole files ignore it, docs/pipeline.md rewrites its marked regions. */
+export const GENERATED_FILES: Readonly<Record<string, (current: string | undefined) => string>> = {
   'docs/config.md': renderConfigDocs,
   'config.example.toml': renderExampleToml,
+  'docs/pipeline.md': (current) => renderPipelineDocs(current ?? ''),
 };
+
+function readOrUndefined(file: string): string | undefined {
+  try { return readFileSync(file, 'utf8'); } catch { return undefined; }
+}
 
 export function writeGeneratedDocs(rootDir: string): string[] {
   const written: string[] = [];
   for (const [rel, render] of Object.entries(GENERATED_FILES)) {
     const file = join(rootDir, rel);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, render());
+    writeFileSync(file, render(readOrUndefined(file)));
     written.push(rel);
   }
   return written;
 }
 
-/** Files whose committed content differs from what the schema generates now. */
+/** Files whose committed content differs from what the schema and the catalogue generate now. */
 export function staleGeneratedDocs(rootDir: string): string[] {
   return Object.entries(GENERATED_FILES)
     .filter(([rel, render]) => {
+      const current = readOrUndefined(join(rootDir, rel));
       try {
-        return readFileSync(join(rootDir, rel), 'utf8') !== render();
+        return current === undefined || current !== render(current);
       } catch {
         return true;
       }

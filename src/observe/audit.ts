@@ -22,7 +22,7 @@ export interface AuditLogOptions {
 }
 
 const CRITICAL = new Set<string>([
-  'auth.failure', 'acl.deny', 'connection.rejected', 'ban.created', 'ban.expired', 'ban.removed', 'config.reload',
+  'auth.failure', 'acl.deny', 'connect.failed', 'connection.rejected', 'ban.created', 'ban.expired', 'ban.removed', 'config.reload',
   'quota.exceeded', 'rate_limit.exceeded', 'maintenance.toggled', 'alert.triggered',
 ]);
 /** Field names that could only hold a secret; events never carry one, this is the second fence. */

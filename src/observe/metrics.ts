@@ -9,7 +9,7 @@
  * User labels are capped at `max_metric_labels`; later users share the `_other` label.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ERRORS, type ErrorCode } from '../errors.js';
+import { ERRORS, isErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { EventBus } from './events.js';
 
@@ -117,7 +117,8 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const authSuccesses = new Counter({ name: 'sks5_auth_successes_total', help: 'Authentication successes', labelNames: ['user', 'method'], registers: reg });
   const errors = new Counter({ name: 'sks5_errors_total', help: 'Errors by type', labelNames: ['error_type'], registers: reg });
   const rejected = new Counter({ name: 'sks5_connections_rejected_total', help: 'Connections refused before or at authorization', labelNames: ['reason'], registers: reg });
-  const aclDenied = new Counter({ name: 'sks5_acl_denied_total', help: 'Proxy requests denied by ACL, anti-SSRF or GeoIP', labelNames: ['code'], registers: reg });
+  const aclDenied = new Counter({ name: 'sks5_acl_denied_total', help: 'Proxy requests refused by our own rules (ACL, anti-SSRF, account, limits)', labelNames: ['code'], registers: reg });
+  const connectFailures = new Counter({ name: 'sks5_connect_failures_total', help: 'Proxy requests allowed by policy that could not be connected (DNS, refused, timeout, upstream)', labelNames: ['code'], registers: reg });
   const quotaExceeded = new Counter({ name: 'sks5_quota_exceeded_total', help: 'Requests refused or cut because a quota was used up', labelNames: ['user', 'type'], registers: reg });
   const alerts = new Counter({ name: 'sks5_alerts_triggered_total', help: 'Alert rules fired', labelNames: ['alert'], registers: reg });
   const reloads = new Counter({ name: 'sks5_config_reloads_total', help: 'Config reloads', labelNames: ['result'], registers: reg });
@@ -152,7 +153,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   if (scraped && opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
 
   const perUser = new Map<string, number>();
-  const errorType = (code: string): string => (code in ERRORS ? ERRORS[code as ErrorCode].metric : 'internal_error');
+  const errorType = (code: string): string => (isErrorCode(code) ? ERRORS[code].metric : 'internal_error');
   const bus = opts.events;
   // The per-connection series, through cached label children (no label hashing per event).
   const accepted = children((protocol) => connectionsTotal.labels(protocol));
@@ -187,6 +188,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       if (e.data.bytes_down > 0) bytesOf(u, 'down').inc(e.data.bytes_down);
     }),
     bus.on('acl.deny', (e) => { aclDenied.inc({ code: e.data.code }); errors.inc({ error_type: errorType(e.data.code) }); }),
+    bus.on('connect.failed', (e) => { connectFailures.inc({ code: e.data.code }); errors.inc({ error_type: errorType(e.data.code) }); }),
     bus.on('connection.rejected', (e) => { rejected.inc({ reason: errorType(e.data.code) }); errors.inc({ error_type: errorType(e.data.code) }); }),
     bus.on('quota.exceeded', (e) => { quotaExceeded.inc({ user: userLabel(e.data.username), type: e.data.quota }); errors.inc({ error_type: 'quota_exceeded' }); }),
     bus.on('rate_limit.exceeded', () => errors.inc({ error_type: 'rate_limited' })),

@@ -12,7 +12,7 @@ import type { EventName, Sks5Event } from './events.js';
 
 const ALL_EVENTS: Record<EventName, true> = {
   'auth.success': true, 'auth.failure': true, 'connection.new': true, 'connection.closed': true, 'proxy.start': true,
-  'proxy.complete': true, 'acl.deny': true, 'connection.rejected': true, 'ban.created': true, 'ban.expired': true,
+  'proxy.complete': true, 'acl.deny': true, 'connect.failed': true, 'connection.rejected': true, 'ban.created': true, 'ban.expired': true,
   'ban.removed': true, 'quota.exceeded': true, 'rate_limit.exceeded': true, 'session.authenticated': true,
   'session.ended': true, 'config.reload': true, 'maintenance.toggled': true, 'alert.triggered': true, 'fingerprint.seen': true,
 };
@@ -67,6 +67,7 @@ export function summarize(event: Sks5Event): string {
     case 'proxy.start': return `${s(d['username'])} opened ${target}`;
     case 'proxy.complete': return `${s(d['username'])} closed ${target} (${s(d['bytes_up'])} bytes up, ${s(d['bytes_down'])} down)`;
     case 'acl.deny': return `${s(d['username'])} denied ${target}: ${s(d['reason'])}`;
+    case 'connect.failed': return `${s(d['username'])} could not reach ${target}: ${s(d['reason'])}`;
     case 'connection.rejected': return `${s(d['source_ip'])} rejected: ${s(d['reason'])}`;
     case 'ban.created': return `${s(d['ip'])} banned for ${s(d['duration_secs'])}s: ${s(d['reason'])}`;
     case 'ban.expired': return `ban on ${s(d['ip'])} expired`;
@@ -87,6 +88,7 @@ function severity(event: Sks5Event): Severity {
   switch (event.type) {
     case 'auth.failure': case 'acl.deny': case 'connection.rejected': case 'ban.created': case 'quota.exceeded':
     case 'rate_limit.exceeded': case 'alert.triggered': return 'bad';
+    case 'connect.failed': return 'warn';
     case 'auth.success': case 'session.authenticated': case 'ban.removed': case 'ban.expired': return 'good';
     case 'maintenance.toggled': return 'warn';
     case 'config.reload': return event.data.success ? 'good' : 'bad';

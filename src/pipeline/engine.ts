@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { EffectiveUser } from '../config/users.js';
-import { allow, deny, type Decision, type Denial } from '../errors.js';
+import { allow, deny, isPolicyDenial, type Decision, type Denial } from '../errors.js';
 import type { Door, EventBus } from '../observe/events.js';
 import { checkExpiry } from '../policy/expiry.js';
 import { checkTimeAccess } from '../policy/time-window.js';
@@ -174,7 +174,9 @@ export class Pipeline {
     const current = world.users.get(user.username) ?? user;
     const refuse = (d: Denial): Decision<Tunnel> => {
       if (d.code === 'SKS5_DENY_ACL' || d.code === 'SKS5_DENY_SSRF') this.#d.admission.recordAclDenial(client.ip);
-      this.#d.events.emit('acl.deny', { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, code: d.code, reason: d.operator, protocol: client.door, conn_id: client.connId });
+      // Our rules refused (acl.deny), or the network did (connect.failed): alerts and
+      // sks5_acl_denied_total must not count an unreachable target as a policy denial.
+      this.#d.events.emit(isPolicyDenial(d.code) ? 'acl.deny' : 'connect.failed', { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, code: d.code, reason: d.operator, protocol: client.door, conn_id: client.connId });
       if (world.config.logging.log_denied_connections) this.log.warn({ conn_id: client.connId, user: user.username, source: client.ip, target: `${target.host}:${target.port}`, code: d.code }, `tunnel refused: ${d.operator}`);
       return d;
     };

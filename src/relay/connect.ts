@@ -4,13 +4,14 @@
  * the address connected to (no DNS-rebinding window). Smart retry with exponential backoff capped
  * at 10 s; optional upstream SOCKS5 proxy, reached with the already-checked address.
  */
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { CompiledAcl } from '../policy/acl.js';
 import { isForbiddenAddress } from '../policy/ssrf.js';
-import { codeFromSocketError, deny, type Decision, type ErrorCode } from '../errors.js';
+import { codeFromSocketError, connectFailureText, deny, type Decision, type ErrorCode } from '../errors.js';
 import type { DnsCache } from './dns-cache.js';
 import type { Target } from '../pipeline/types.js';
 import { connectViaUpstream, parseUpstreamUrl } from './upstream.js';
+import { tcpConnect } from './tcp-connect.js';
 
 export interface ConnectPolicy {
   acl: CompiledAcl;
@@ -102,38 +103,5 @@ export async function connectTarget(target: Target, policy: ConnectPolicy, deps:
   }
   const code = codeFromSocketError(lastErr);
   const msg = (lastErr as Error | undefined)?.message ?? 'connect failed';
-  return deny(code, `${target.host}:${target.port}: ${msg}${policy.retries > 0 ? ` after ${policy.retries + 1} attempts` : ''}`, clientText(code));
-}
-
-function clientText(code: ErrorCode): string {
-  switch (code) {
-    case 'SKS5_ERR_REFUSED': return 'connection refused';
-    case 'SKS5_ERR_TIMEOUT': return 'connection timed out';
-    case 'SKS5_ERR_NET_UNREACHABLE': return 'network unreachable';
-    default: return 'host unreachable';
-  }
-}
-
-export function tcpConnect(ip: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = netConnect({ host: ip, port, allowHalfOpen: true, noDelay: true });
-    const timer = setTimeout(() => {
-      const e = Object.assign(new Error(`connect to ${ip}:${port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
-      s.destroy();
-      reject(e);
-    }, timeoutMs);
-    const onAbort = (): void => { clearTimeout(timer); s.destroy(); reject(new Error('aborted')); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    s.once('connect', () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      s.removeAllListeners('error');
-      resolve(s);
-    });
-    s.once('error', (err) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      reject(err);
-    });
-  });
+  return deny(code, `${target.host}:${target.port}: ${msg}${policy.retries > 0 ? ` after ${policy.retries + 1} attempts` : ''}`, connectFailureText(code));
 }

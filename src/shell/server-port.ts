@@ -8,7 +8,8 @@
 import { isIP } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { CompiledAcl } from '../policy/acl.js';
-import { filterAddresses, tcpConnect } from '../relay/connect.js';
+import { filterAddresses } from '../relay/connect.js';
+import { tcpConnect } from '../relay/tcp-connect.js';
 import type { AccessCheck, BandwidthUsage, ConnectTest, LiveConnection, QuotaUsage, ShellPort, ShellSessionInfo, ShellUserStore } from './port.js';
 
 /** One live tunnel as the session registry records it. */

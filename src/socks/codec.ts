@@ -4,6 +4,7 @@
  * precise error. Never assumes one read is one message.
  */
 import { isIP } from 'node:net';
+import { socksReplyOf, type ErrorCode } from '../errors.js';
 
 export const VERSION = 0x05;
 export const METHOD = { NO_AUTH: 0x00, GSSAPI: 0x01, USER_PASS: 0x02, NO_ACCEPTABLE: 0xff } as const;
@@ -15,18 +16,24 @@ export type Parse<T> =
   | { kind: 'ok'; value: T; consumed: number }
   | { kind: 'error'; error: SocksProtocolError };
 
-/** A malformed message. `reply` is the SOCKS reply code to send when the exchange is at a stage that has one. */
+/**
+ * A malformed message. `code` is the catalogued refusal to answer with when the exchange is at a
+ * stage that has a reply (the request); `reply` is that code's SOCKS5 reply byte.
+ */
 export class SocksProtocolError extends Error {
-  readonly reply: number | undefined;
-  constructor(message: string, reply?: number) {
+  readonly code: ErrorCode | undefined;
+  constructor(message: string, code?: ErrorCode) {
     super(message);
     this.name = 'SocksProtocolError';
-    this.reply = reply;
+    this.code = code;
+  }
+  get reply(): number | undefined {
+    return this.code === undefined ? undefined : socksReplyOf(this.code);
   }
 }
 
 const need = { kind: 'need' } as const;
-const fail = (message: string, reply?: number): Parse<never> => ({ kind: 'error', error: new SocksProtocolError(message, reply) });
+const fail = (message: string, code?: ErrorCode): Parse<never> => ({ kind: 'error', error: new SocksProtocolError(message, code) });
 
 export interface Greeting { methods: number[] }
 
@@ -81,15 +88,15 @@ function parseAddress(buf: Buffer, off: number, what: string): Parse<Address> {
   } else if (atyp === ATYP.DOMAIN) {
     if (buf.length < p + 1) return need;
     const len = buf[p]!;
-    if (len === 0) return fail(`${what}: empty domain name`, 0x01);
+    if (len === 0) return fail(`${what}: empty domain name`, 'SKS5_ERR_PROTOCOL');
     if (buf.length < p + 1 + len + 2) return need;
     const name = buf.subarray(p + 1, p + 1 + len).toString('latin1');
     const bad = domainProblem(name);
-    if (bad) return fail(`${what}: invalid domain name (${bad})`, 0x04);
+    if (bad) return fail(`${what}: invalid domain name (${bad})`, 'SKS5_ERR_BAD_TARGET');
     host = name.endsWith('.') ? name.slice(0, -1) : name;
     p += 1 + len;
   } else {
-    return fail(`${what}: unsupported address type 0x${hex(atyp)}`, 0x08);
+    return fail(`${what}: unsupported address type 0x${hex(atyp)}`, 'SKS5_ERR_ATYP');
   }
   const port = buf.readUInt16BE(p);
   return { kind: 'ok', value: { host, port, atyp }, consumed: p + 2 - off };
@@ -97,15 +104,15 @@ function parseAddress(buf: Buffer, off: number, what: string): Parse<Address> {
 
 export function parseRequest(buf: Buffer): Parse<Request> {
   if (buf.length < 1) return need;
-  if (buf[0] !== VERSION) return fail(`request: version 0x${hex(buf[0]!)} is not SOCKS5`, 0x01);
+  if (buf[0] !== VERSION) return fail(`request: version 0x${hex(buf[0]!)} is not SOCKS5`, 'SKS5_ERR_PROTOCOL');
   if (buf.length < 2) return need;
   const cmd = buf[1]!;
   if (buf.length < 3) return need;
-  if (buf[2] !== 0x00) return fail(`request: reserved byte is 0x${hex(buf[2]!)}, not 0x00`, 0x01);
+  if (buf[2] !== 0x00) return fail(`request: reserved byte is 0x${hex(buf[2]!)}, not 0x00`, 'SKS5_ERR_PROTOCOL');
   const addr = parseAddress(buf, 3, 'request');
   if (addr.kind !== 'ok') return addr;
   if (cmd !== CMD.CONNECT && cmd !== CMD.BIND && cmd !== CMD.UDP_ASSOCIATE) {
-    return fail(`request: unknown command 0x${hex(cmd)}`, 0x07);
+    return fail(`request: unknown command 0x${hex(cmd)}`, 'SKS5_ERR_COMMAND');
   }
   return { kind: 'ok', value: { cmd, ...addr.value }, consumed: 3 + addr.consumed };
 }
@@ -146,6 +153,11 @@ export function encodeAddress(host: string, port: number): Buffer {
   const p = Buffer.alloc(2);
   p.writeUInt16BE(port);
   return Buffer.concat([head, p]);
+}
+
+/** A refusal's reply: the catalogued REP byte of `code`, bound address 0.0.0.0:0. */
+export function encodeRefusal(code: ErrorCode): Buffer {
+  return encodeReply(socksReplyOf(code));
 }
 
 export function encodeReply(rep: number, host = '0.0.0.0', port = 0): Buffer {

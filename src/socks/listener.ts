@@ -4,9 +4,9 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
-import { CMD, encodeReply, stripMapped } from './codec.js';
+import { CMD, encodeRefusal, encodeReply, stripMapped } from './codec.js';
 import { SocksSession, type Step } from './session.js';
-import { wireOf, type Decision } from '../errors.js';
+import { SOCKS_REPLY, type Decision } from '../errors.js';
 import type { Pipeline } from '../pipeline/engine.js';
 import type { AuthedSession, ClientInfo } from '../pipeline/types.js';
 import type { SocksAuthenticator } from './auth.js';
@@ -157,12 +157,12 @@ function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'soc
     session.requestDone();
     stopHandshakeTimer();
     if (!res.allow) {
-      socket.end(encodeReply(wireOf(res.code).socks));
+      socket.end(encodeRefusal(res.code));
       return;
     }
     const tunnel = res.value;
     // BND.ADDR/PORT: the local address of our outbound socket (RFC 1928), not the target's.
-    socket.write(encodeReply(0x00, stripMapped(tunnel.localAddress), tunnel.localPort));
+    socket.write(encodeReply(SOCKS_REPLY.SUCCEEDED, stripMapped(tunnel.localAddress), tunnel.localPort));
     // From here on the relay reads the socket; the handshake reader would only see closed-state chunks.
     socket.off('data', onData);
     const early = session.takeEarlyData();

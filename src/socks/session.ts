@@ -3,7 +3,7 @@
  * (`write`, `authenticate`, `request`, `close`) that the listener executes. Bytes a client sends
  * ahead of our reply (optimistic data after CONNECT) are kept and handed over, never lost.
  */
-import { CMD, METHOD, encodeAuthStatus, encodeMethodChoice, encodeReply, parseGreeting, parseRequest, parseUserPass, type Credentials, type Request } from './codec.js';
+import { CMD, METHOD, encodeAuthStatus, encodeMethodChoice, encodeRefusal, parseGreeting, parseRequest, parseUserPass, type Credentials, type Request } from './codec.js';
 
 export type Step =
   | { kind: 'write'; data: Buffer }
@@ -113,12 +113,11 @@ export class SocksSession {
           const r = parseRequest(this.#buf);
           if (r.kind === 'need') return steps;
           if (r.kind === 'error') {
-            const rep = r.error.reply ?? 0x01;
-            return [...steps, ...this.#close(r.error.message, true, encodeReply(rep))];
+            return [...steps, ...this.#close(r.error.message, true, encodeRefusal(r.error.code ?? 'SKS5_ERR_PROTOCOL'))];
           }
           this.#consume(r.consumed);
           if (r.value.cmd === CMD.BIND) {
-            return [...steps, ...this.#close('BIND is not supported', false, encodeReply(0x07))];
+            return [...steps, ...this.#close('BIND is not supported', false, encodeRefusal('SKS5_ERR_COMMAND'))];
           }
           this.#state = 'request-pending';
           steps.push({ kind: 'request', request: r.value });

@@ -7,12 +7,12 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { isIP, type Socket } from 'node:net';
-import { encodeReply, encodeUdpDatagram, parseUdpDatagram, stripMapped } from './codec.js';
+import { encodeRefusal, encodeReply, encodeUdpDatagram, parseUdpDatagram, stripMapped } from './codec.js';
 import { filterAddresses } from '../relay/connect.js';
 import type { Pipeline } from '../pipeline/engine.js';
 import type { LimitsStage } from '../pipeline/engine.js';
 import type { AuthedSession } from '../pipeline/types.js';
-import { wireOf } from '../errors.js';
+import { SOCKS_REPLY } from '../errors.js';
 
 export interface UdpAssociations {
   pipeline: Pipeline;
@@ -36,13 +36,13 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
   const log = pipeline.log.child({ conn_id: session.client.connId, user: user.username, door: session.client.door });
   if (!user.allowForwarding || (max > 0 && current >= max)) {
     log.warn(!user.allowForwarding ? 'UDP ASSOCIATE refused: forwarding disabled' : `UDP ASSOCIATE refused: ${current} sessions, max_udp_sessions_per_user = ${max}`);
-    control.end(encodeReply(0x02));
+    control.end(encodeRefusal(!user.allowForwarding ? 'SKS5_DENY_FORWARDING' : 'SKS5_DENY_CONN_LIMIT'));
     return;
   }
   const slot = ctx.limits.acquire(user, session.client.ip);
   if (!slot.allow) {
     log.warn(`UDP ASSOCIATE refused: ${slot.operator}`);
-    control.end(encodeReply(wireOf(slot.code).socks));
+    control.end(encodeRefusal(slot.code));
     return;
   }
   const meter = slot.value;
@@ -77,7 +77,7 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
   await new Promise<void>((resolve, reject) => {
     inbound.once('error', reject);
     inbound.bind(0, localIp, () => { inbound.off('error', reject); resolve(); });
-  }).catch((err: Error) => { log.warn(`UDP bind failed: ${err.message}`); control.end(encodeReply(0x01)); close('bind failed'); });
+  }).catch((err: Error) => { log.warn(`UDP bind failed: ${err.message}`); control.end(encodeRefusal('SKS5_ERR_INTERNAL')); close('bind failed'); });
   if (closed) return;
   await new Promise<void>((resolve) => outbound.bind(0, family === 'udp6' ? '::' : '0.0.0.0', () => resolve()));
 
@@ -91,7 +91,7 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
   control.resume();
 
   const bound = inbound.address();
-  control.write(encodeReply(0x00, localIp, bound.port));
+  control.write(encodeReply(SOCKS_REPLY.SUCCEEDED, localIp, bound.port));
   log.info({ udp_port: bound.port }, 'udp association open');
 
   inbound.on('message', (msg, rinfo) => {

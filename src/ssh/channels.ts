@@ -6,7 +6,7 @@
  * prints: "channel 2: open failed: administratively prohibited: not allowed".
  */
 import type { AcceptConnection, ServerChannel, TcpipRequestInfo } from 'ssh2';
-import { SSH_OPEN, wireOf } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { Pipeline } from '../pipeline/engine.js';
 import type { AuthedSession } from '../pipeline/types.js';
 import { permitOpenAllows, type KeyRestrictions } from '../auth/key-options.js';
@@ -16,8 +16,8 @@ export interface ForwardContext {
   readonly pipeline: Pipeline;
   readonly session: AuthedSession;
   readonly restrictions: KeyRestrictions;
-  /** Send CHANNEL_OPEN_FAILURE with this reason code and description. */
-  readonly refuse: (reason: number, description: string) => void;
+  /** Send CHANNEL_OPEN_FAILURE with the catalogued reason of `code` and this description. */
+  readonly refuse: (code: ErrorCode, description: string) => void;
   /** True once the SSH connection is gone: a late tunnel is torn down instead of accepted. */
   readonly closed: () => boolean;
 }
@@ -43,10 +43,10 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info:
       username: session.user.username, source_ip: session.client.ip, target_host: info.destIP, target_port: info.destPort,
       code: 'SKS5_DENY_FORWARDING', reason: operator, protocol: 'ssh', conn_id: session.client.connId,
     });
-    ctx.refuse(SSH_OPEN.ADMINISTRATIVELY_PROHIBITED, description);
+    ctx.refuse('SKS5_DENY_FORWARDING', description);
   };
   if (typeof target === 'string') {
-    ctx.refuse(SSH_OPEN.CONNECT_FAILED, target);
+    ctx.refuse('SKS5_ERR_BAD_TARGET', target);
     return;
   }
   if (!restrictions.portForwarding) {
@@ -60,7 +60,7 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info:
   pipeline.openTunnel(session, target).then(
     (d) => {
       if (!d.allow) {
-        ctx.refuse(wireOf(d.code).ssh, d.client);
+        ctx.refuse(d.code, d.client);
         return;
       }
       const tunnel = d.value;
@@ -76,7 +76,7 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info:
     },
     (err: unknown) => {
       pipeline.log.error({ conn_id: session.client.connId, err: (err as Error).message }, 'openTunnel failed');
-      ctx.refuse(SSH_OPEN.CONNECT_FAILED, 'general failure');
+      ctx.refuse('SKS5_ERR_INTERNAL', 'general failure');
     },
   );
 }

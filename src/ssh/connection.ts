@@ -8,7 +8,7 @@ import type { ClientInfo as Ssh2ClientInfo, Connection, ServerChannel } from 'ss
 import type { Pipeline } from '../pipeline/engine.js';
 import type { AuthedSession, ClientInfo, Release } from '../pipeline/types.js';
 import type { ConnectionRecord } from '../pipeline/sessions.js';
-import { SSH_OPEN } from '../errors.js';
+import { sshReasonOf, type ErrorCode } from '../errors.js';
 import { UNRESTRICTED, type KeyRestrictions } from '../auth/key-options.js';
 import { SshAuthFlow, type TotpChecker } from './auth-flow.js';
 import { handleDirectTcpip } from './channels.js';
@@ -122,15 +122,15 @@ export class SshConnection {
 
     conn.on('tcpip', (accept, reject, tinfo) => {
       const session = this.#session;
-      const refuse = (reason: number, description: string): void => { rejectChannelOpen(conn, reject, reason, description); };
-      if (!session) return refuse(SSH_OPEN.ADMINISTRATIVELY_PROHIBITED, 'not authenticated');
+      const refuse = (code: ErrorCode, description: string): void => { rejectChannelOpen(conn, reject, sshReasonOf(code), description); };
+      if (!session) return refuse('SKS5_ERR_AUTH', 'not authenticated');
       handleDirectTcpip(accept, tinfo, { pipeline, session, restrictions: this.#restrictions, refuse, closed: () => this.#closed });
     });
 
     conn.on('session', (accept, reject) => {
       const session = this.#session;
-      const refuse = (reason: number, description: string): void => { rejectChannelOpen(conn, reject, reason, description); };
-      if (!session) return refuse(SSH_OPEN.ADMINISTRATIVELY_PROHIBITED, 'not authenticated');
+      const refuse = (code: ErrorCode, description: string): void => { rejectChannelOpen(conn, reject, sshReasonOf(code), description); };
+      if (!session) return refuse('SKS5_ERR_AUTH', 'not authenticated');
       handleSession(accept, refuse, {
         session, restrictions: this.#restrictions, backend: this.#d.shell, log: pipeline.log,
         onChannel: (ch) => {
@@ -146,7 +146,7 @@ export class SshConnection {
       reject?.();
     });
     conn.on('openssh.streamlocal', (_accept, reject) => {
-      rejectChannelOpen(conn, reject, SSH_OPEN.ADMINISTRATIVELY_PROHIBITED, REFUSAL.streamlocal);
+      rejectChannelOpen(conn, reject, sshReasonOf('SKS5_DENY_FORWARDING'), REFUSAL.streamlocal);
     });
   }
 }

@@ -13,7 +13,7 @@ import type { AcceptConnection, PseudoTtyInfo, ServerChannel, Session } from 'ss
 import type { AuthedSession } from '../pipeline/types.js';
 import type { KeyRestrictions } from '../auth/key-options.js';
 import { REFUSAL, execRefusal } from './refusals.js';
-import { SSH_OPEN } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 
 export interface TerminalState {
   term: string;
@@ -59,9 +59,9 @@ function finish(channel: ServerChannel, status: number, stderrLine?: string, std
  * Handle one session channel open. `refuse` sends CHANNEL_OPEN_FAILURE with a reason the client
  * prints ("open failed: administratively prohibited: shell access is disabled for this account").
  */
-export function handleSession(accept: AcceptConnection<Session>, refuse: (reason: number, description: string) => void, ctx: SessionChannelContext): void {
+export function handleSession(accept: AcceptConnection<Session>, refuse: (code: ErrorCode, description: string) => void, ctx: SessionChannelContext): void {
   if (!ctx.session.user.allowShell) {
-    refuse(SSH_OPEN.ADMINISTRATIVELY_PROHIBITED, REFUSAL.shellDisabled);
+    refuse('SKS5_DENY_SHELL', REFUSAL.shellDisabled);
     return;
   }
   const session = accept();

@@ -145,7 +145,7 @@ test('WebSocket: ticket auth, snapshot, bus events and the original commands', a
   const send = (cmd: unknown) => { ws.send(typeof cmd === 'string' ? cmd : JSON.stringify(cmd)); return next((m) => m['type'] === 'reply'); };
   assert.deepEqual(await send({ action: 'kick', username: 'alice' }), { type: 'reply', success: true, action: 'kick' });
   assert.deepEqual(port.kicked.map((k) => k.username), ['alice']);
-  assert.deepEqual(await send({ action: 'kick', username: 'nobody' }), { type: 'reply', success: false, action: 'kick', error: 'unknown user nobody' });
+  assert.deepEqual(await send({ action: 'kick', username: 'nobody' }), { type: 'reply', success: false, action: 'kick', error: 'unknown user nobody', code: 'SKS5_ERR_API_NOT_FOUND' });
   assert.deepEqual(await send({ action: 'maintenance' }), { type: 'reply', success: true, action: 'maintenance' });
   assert.equal(port.maintenanceState.enabled, true, 'enabled defaults to true, as in the original');
   await send({ action: 'maintenance', enabled: false });
@@ -154,7 +154,9 @@ test('WebSocket: ticket auth, snapshot, bus events and the original commands', a
   assert.equal((await send({ action: 'unban', ip: 'nope' }))['success'], false);
   assert.deepEqual(await send({ action: 'broadcast', message: 'reboot at 5' }), { type: 'reply', success: true, action: 'broadcast' });
   assert.equal(port.broadcasts[0]?.message, 'reboot at 5');
-  assert.equal((await send({ action: 'rm -rf' }))['success'], false);
+  const unknown = await send({ action: 'rm -rf' });
+  assert.equal(unknown['success'], false);
+  assert.equal(unknown['code'], 'SKS5_ERR_API_BAD_REQUEST');
   assert.equal((await send('{not json'))['success'], false);
   assert.equal((await send('[1,2]'))['success'], false);
 });

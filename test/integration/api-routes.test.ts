@@ -69,7 +69,7 @@ test('every authenticated route answers 200 with the token and 401 without it or
     for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789abc' }, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }]) {
       const bad = await inject(app, r, headers);
       assert.equal(bad.statusCode, 401, `${r.method} ${r.url} with ${JSON.stringify(headers)}`);
-      assert.deepEqual(bad.json(), { success: false, data: null, error: 'unauthorized' });
+      assert.deepEqual(bad.json(), { success: false, data: null, error: 'unauthorized', code: 'SKS5_ERR_API_UNAUTHORIZED' });
     }
     const inUrl = await inject(app, { ...r, url: `${r.url}${r.url.includes('?') ? '&' : '?'}token=${TOKEN}` });
     assert.equal(inUrl.statusCode, 401, 'the token is never accepted in the URL');
@@ -306,7 +306,7 @@ test('a failing server call is a 500 "internal error" without the exception text
   for (const [method, url] of [['POST', '/api/reload'], ['GET', '/api/users']] as const) {
     const r = await app.inject({ method, url, headers: auth });
     assert.equal(r.statusCode, 500, url);
-    assert.deepEqual(r.json(), { success: false, data: null, error: 'internal error' });
+    assert.deepEqual(r.json(), { success: false, data: null, error: 'internal error', code: 'SKS5_ERR_INTERNAL' });
   }
   const ok = await app.inject({ url: '/api/status', headers: auth });
   assert.equal(ok.headers['cache-control'], 'no-store');

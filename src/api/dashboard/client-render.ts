@@ -154,7 +154,7 @@ function renderGroups(groups) {
 }
 
 const GOOD_EVENTS = new Set(['auth.success', 'proxy.start', 'session.authenticated', 'ban.removed', 'ban.expired']);
-const BAD_EVENTS = new Set(['auth.failure', 'acl.deny', 'connection.rejected', 'ban.created', 'quota.exceeded', 'rate_limit.exceeded', 'alert.triggered']);
+const BAD_EVENTS = new Set(['auth.failure', 'acl.deny', 'connect.failed', 'connection.rejected', 'ban.created', 'quota.exceeded', 'rate_limit.exceeded', 'alert.triggered']);
 
 function eventDetail(data) {
   if (!data || typeof data !== 'object') return '';
