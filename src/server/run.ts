@@ -25,11 +25,16 @@ export async function runServer(opts: RunOptions): Promise<void> {
   const early = (sig: string) => (): void => { pendingStop ??= sig; };
   const earlyTerm = early('SIGTERM');
   const earlyInt = early('SIGINT');
+  // A SIGHUP without a listener kills Node; `systemctl reload` right after start must not.
+  let pendingReload = false;
+  const earlyHup = (): void => { pendingReload = true; };
   process.on('SIGTERM', earlyTerm);
   process.on('SIGINT', earlyInt);
+  process.on('SIGHUP', earlyHup);
   try {
     server = await startServer({ config, configPath: opts.configPath, log, reloadConfig: opts.reloadConfig ?? (opts.configPath ? () => loadConfigFile(opts.configPath!).config : undefined) });
   } catch (err) {
+    process.off('SIGHUP', earlyHup);
     log.fatal(`cannot start: ${(err as Error).message}`);
     log.flush?.();
     process.exitCode = 1;
@@ -54,6 +59,8 @@ export async function runServer(opts: RunOptions): Promise<void> {
     process.on('SIGINT', () => stop('SIGINT'));
     if (pendingStop) stop(pendingStop);
     process.on('SIGHUP', () => { void running.reload(); });
+    process.off('SIGHUP', earlyHup);
+    if (pendingReload && !stopping) void running.reload();
     process.on('SIGUSR1', () => {
       const on = !running.management.maintenance().enabled;
       running.management.setMaintenance(on, 'signal');
