@@ -8,7 +8,7 @@
  * (which moved them into a JSON `meta` column) opens too.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FingerprintMaterial } from '../gate/fingerprint.js';
 import { goQuote } from '../gate/go-format.js';
@@ -68,6 +68,16 @@ export interface FingerprintEvent {
   readonly label: string;
 }
 
+/** A management command named a database that does not exist: creating an empty one would hide a wrong path. */
+export class FingerprintDbMissingError extends Error {
+  readonly path: string;
+  constructor(path: string) {
+    super(`database ${path} does not exist (sshgate serve creates it; check --db)`);
+    this.name = 'FingerprintDbMissingError';
+    this.path = path;
+  }
+}
+
 export class FingerprintNotFoundError extends Error {
   constructor(fp: string) { super(`fingerprint not found: ${fp}`); this.name = 'FingerprintNotFoundError'; }
 }
@@ -88,11 +98,18 @@ export class FingerprintStore {
     this.path = path;
   }
 
-  /** Opens (creating parent directories and schema as needed) the database at `path`. */
-  static open(path: string): FingerprintStore {
+  /**
+   * Opens the database at `path`, creating parent directories, file and schema as needed; with
+   * `create: false` a missing file is a `FingerprintDbMissingError` (an existing one is still migrated).
+   */
+  static open(path: string, opts: { readonly create?: boolean } = {}): FingerprintStore {
     if (path === '') throw new Error('empty database path');
-    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-    const db = new Database(path);
+    if (opts.create === false) {
+      if (!existsSync(path)) throw new FingerprintDbMissingError(path);
+    } else {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    }
+    const db = new Database(path, { fileMustExist: opts.create === false });
     try {
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');

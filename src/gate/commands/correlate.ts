@@ -22,7 +22,7 @@ export function cmdCorrelate(io: CliIo, argv: readonly string[]): void {
     { name: 'limit', kind: 'int', default: 100, usage: 'maximum matches to print' },
   ] }, argv);
   if (f.args.length !== 1) fatal(io, 'usage: correlate [--log <path>] [--gate-log <path>] [--window <duration>] <fingerprint>');
-  const store = openStore(io, f.str('db'));
+  const store = openStore(io, f.str('db'), { create: false });
   let fp: string;
   let entry;
   try {

@@ -9,17 +9,21 @@ import { CliExit, DEFAULT_DB, fatal, parseFlags, type CliIo } from './cli-io.js'
 
 const DB_FLAG = { name: 'db', kind: 'string', default: DEFAULT_DB, usage: 'database path' } as const;
 
-export function openStore(io: CliIo, path: string): FingerprintStore {
+/**
+ * `create: false` for commands that only read or change existing entries: a mistyped --db must say
+ * so, not create an empty store that then lists nothing. `serve` and `--register` create it.
+ */
+export function openStore(io: CliIo, path: string, opts: { readonly create: boolean }): FingerprintStore {
   try {
-    return FingerprintStore.open(path);
+    return FingerprintStore.open(path, opts);
   } catch (err) {
     return fatal(io, `open store: ${(err as Error).message}`);
   }
 }
 
 /** Runs `fn` with an open store and always closes it (also when `fn` exits through CliExit). */
-function withStore<T>(io: CliIo, path: string, fn: (s: FingerprintStore) => T): T {
-  const store = openStore(io, path);
+function withStore<T>(io: CliIo, path: string, fn: (s: FingerprintStore) => T, create = false): T {
+  const store = openStore(io, path, { create });
   try {
     return fn(store);
   } finally {
@@ -83,11 +87,12 @@ function jsonEntry(e: FingerprintEntry): Record<string, unknown> {
   };
 }
 
-export function cmdSetStatus(io: CliIo, argv: readonly string[], status: FingerprintStatus): void {
-  const f = parseFlags(io, { name: status, flags: [DB_FLAG,
+/** `command` is what the user typed (`approve`), `status` what it sets (`approved`). */
+export function cmdSetStatus(io: CliIo, argv: readonly string[], command: string, status: FingerprintStatus): void {
+  const f = parseFlags(io, { name: command, flags: [DB_FLAG,
     { name: 'label', kind: 'string', usage: 'label to assign' },
     { name: 'register', kind: 'bool', usage: 'create the fingerprint if it has not been observed yet (requires a full fingerprint hash)' }] }, argv);
-  if (f.args.length !== 1) fatal(io, `usage: ${status} [--label <label>] [--register] <fingerprint>`);
+  if (f.args.length !== 1) fatal(io, `usage: ${command} [--label <label>] [--register] <fingerprint>`);
   const arg = f.args[0] as string;
   const label = f.str('label');
   withStore(io, f.str('db'), (store) => {
@@ -99,7 +104,7 @@ export function cmdSetStatus(io: CliIo, argv: readonly string[], status: Fingerp
     }
     const fp = resolveOrFatal(io, store, arg);
     attempt(io, 'set status: ', () => store.setStatus(fp, status, io.who, io.clock.now(), label));
-  });
+  }, f.bool('register'));
 }
 
 export function cmdLabel(io: CliIo, argv: readonly string[]): void {

@@ -43,7 +43,7 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   log(`sshgate version: ${VERSION}`);
   log(`database: ${f.str('db')}`);
   sink.flush(); // openStore may exit through fatal(): the lines above must be out first
-  const store = openStore(io, f.str('db'));
+  const store = openStore(io, f.str('db'), { create: true });
   log(`config: ${f.str('config')}`);
   let maxFingerprints: number;
   try {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../../src/clock.js';
@@ -45,7 +45,10 @@ test('approve --register lowercases, needs a full hash, keeps the label when re-
 
 test('argument errors: wrong counts, flags after the fingerprint, unknown fingerprints', async (t) => {
   const db = tempDb(t);
-  assert.match((await cli(['block', '--db', db])).err, /usage: blocked \[--label <label>\] \[--register\] <fingerprint>\n$/);
+  FingerprintStore.open(db).close();
+  assert.match((await cli(['block', '--db', db])).err, /usage: block \[--label <label>\] \[--register\] <fingerprint>\n$/);
+  assert.match((await cli(['approve', '--db', db])).err, /usage: approve \[--label <label>\] \[--register\] <fingerprint>\n$/);
+  assert.match((await cli(['pending', '--db', db])).err, /usage: pending \[--label <label>\] \[--register\] <fingerprint>\n$/);
   assert.match((await cli(['label', '--db', db, 'abc'])).err, /usage: label <fingerprint> <label>\n$/);
   assert.match((await cli(['delete', '--db', db])).err, /usage: delete <fingerprint>\n$/);
   const after = await cli(['approve', 'abc', '--db', db]);
@@ -53,6 +56,23 @@ test('argument errors: wrong counts, flags after the fingerprint, unknown finger
   assert.match((await cli(['label', '--db', db, 'abc', 'x'])).err, /fingerprint not found: abc\n$/);
   assert.equal((await cli(['list', '--nope'])).code, 2);
   assert.equal((await cli(['list', '-h'])).code, 0);
+});
+
+test('management commands on a database that does not exist say so, exit 1 and create nothing', async (t) => {
+  const db = tempDb(t);
+  const fp = '0123456789abcdef0123456789abcdef';
+  const runs = [['list'], ['list', '--json'], ['approve', fp], ['block', fp], ['pending', fp], ['label', fp, 'x'],
+    ['delete', fp], ['correlate', fp]];
+  for (const [command, ...args] of runs) {
+    const r = await cli([command as string, '--db', db, ...args]);
+    assert.equal(r.code, 1, command);
+    assert.equal(r.out, '', command);
+    assert.ok(r.err.endsWith(`open store: database ${db} does not exist (sshgate serve creates it; check --db)\n`), `${command}: ${r.err}`);
+    assert.equal(existsSync(db), false, `${command} must not create the store`);
+  }
+  // --register writes a real entry, so it may create the store (pre-approving before the gate first runs)
+  assert.equal((await cli(['approve', '--db', db, '--register', fp])).code, 0);
+  assert.match((await cli(['list', '--db', db])).out, new RegExp(`^${fp}  approved `, 'm'));
 });
 
 test('correlate refuses a fingerprint without IPs; serve without routes is a usage error', async (t) => {
