@@ -86,7 +86,8 @@ export class ShellSession {
 
   /** Run one command line without a prompt (SSH exec); resolves with its exit status. */
   async exec(commandLine: string): Promise<number> {
-    await this.#loadUserState(false);
+    // With the stored history too: `ssh host history` and `ssh host "show history"` list it.
+    await this.#loadUserState();
     const status = await this.#runLine(commandLine, false);
     await Promise.all([this.#out.flush(), this.#err.flush()]);
     this.#ended = true;
@@ -113,7 +114,7 @@ export class ShellSession {
     input.on('error', () => this.#finish(EXIT.ERROR));
     input.on('close', () => this.#onInputEnd(reader, queue));
 
-    await this.#loadUserState(true);
+    await this.#loadUserState();
     if (this.#ended) return ended;
     const colors = this.#colors();
     this.#out.write(await renderLoginMotd(this.#o, colors));
@@ -187,13 +188,13 @@ export class ShellSession {
     return { state: this.#state, vfs: this.#vfs, permissions: user.shellPermissions, configAliases: user.aliases };
   }
 
-  async #loadUserState(withHistory: boolean): Promise<void> {
+  async #loadUserState(): Promise<void> {
     const { store } = this.#o.port;
     const name = this.#o.info.user.username;
     // A store that fails must not keep the user out of their shell: start empty instead.
     const safe = async <T>(fn: () => T | Promise<T>, fallback: T): Promise<T> => { try { return await fn(); } catch { return fallback; } };
     const [history, bookmarks, aliases] = await Promise.all([
-      withHistory ? safe(() => store.getHistory(name), []) : Promise.resolve([]),
+      safe(() => store.getHistory(name), []),
       safe(() => store.listBookmarks(name), {}),
       safe(() => store.listAliases?.(name) ?? {}, {}),
     ]);

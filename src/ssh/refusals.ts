@@ -43,7 +43,8 @@ export function execRefusal(command: string): string | undefined {
   if (command.length > MAX_EXEC_COMMAND) return `sks5: command longer than ${MAX_EXEC_COMMAND} bytes refused`;
   const program = programOf(command);
   if (REFUSED_PROGRAMS.has(program) || /^python\d|^perl\d|^(ba|z|k)?sh\b/.test(program)) {
-    return `sks5: "${program}" is refused: this bastion does not run programs or give file access; use ssh -L or ssh -D for port forwarding`;
+    // "command not found" is what the original answered and what scripts written for it match on.
+    return `sks5: ${program}: command not found (this bastion does not run programs or give file access; use ssh -L or ssh -D for port forwarding)`;
   }
   return undefined;
 }

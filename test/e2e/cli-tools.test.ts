@@ -42,9 +42,10 @@ test('hash-password with empty stdin fails', async () => {
 test('generate-totp prints a base32 secret, a well-formed otpauth URI and config lines', async () => {
   const r = await runSks5(['generate-totp', '--username', 'alice']);
   assert.equal(r.code, 0, r.stderr);
-  const secret = /Secret \(base32\): ([A-Z2-7]+)/.exec(r.stdout)?.[1] ?? '';
+  // The original's first line, word for word.
+  const secret = /^TOTP secret for 'alice': ([A-Z2-7]+)$/m.exec(r.stdout)?.[1] ?? '';
   assert.equal(Secret.fromBase32(secret).bytes.length, 20);
-  const uri = /URI: (\S+)/.exec(r.stdout)?.[1] ?? '';
+  const uri = /^OTPAuth URL: (\S+)$/m.exec(r.stdout)?.[1] ?? '';
   const url = new URL(uri);
   assert.equal(url.protocol, 'otpauth:');
   assert.equal(url.host, 'totp');
@@ -54,8 +55,8 @@ test('generate-totp prints a base32 secret, a well-formed otpauth URI and config
   // The URI and the secret describe the same generator.
   const totp = new TOTP({ secret: Secret.fromBase32(secret) });
   assert.equal(totp.generate({ timestamp: 0 }), new TOTP({ secret: Secret.fromBase32(url.searchParams.get('secret') ?? '') }).generate({ timestamp: 0 }));
-  assert.match(r.stdout, /^totp_enabled = true$/m);
-  assert.match(r.stdout, new RegExp(`^totp_secret = "${secret}"$`, 'm'));
+  assert.match(r.stdout, /^ {2}totp_enabled = true$/m);
+  assert.match(r.stdout, new RegExp(`^ {2}totp_secret = "${secret}"$`, 'm'));
   const missing = await runSks5(['generate-totp']);
   assert.notEqual(missing.code, 0);
 });

@@ -195,7 +195,8 @@ password_hash = "${hash}"
     await li.waitFor();
     assert.ok(((await li.textContent()) ?? '').includes(evil));
     assert.equal(await page.locator('#pwned').count(), 0);
-    assert.equal(await page.title(), 'sks5 dashboard');
+    assert.equal(await page.title(), 'sks5 Dashboard');
+    assert.equal(await page.textContent('header h1'), 'sks5 Dashboard');
   });
 
   await t.test('user details open in a modal', async () => {

@@ -101,3 +101,36 @@ test('ssh -T: the prompt, and CR-, LF- and CRLF-terminated lines all run', async
   assert.equal(r.code, 0, r.err);
   assert.ok(r.out.includes(`${PROMPT}one\n${PROMPT}two\n${PROMPT}three\n${PROMPT}`), JSON.stringify(r.out));
 });
+
+test('history through exec: `ssh host history` and `ssh host "show history"` list what the shell stored', async () => {
+  const typed = await ssh(undefined, ['-T'], 'echo remembered-one\nwhoami\nexit\n');
+  assert.equal(typed.code, 0, typed.err);
+  const h = await ssh('history');
+  assert.equal(h.code, 0, h.err);
+  assert.match(h.out, /^ +\d+  echo remembered-one\n +\d+  whoami\n/m);
+  const show = await ssh('show history');
+  assert.equal(show.code, 0, show.err);
+  assert.match(show.out, /^Connections today: /m);
+  assert.match(show.out, /^Recent commands:\n(?: {2}.*\n)*? {2}echo remembered-one\n {2}whoami\n/m);
+});
+
+test('the texts the original\'s e2e tests match on, through OpenSSH exec', async () => {
+  const show = await ssh('show');
+  assert.match(show.err, /^Usage: show <status\|connections\|bandwidth\|quota\|acl\|history\|fingerprint>$/m);
+  const idle = await ssh('show connections');
+  assert.equal(idle.out, 'No active proxy connections\n');
+  assert.match((await ssh('show status')).out, /^User: +alice$/m);
+  assert.match((await ssh('help')).out, /^Available commands:/m);
+  assert.match((await ssh('alias')).out, /^No aliases/m);
+  assert.match((await ssh('show bandwidth')).out, /unlimited/);
+  assert.match((await ssh('foobar123')).err, /^foobar123: command not found$/m);
+  for (const cmd of ['rm -rf /', 'bash', 'wget http://evil.com', "python -c 'import os'"]) {
+    const r = await ssh(cmd);
+    assert.notEqual(r.code, 0, cmd);
+    assert.match(r.err, new RegExp(`${cmd.split(' ')[0]}: command not found`), cmd);
+  }
+  for (const [cmd, re] of [['whoami', /^alice$/m], ['hostname', /^bastion$/m], ['id', /uid=1000\(alice\)/], ['uname', /sks5/], ['pwd', /^\/home\/alice$/m],
+    ['ls /', /home/], ['env', /^HOME=\/home\/alice$/m], ['env', /^USER=alice$/m], ['echo hello world', /^hello world$/m]] as const) {
+    assert.match((await ssh(cmd)).out, re, cmd);
+  }
+});

@@ -46,7 +46,7 @@ test('createShellBackend fits the SSH layer ShellBackend; exec and shell run wit
   assert.equal(typeof asBackend.shell, 'function');
   const e = channel();
   assert.equal(await backend.exec(e.ch, 'show fingerprint', request()), 0);
-  assert.equal(e.text(), 'Key fingerprint: SHA256:abc\n');
+  assert.equal(e.text(), 'SSH key fingerprint: SHA256:abc\n');
   const s = channel();
   const req = request(undefined, { term: 'xterm', cols: 80, rows: 24 });
   const done = backend.shell(s.ch, req);

@@ -34,13 +34,13 @@ test('sftp is refused with a message, and the client exits non-zero', async () =
 test('scp (legacy protocol, exec "scp -t") is refused', async () => {
   const r = await run('scp', ['-O', ...COMMON_SSH_OPTS, '-o', 'PreferredAuthentications=password', '-P', String(h.sshPort), '/etc/hostname', 'alice@127.0.0.1:/tmp/x'], { env });
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr + r.stdout, /"scp" is refused/);
+  assert.match(r.stderr + r.stdout, /scp: command not found/);
 });
 
 test('ssh user@host bash is refused with exit status 126', async () => {
   const r = await ssh('alice', 'bash');
   assert.equal(r.code, 126);
-  assert.match(r.stderr, /"bash" is refused: this bastion does not run programs/);
+  assert.match(r.stderr, /bash: command not found \(this bastion does not run programs/);
   const nc = await ssh('alice', '/usr/bin/nc', '10.0.0.1', '22');
   assert.equal(nc.code, 126);
 });

@@ -6,7 +6,7 @@
 /** The <body> content; the script element is appended by page.ts. */
 export const DASHBOARD_BODY = String.raw`
 <header class="top">
-  <h1>sks5</h1><span class="sub">dashboard</span>
+  <h1>sks5 Dashboard</h1>
   <span id="conn-state" class="pill" data-state="offline" role="status">offline</span>
   <span class="spacer"></span>
   <button id="theme-toggle" type="button" title="Switch between dark and light">Light theme</button>

@@ -29,7 +29,7 @@ export const DASHBOARD_HTML = [
   '<meta name="referrer" content="no-referrer">',
   // An empty icon: the browser would otherwise fetch /favicon.ico and log the 404 as an error.
   '<link rel="icon" href="data:,">',
-  '<title>sks5 dashboard</title>',
+  '<title>sks5 Dashboard</title>',
   `<style>${DASHBOARD_CSS}</style>`,
   '</head>',
   '<body>',

@@ -16,11 +16,12 @@ export function registerGenerateTotp(program: Command, ctx: CliContext): void {
     .requiredOption('--username <name>', 'the user the secret is for')
     .action((opts: { username: string }) => {
       const { secret, uri } = totpEnrollment(opts.username);
-      ctx.print(`Secret (base32): ${secret}`);
-      ctx.print(`URI: ${uri}`);
+      // The original's lines, word for word: scripts grep "TOTP secret for '<user>': " for the seed.
+      ctx.print(`TOTP secret for '${opts.username}': ${secret}`);
+      ctx.print(`OTPAuth URL: ${uri}`);
       ctx.print('');
-      ctx.print(`Add to the [[users]] entry of "${opts.username}":`);
-      ctx.print('totp_enabled = true');
-      ctx.print(`totp_secret = "${secret}"`);
+      ctx.print(`Add to config.toml (the [[users]] entry of "${opts.username}"):`);
+      ctx.print(`  totp_secret = "${secret}"`);
+      ctx.print('  totp_enabled = true');
     });
 }

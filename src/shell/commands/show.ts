@@ -51,6 +51,8 @@ const TOPICS: readonly ShowTopic[] = [
     run(ctx) {
       const live = ctx.port.activeConnections(ctx.session.user.username);
       const max = ctx.session.user.maxConnections;
+      // The original's words when idle: scripts written for it match on "No active".
+      if (live.length === 0) { ctx.out('No active proxy connections\n'); return; }
       ctx.out(`Active connections: ${live.length}${max > 0 ? ` / ${max}` : ''}\n`);
       const now = ctx.clock.now();
       for (const c of live) {
@@ -123,7 +125,7 @@ const TOPICS: readonly ShowTopic[] = [
     permission: 'show_fingerprint',
     run(ctx) {
       const fp = ctx.session.keyFingerprint;
-      ctx.out(fp ? `Key fingerprint: ${fp}\n` : `No key fingerprint: authenticated by ${ctx.session.authMethod}\n`);
+      ctx.out(fp ? `SSH key fingerprint: ${fp}\n` : `No key fingerprint: authenticated by ${ctx.session.authMethod}\n`);
     },
   },
 ];
@@ -141,13 +143,13 @@ export const showCommand: ShellCommand = {
     const what = args[0];
     const topic = TOPICS.find((t) => t.names.includes(what ?? ''));
     if (!topic) {
-      if (what !== undefined) ctx.err(`show: unknown topic '${printable(what)}'\n`);
+      if (what !== undefined) ctx.err(`show: unknown subcommand '${printable(what)}'\n`);
       const allowed = topicsFor(perms);
-      ctx.err(allowed.length ? `usage: show ${allowed.join('|')}\n` : 'show: no topics are permitted for your account\n');
+      ctx.err(allowed.length ? `Usage: show <${allowed.join('|')}>\n` : 'show: no topics are permitted for your account\n');
       return EXIT.USAGE;
     }
     if (!perms[topic.permission]) {
-      ctx.err(`show ${topic.names[0]}: not permitted for your account\n`);
+      ctx.err(`Permission denied: show ${topic.names[0]}\n`);
       return EXIT.NOT_PERMITTED;
     }
     topic.run(ctx);

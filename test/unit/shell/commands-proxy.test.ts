@@ -23,6 +23,13 @@ test('show connections (and conn) lists live relays', async () => {
   }
 });
 
+test('show connections when idle: the original\'s "No active proxy connections"', async () => {
+  const port = fakePort();
+  port.activeConnections = () => [];
+  const r = await runLine('show connections', { port });
+  assert.deepEqual([r.status, r.out, r.err], [0, 'No active proxy connections\n', '']);
+});
+
 test('show bandwidth (and bw) prints windows against quotas and the rate cap in bit/s', async () => {
   const user = makeUser({ max_bandwidth_kbps: 10240, quotas: { daily_bandwidth_bytes: 1024 ** 3 } });
   const r = await runLine('show bw', { user });
@@ -63,7 +70,7 @@ test('every show topic is refused with 126 when its permission is off', async ()
   for (const [flag, topic] of Object.entries(flags)) {
     const r = await runLine(`show ${topic}`, { user: makeUser({ shell_permissions: { [flag]: false } }) });
     assert.equal(r.status, 126, topic);
-    assert.equal(r.err, `show ${topic}: not permitted for your account\n`);
+    assert.equal(r.err, `Permission denied: show ${topic}\n`);
     assert.equal(r.out, '');
   }
 });
@@ -71,8 +78,8 @@ test('every show topic is refused with 126 when its permission is off', async ()
 test('show without or with an unknown topic prints the permitted topics', async () => {
   const r = await runLine('show', { user: makeUser({ shell_permissions: { show_acl: false } }) });
   assert.equal(r.status, 2);
-  assert.equal(r.err, 'usage: show status|connections|bandwidth|quota|history|fingerprint\n');
-  assert.match((await runLine('show nope')).err, /unknown topic 'nope'/);
+  assert.equal(r.err, 'Usage: show <status|connections|bandwidth|quota|history|fingerprint>\n');
+  assert.match((await runLine('show nope')).err, /^show: unknown subcommand 'nope'\nUsage: show </);
 });
 
 test('test host:port: policy verdict with the rule, then the real connect result and time', async () => {
