@@ -82,6 +82,8 @@ export const ERRORS = {
   SKS5_ERR_COMMAND: e('protocol', R.COMMAND_NOT_SUPPORTED, S.UNKNOWN_CHANNEL_TYPE, 400, 'protocol_error', 'the command is not supported (SOCKS5 BIND, unknown commands)'),
   SKS5_ERR_ATYP: e('protocol', R.ADDRESS_TYPE_NOT_SUPPORTED, S.CONNECT_FAILED, 400, 'protocol_error', 'the address type is not supported'),
   SKS5_ERR_PROTOCOL: e('protocol', R.GENERAL_FAILURE, S.CONNECT_FAILED, 400, 'protocol_error', 'a malformed request'),
+  SKS5_ERR_HTTP_HEADERS_TOO_LARGE: e('protocol', R.GENERAL_FAILURE, S.CONNECT_FAILED, 431, 'protocol_error', 'HTTP proxy: the request line and headers are larger than 16 KiB'),
+  SKS5_ERR_HTTP_TIMEOUT: e('protocol', R.GENERAL_FAILURE, S.CONNECT_FAILED, 408, 'protocol_error', 'HTTP proxy: the request line and headers did not arrive within limits.http_header_timeout'),
   SKS5_ERR_INTERNAL: e('internal', R.GENERAL_FAILURE, S.CONNECT_FAILED, 500, 'internal_error', 'an unexpected error in sks5 (logged with its stack)'),
   SKS5_ERR_API_BAD_REQUEST: e('api', R.GENERAL_FAILURE, S.CONNECT_FAILED, 400, 'api_error', 'API: the request does not match its schema, or a parameter is invalid'),
   SKS5_ERR_API_UNAUTHORIZED: e('api', R.GENERAL_FAILURE, S.CONNECT_FAILED, 401, 'api_error', 'API: missing or wrong Bearer token or ticket'),

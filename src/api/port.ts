@@ -11,6 +11,7 @@
  */
 
 import type { QuotaUsage as LedgerQuotaUsage } from '../policy/quota.js';
+import type { Door } from '../observe/events.js';
 
 export interface StatusView {
   uptime_secs: number;
@@ -110,7 +111,7 @@ export interface SessionView {
   bytes_up: number;
   bytes_down: number;
   duration_secs: number;
-  protocol: 'ssh' | 'socks5' | 'socks5-tls';
+  protocol: Door;
 }
 
 export interface QuotaSnapshot {

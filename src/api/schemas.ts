@@ -83,7 +83,7 @@ export const groupSchema = obj({
 
 export const sessionSchema = obj({
   session_id: str, username: str, target_host: str, target_port: int, source_ip: str, started_at: str,
-  bytes_up: int, bytes_down: int, duration_secs: int, protocol: { type: 'string', enum: ['ssh', 'socks5', 'socks5-tls'] },
+  bytes_up: int, bytes_down: int, duration_secs: int, protocol: { type: 'string', enum: ['ssh', 'socks5', 'socks5-tls', 'http', 'http-tls'] },
 });
 
 const quotaSnapshotSchema = obj({ daily_bytes: int, daily_connections: int, monthly_bytes: int, monthly_connections: int, total_bytes: int });

@@ -55,7 +55,7 @@ export class TotpGuard {
 
 /** Whether a login by `user` on `door` needs a TOTP code. */
 export function totpRequired(user: EffectiveUser | undefined, door: Door, requiredFor: readonly string[]): boolean {
-  const doorName = door === 'ssh' ? 'ssh' : 'socks5';
+  const doorName = door === 'ssh' ? 'ssh' : door === 'http' || door === 'http-tls' ? 'http' : 'socks5';
   return (user?.totpEnabled ?? false) || requiredFor.includes(doorName);
 }
 

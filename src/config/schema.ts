@@ -142,6 +142,9 @@ export const serverSchema = z.strictObject({
   ssh_auth_timeout: z.number().int().min(10).max(600).default(120),
   proxy_protocol: z.boolean().default(false).describe('Accept PROXY protocol v1/v2 on the SSH listener'),
   proxy_protocol_trusted_cidrs: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
+  http_proxy_listen: listenAddr.optional(),
+  http_proxy_tls_cert: z.string().optional(),
+  http_proxy_tls_key: z.string().optional(),
 });
 
 export const shellSchema = z.strictObject({
@@ -158,6 +161,7 @@ export const limitsSchema = z.strictObject({
   idle_timeout: uint.default(0),
   max_auth_attempts: z.number().int().positive().default(3),
   socks5_handshake_timeout: z.number().int().min(1).max(120).default(30),
+  http_header_timeout: z.number().int().min(1).max(120).default(30),
   idle_warning_secs: uint.default(0),
   max_bandwidth_mbps: uint.default(0),
   max_new_connections_per_second: uint.default(0),
@@ -175,7 +179,7 @@ export const securitySchema = z.strictObject({
   ban_whitelist: z.array(cidr).default([]),
   ip_guard_enabled: z.boolean().default(true),
   max_new_connections_per_ip_per_minute: uint.default(0),
-  totp_required_for: z.array(z.enum(['ssh', 'socks5'])).default([]),
+  totp_required_for: z.array(z.enum(['ssh', 'socks5', 'http'])).default([]),
   ip_reputation_enabled: z.boolean().default(false),
   ip_reputation_ban_threshold: uint.default(100),
   trusted_user_ca_keys: z.array(z.string()).default([]),

@@ -68,11 +68,16 @@ function checkGroups(config: Config, issues: string[]): void {
 }
 
 function checkTls(config: Config, opts: ValidateOptions, issues: string[]): void {
-  const { socks5_tls_cert: cert, socks5_tls_key: key } = config.server;
-  if (cert !== undefined && key === undefined) issues.push('server.socks5_tls_key: required when socks5_tls_cert is set');
-  if (key !== undefined && cert === undefined) issues.push('server.socks5_tls_cert: required when socks5_tls_key is set');
-  if (cert !== undefined && !opts.fileExists(cert)) issues.push(`server.socks5_tls_cert: file not found: ${cert}`);
-  if (key !== undefined && !opts.fileExists(key)) issues.push(`server.socks5_tls_key: file not found: ${key}`);
+  for (const door of ['socks5', 'http_proxy'] as const) {
+    const certKey = `${door}_tls_cert` as const;
+    const keyKey = `${door}_tls_key` as const;
+    const cert = config.server[certKey];
+    const key = config.server[keyKey];
+    if (cert !== undefined && key === undefined) issues.push(`server.${keyKey}: required when ${certKey} is set`);
+    if (key !== undefined && cert === undefined) issues.push(`server.${certKey}: required when ${keyKey} is set`);
+    if (cert !== undefined && !opts.fileExists(cert)) issues.push(`server.${certKey}: file not found: ${cert}`);
+    if (key !== undefined && !opts.fileExists(key)) issues.push(`server.${keyKey}: file not found: ${key}`);
+  }
 }
 
 function checkApi(config: Config, issues: string[]): void {
@@ -186,9 +191,11 @@ function checkKeys(config: Config, issues: string[]): void {
 }
 
 function checkMisc(config: Config, issues: string[], warnings: string[]): void {
-  if (config.server.socks5_listen !== undefined && config.server.socks5_listen === config.server.ssh_listen && !config.server.ssh_listen.endsWith(':0')) {
-    issues.push('server.socks5_listen: same address as server.ssh_listen');
-  }
+  const { ssh_listen: ssh, socks5_listen: socks5, http_proxy_listen: http } = config.server;
+  const clash = (a: string | undefined, b: string | undefined): boolean => a !== undefined && a === b && !a.endsWith(':0');
+  if (clash(socks5, ssh)) issues.push('server.socks5_listen: same address as server.ssh_listen');
+  if (clash(http, ssh)) issues.push('server.http_proxy_listen: same address as server.ssh_listen');
+  if (clash(http, socks5)) issues.push('server.http_proxy_listen: same address as server.socks5_listen');
   if (config.geoip.enabled && config.geoip.database_path === undefined) {
     issues.push('geoip.database_path: required when geoip.enabled = true');
   }

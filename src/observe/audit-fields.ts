@@ -15,6 +15,8 @@ type Fields = Record<string, unknown>;
 /** The original's `method` for auth.success / auth.failure. */
 export function originalAuthMethod(type: 'auth.success' | 'auth.failure', door: string, method: string): string {
   if (door === 'socks5' || door === 'socks5-tls') return type === 'auth.failure' && method.endsWith('+totp') ? 'socks5+totp' : 'socks5';
+  // The HTTP proxy door is ours (the original has none): named like the SOCKS5 door's values.
+  if (door === 'http' || door === 'http-tls') return type === 'auth.failure' && method.endsWith('+totp') ? 'http+totp' : 'http';
   // SSH: the original named the method that carried the login ("password", "publickey"), also
   // when a TOTP code rode inside the password; the first factor of our label is that method.
   return method.split('+')[0] ?? method;

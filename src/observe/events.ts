@@ -3,7 +3,7 @@
  * alerting and the live API subscribe. Names are the original sks5's audit event types, so
  * webhook `events` filters written for it keep matching.
  */
-export type Door = 'ssh' | 'socks5' | 'socks5-tls';
+export type Door = 'ssh' | 'socks5' | 'socks5-tls' | 'http' | 'http-tls';
 
 export interface EventMap {
   'auth.success': { username: string; source_ip: string; method: string; protocol: Door; conn_id: string; key_fingerprint?: string };

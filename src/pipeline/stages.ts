@@ -24,9 +24,9 @@ export const STAGES = [
     text: { socks5: 'close; 0xFF once greeting read', ssh: 'close before our banner', http: 'status of the code, then close' },
   },
   {
-    name: 'handshake', does: 'SOCKS5 greeting and request, SSH ident and KEXINIT fingerprint',
-    codes: ['SKS5_ERR_PROTOCOL', 'SKS5_ERR_COMMAND', 'SKS5_ERR_ATYP', 'SKS5_ERR_BAD_TARGET'],
-    text: { socks5: 'close (a malformed request gets its reply code first)', ssh: 'policy deny', http: '400' },
+    name: 'handshake', does: 'SOCKS5 greeting and request, SSH ident and KEXINIT fingerprint, HTTP request line and headers',
+    codes: ['SKS5_ERR_PROTOCOL', 'SKS5_ERR_COMMAND', 'SKS5_ERR_ATYP', 'SKS5_ERR_BAD_TARGET', 'SKS5_ERR_HTTP_HEADERS_TOO_LARGE', 'SKS5_ERR_HTTP_TIMEOUT'],
+    text: { socks5: 'close (a malformed request gets its reply code first)', ssh: 'policy deny', http: '400 (431 headers over 16 KiB, 408 header timeout), then close' },
   },
   {
     name: 'auth', does: 'Argon2id, public key, certificate, TOTP, method chain',

@@ -14,6 +14,7 @@ import { DnsCache } from '../relay/dns-cache.js';
 import { createSocksAuthenticator, type TotpVerifier } from '../socks/auth.js';
 import { createSocksListener, type SocksListener } from '../socks/listener.js';
 import { createUdpAssociations } from '../socks/udp.js';
+import { createHttpProxyListener, type HttpProxyListener } from '../http/listener.js';
 import { splitHostPort } from './listen-address.js';
 import { createSshServer, sshSettingsError, type SshServer } from '../ssh/server.js';
 import { loadOrCreateHostKey } from '../ssh/host-keys.js';
@@ -39,7 +40,7 @@ export interface StartOptions {
 }
 
 export interface RunningServer {
-  readonly addresses: { ssh?: string; socks5?: string; api?: string; metrics?: string };
+  readonly addresses: { ssh?: string; socks5?: string; http?: string; api?: string; metrics?: string };
   readonly pipeline: Pipeline;
   readonly events: EventBus;
   readonly sessions: SessionRegistry;
@@ -77,8 +78,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const verified = new VerifiedPasswordCache({ ttlSecs: () => world.config.security.auth_cache_ttl, clock });
   const authenticate = createSocksAuthenticator(pipeline, totp, verified);
   const udp = createUdpAssociations(pipeline, stages.limits);
-  const addresses: { ssh?: string; socks5?: string; api?: string; metrics?: string } = {};
-  const listeners: (SocksListener | SshServer)[] = [];
+  const addresses: { ssh?: string; socks5?: string; http?: string; api?: string; metrics?: string } = {};
+  const listeners: (SocksListener | SshServer | HttpProxyListener)[] = [];
 
   // A listener that fails to bind (port taken) must not leave the others, or the state lock, behind.
   try {
@@ -108,6 +109,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log.info({ listen: addresses.socks5, kind: 'socks5', tls: tls !== undefined }, `SOCKS5${tls ? ' (TLS)' : ''} listening on ${addresses.socks5}`);
     }
 
+    if (cfg0.server.http_proxy_listen) {
+      const tls = cfg0.server.http_proxy_tls_cert && cfg0.server.http_proxy_tls_key
+        ? { cert: readFileSync(cfg0.server.http_proxy_tls_cert), key: readFileSync(cfg0.server.http_proxy_tls_key) }
+        : undefined;
+      const l = createHttpProxyListener({ pipeline, authenticate: createSocksAuthenticator(pipeline, totp, verified, 'http'), tls });
+      const { host, port } = splitHostPort(cfg0.server.http_proxy_listen);
+      const a = await l.listen(host, port);
+      addresses.http = formatAddr(a.address, a.port);
+      listeners.push(l);
+      log.info({ listen: addresses.http, kind: 'http', tls: tls !== undefined }, `HTTP proxy${tls ? ' (TLS)' : ''} listening on ${addresses.http}`);
+    }
+
   } catch (err) {
     await Promise.all(listeners.map((l) => l.stopAccepting()));
     await stages.close();
@@ -133,7 +146,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const prev = world;
     world = next;
     obs.reconfigure(next);
-    for (const key of ['ssh_listen', 'socks5_listen', 'socks5_tls_cert', 'socks5_tls_key', 'host_key_path'] as const) {
+    for (const key of ['ssh_listen', 'socks5_listen', 'socks5_tls_cert', 'socks5_tls_key', 'http_proxy_listen', 'http_proxy_tls_cert', 'http_proxy_tls_key', 'host_key_path'] as const) {
       if (prev.config.server[key] !== next.config.server[key]) log.warn(`server.${key} changed: takes effect after a restart`);
     }
     if (opts.configPath && configText !== undefined && next.config.persistence.config_history.enabled) {

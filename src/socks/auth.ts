@@ -32,7 +32,11 @@ export function splitTotp(password: Buffer): { password: Buffer; code: string } 
   return { password: pw, code: tail };
 }
 
-export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVerifier, cache?: VerifiedPasswordCache): SocksAuthenticator {
+/**
+ * `policyDoor` is the name `security.totp_required_for` uses for the door: the HTTP proxy door
+ * carries the same username + password (Proxy-Authorization: Basic), so it shares this code.
+ */
+export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVerifier, cache?: VerifiedPasswordCache, policyDoor: 'socks5' | 'http' = 'socks5'): SocksAuthenticator {
   /** Argon2id, unless this exact password verified for this exact hash within auth_cache_ttl. */
   const check = async (user: EffectiveUser | undefined, username: string, pw: Buffer): Promise<boolean> => {
     const mac = user?.passwordHash && cache ? cache.mac(username, pw) : undefined;
@@ -50,8 +54,8 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
     };
     try {
       const needsTotp = user !== undefined && user.totpEnabled && user.totpSecret !== undefined;
-      const requiredByPolicy = pipeline.config.security.totp_required_for.includes('socks5');
-      if (user && requiredByPolicy && !needsTotp) return fail('TOTP required for socks5 but not configured for this user');
+      const requiredByPolicy = pipeline.config.security.totp_required_for.includes(policyDoor);
+      if (user && requiredByPolicy && !needsTotp) return fail(`TOTP required for ${policyDoor} but not configured for this user`);
       if (!needsTotp) {
         const ok = await check(user, username, Buffer.from(password));
         return ok && user ? pipeline.authorize(client, user, 'password') : fail(user ? 'wrong password' : 'unknown user');
@@ -78,7 +82,7 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
     // The fast lane: a plain-password account (no TOTP anywhere) whose password verified within
     // auth_cache_ttl. Everything else, misses included, takes the full asynchronous path.
     if (user?.passwordHash && cache && !(user.totpEnabled && user.totpSecret !== undefined)
-      && !pipeline.config.security.totp_required_for.includes('socks5')
+      && !pipeline.config.security.totp_required_for.includes(policyDoor)
       && cache.matches(username, user.passwordHash, cache.mac(username, password))) {
       password.fill(0);
       return pipeline.authorize(client, user, 'password');

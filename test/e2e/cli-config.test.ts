@@ -13,6 +13,7 @@ test('check-config on a valid file exits 0 and prints listen addresses and user 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /SSH listen: +127\.0\.0\.1:2222/);
   assert.match(r.stdout, /SOCKS5 listen: +127\.0\.0\.1:1080/);
+  assert.match(r.stdout, /HTTP proxy: +\(disabled\)/);
   assert.match(r.stdout, /Users: +1/);
 });
 
@@ -49,10 +50,11 @@ test('check-config -c on a missing file fails clearly', async () => {
 });
 
 test('env-only mode: no file, SKS5_SSH_LISTEN plus a hash', async () => {
-  const r = await runSks5(['check-config'], { cwd: tmp(), env: { SKS5_SSH_LISTEN: '127.0.0.1:2022', SKS5_PASSWORD_HASH: HASH, SKS5_SOCKS5_LISTEN: '127.0.0.1:1081' } });
+  const r = await runSks5(['check-config'], { cwd: tmp(), env: { SKS5_SSH_LISTEN: '127.0.0.1:2022', SKS5_PASSWORD_HASH: HASH, SKS5_SOCKS5_LISTEN: '127.0.0.1:1081', SKS5_HTTP_PROXY_LISTEN: '127.0.0.1:3128' } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Configuration OK: environment/);
   assert.match(r.stdout, /SOCKS5 listen: +127\.0\.0\.1:1081/);
+  assert.match(r.stdout, /HTTP proxy: +127\.0\.0\.1:3128$/m);
 });
 
 test('env is ignored over a file without --force-env, applied with it, and bad values name the variable', async () => {

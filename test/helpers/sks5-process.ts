@@ -18,6 +18,7 @@ export interface Sks5Process {
   dir: string;
   configPath: string;
   socks5?: { host: string; port: number };
+  http?: { host: string; port: number };
   ssh?: { host: string; port: number };
   api?: { host: string; port: number };
   metrics?: { host: string; port: number };
@@ -40,7 +41,7 @@ function parseAddr(s: string): { host: string; port: number } {
  * Start `bin/sks5 --config <file>` with `toml` (logging forced to JSON). Resolves once every
  * configured listener has logged its address.
  */
-export async function startSks5(t: TestContext | undefined, toml: string, opts: { args?: string[]; env?: NodeJS.ProcessEnv; expect?: ('socks5' | 'ssh' | 'api' | 'metrics')[]; dir?: string } = {}): Promise<Sks5Process> {
+export async function startSks5(t: TestContext | undefined, toml: string, opts: { args?: string[]; env?: NodeJS.ProcessEnv; expect?: ('socks5' | 'http' | 'ssh' | 'api' | 'metrics')[]; dir?: string } = {}): Promise<Sks5Process> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sks5-e2e-'));
   const configPath = join(dir, 'config.toml');
   const withLog = /\[logging\]/.test(toml) ? toml : `${toml}\n[logging]\nformat = "json"\nlevel = "debug"\n`;

@@ -19,6 +19,7 @@ export function registerCheckConfig(program: Command, ctx: CliContext): void {
       ctx.print(`Configuration OK: ${source}`);
       ctx.print(`  SSH listen:    ${config.server.ssh_listen}`);
       ctx.print(`  SOCKS5 listen: ${config.server.socks5_listen ?? '(disabled)'}`);
+      ctx.print(`  HTTP proxy:    ${config.server.http_proxy_listen ? `${config.server.http_proxy_listen}${config.server.http_proxy_tls_cert ? ' (TLS)' : ''}` : '(disabled)'}`);
       ctx.print(`  Users:         ${config.users.length}`);
       for (const w of warnings) ctx.print(`warning: ${w}`);
     });

@@ -53,9 +53,17 @@ test('server, limits, security, logging, API and persistence variables land on t
     SKS5_STATE_IP_REP_MIN_SCORE: '3',
     SKS5_CONFIG_HISTORY_MAX: '9',
     SKS5_SHELL_COLORS: '0',
+    SKS5_HTTP_PROXY_LISTEN: '0.0.0.0:3128',
+    SKS5_HTTP_PROXY_TLS_CERT: '/etc/sks5/proxy.pem',
+    SKS5_HTTP_PROXY_TLS_KEY: '/etc/sks5/proxy.key',
+    SKS5_HTTP_HEADER_TIMEOUT: '10',
   }, noFiles);
   const at = (p: string): unknown => getPath(r.overlay, p.split('.'));
   assert.equal(at('server.ssh_listen'), '0.0.0.0:22');
+  assert.equal(at('server.http_proxy_listen'), '0.0.0.0:3128');
+  assert.equal(at('server.http_proxy_tls_cert'), '/etc/sks5/proxy.pem');
+  assert.equal(at('server.http_proxy_tls_key'), '/etc/sks5/proxy.key');
+  assert.equal(at('limits.http_header_timeout'), 10);
   assert.equal(at('server.ssh_keepalive_interval_secs'), 20);
   assert.equal(at('limits.max_connections'), 50);
   assert.equal(at('limits.max_new_connections_per_minute'), 600);

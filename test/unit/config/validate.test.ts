@@ -36,6 +36,10 @@ test('TLS cert and key: both or neither, and the files must exist', () => {
   assert.ok(check({ server: { socks5_tls_key: '/k.pem' } }, ['/k.pem']).issues.includes('server.socks5_tls_cert: required when socks5_tls_key is set'));
   assert.deepEqual(check({ server: { socks5_tls_cert: '/c.pem', socks5_tls_key: '/k.pem' } }, ['/c.pem']).issues, ['server.socks5_tls_key: file not found: /k.pem']);
   assert.deepEqual(check({ server: { socks5_tls_cert: '/c.pem', socks5_tls_key: '/k.pem' } }, ['/c.pem', '/k.pem']).issues, []);
+  // the HTTPS proxy's pair follows the same rules
+  assert.deepEqual(check({ server: { http_proxy_tls_cert: '/c.pem' } }, ['/c.pem']).issues, ['server.http_proxy_tls_key: required when http_proxy_tls_cert is set']);
+  assert.deepEqual(check({ server: { http_proxy_tls_cert: '/c.pem', http_proxy_tls_key: '/k.pem' } }, ['/k.pem']).issues, ['server.http_proxy_tls_cert: file not found: /c.pem']);
+  assert.deepEqual(check({ server: { http_proxy_listen: '0.0.0.0:3128', http_proxy_tls_cert: '/c.pem', http_proxy_tls_key: '/k.pem' } }, ['/c.pem', '/k.pem']).issues, []);
 });
 
 test('the API token must be at least 16 characters when the API is enabled', () => {
@@ -111,6 +115,9 @@ test('TOTP: enabled needs a secret, and a short secret is refused', () => {
 
 test('other cross checks: same listen address twice, geoip without database', () => {
   assert.deepEqual(check({ server: { ssh_listen: '0.0.0.0:2222', socks5_listen: '0.0.0.0:2222' } }).issues, ['server.socks5_listen: same address as server.ssh_listen']);
+  assert.deepEqual(check({ server: { ssh_listen: '0.0.0.0:2222', http_proxy_listen: '0.0.0.0:2222' } }).issues, ['server.http_proxy_listen: same address as server.ssh_listen']);
+  assert.deepEqual(check({ server: { socks5_listen: '0.0.0.0:1080', http_proxy_listen: '0.0.0.0:1080' } }).issues, ['server.http_proxy_listen: same address as server.socks5_listen']);
+  assert.deepEqual(check({ server: { socks5_listen: '127.0.0.1:0', http_proxy_listen: '127.0.0.1:0' } }).issues, [], 'port 0 twice is two ports');
   assert.deepEqual(check({ geoip: { enabled: true } }).issues, ['geoip.database_path: required when geoip.enabled = true']);
 });
 

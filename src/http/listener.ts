@@ -1,0 +1,214 @@
+/**
+ * The HTTP proxy door (plain, or inside TLS as an HTTPS proxy): Node's HTTP server parses, this
+ * file only decides and relays. CONNECT opens a tunnel; an absolute-form `http://` request is
+ * forwarded (forward.ts). Both go through the same pipeline as SOCKS5 and SSH: admission at
+ * accept, Basic credentials against the same users, then ACL, limits and connect per request,
+ * so every request on a kept-alive connection is checked on its own.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { TlsOptions } from 'node:tls';
+import { allow, deny, type Decision, type Denial, type ErrorCode } from '../errors.js';
+import type { Pipeline } from '../pipeline/engine.js';
+import type { AuthedSession, ClientInfo, Release } from '../pipeline/types.js';
+import type { SocksAuthenticator } from '../socks/auth.js';
+import { forwardRequest } from './forward.js';
+import { parseProxyAuthorization } from './proxy-auth.js';
+import { CONNECT_ESTABLISHED, encodeReply, refusalReply } from './replies.js';
+import { parseAbsoluteTarget, parseConnectTarget } from './target.js';
+
+/** Request line plus headers; llhttp refuses more with HPE_HEADER_OVERFLOW (answered 431). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+export interface HttpProxyOptions {
+  pipeline: Pipeline;
+  /** Username + password (with an optional TOTP code) -> session; the SOCKS5 door's, for door "http". */
+  authenticate: SocksAuthenticator;
+  tls?: TlsOptions | undefined;
+}
+
+export interface HttpProxyListener {
+  server: Server;
+  listen(host: string, port: number): Promise<{ address: string; port: number }>;
+  /** Stop accepting; established tunnels keep running until drained or closed. */
+  stopAccepting(): Promise<void>;
+}
+
+/** What one client connection carries from request to request. */
+interface ConnState {
+  readonly client: ClientInfo;
+  /** Admission refused the connection: every request on it gets this answer, then the close. */
+  readonly refusal: Denial | undefined;
+  /** The Proxy-Authorization value that produced `authed`: the same value skips re-verification. */
+  authHeader?: string;
+  authed?: AuthedSession;
+}
+
+export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListener {
+  const { pipeline } = opts;
+  const door = opts.tls ? 'http-tls' : 'http';
+  const timeoutMs = pipeline.config.limits.http_header_timeout * 1000;
+  const states = new WeakMap<Socket, ConnState>();
+  const httpOptions = {
+    maxHeaderSize: MAX_HEADER_BYTES,
+    headersTimeout: timeoutMs,
+    // A forwarded upload may take as long as it takes: the relay's idle timeout bounds it instead.
+    requestTimeout: 0,
+    // How often the header deadline is looked at (Node's default is 30 s, far past a short timeout).
+    connectionsCheckingInterval: Math.min(1000, timeoutMs),
+    // Absolute-form requests name their target in the URL; HTTP/1.0 CONNECT (Python) has no Host.
+    requireHostHeader: false,
+    noDelay: true,
+  };
+  const server: Server = opts.tls
+    ? createHttpsServer({ ...opts.tls, ...httpOptions, handshakeTimeout: timeoutMs })
+    : createServer(httpOptions);
+  server.on(opts.tls ? 'secureConnection' : 'connection', (socket: Socket) => onConnection(socket));
+  // A TLS client that never finishes its handshake is dropped by handshakeTimeout.
+  server.on('tlsClientError', (_err: Error, s: Socket) => s.destroy());
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(err, socket));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => { void onRequest(req, res).catch((err: unknown) => internalError(req.socket, res, err)); });
+  server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => { void onConnect(req, socket, head).catch((err: unknown) => internalError(socket, undefined, err)); });
+
+  const log = (level: 'debug' | 'warn', client: ClientInfo, msg: string, extra: Record<string, unknown> = {}): void => {
+    if (pipeline.log.isLevelEnabled(level)) pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door, ...extra }, msg);
+  };
+
+  function onConnection(socket: Socket): void {
+    socket.on('error', () => { /* reported through close */ });
+    const client = pipeline.newClient(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0, door);
+    const admitted = pipeline.admit(client);
+    // A refused client still gets an HTTP answer with the reason (maintenance message, ban):
+    // Node reads its request, bounded by the header size and timeout, and we answer then close.
+    const slot: Release | undefined = admitted.allow ? admitted.value : undefined;
+    const state: ConnState = { client, refusal: admitted.allow ? undefined : admitted };
+    states.set(socket, state);
+    const unregister = pipeline.sessions.add({
+      connId: client.connId, door, sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
+      tunnels: new Map(), close: () => { socket.destroy(); },
+    });
+    socket.on('close', () => {
+      unregister();
+      slot?.release();
+      pipeline.events.emit('connection.closed', { source_ip: client.ip, protocol: door, conn_id: client.connId, ...(state.authed ? { username: state.authed.user.username } : {}), duration_ms: pipeline.clock.now() - client.startedAt });
+    });
+  }
+
+  function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    const state = states.get(socket);
+    const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'SKS5_ERR_HTTP_HEADERS_TOO_LARGE'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'SKS5_ERR_HTTP_TIMEOUT' : 'SKS5_ERR_PROTOCOL';
+    if (state) log('warn', state.client, `malformed HTTP proxy request: ${err.code ?? err.message}`, { code });
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const text = code === 'SKS5_ERR_HTTP_HEADERS_TOO_LARGE' ? `request line and headers over ${MAX_HEADER_BYTES} bytes`
+      : code === 'SKS5_ERR_HTTP_TIMEOUT' ? 'request headers not received in time' : 'malformed request';
+    socket.end(encodeReply(refusalReply(code, text), true));
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  /** The session for this request's credentials: reused while the client sends the same header. */
+  function authenticate(state: ConnState, header: string | undefined): Decision<AuthedSession> | Promise<Decision<AuthedSession>> {
+    if (state.authed && header !== undefined && header === state.authHeader) return allow(state.authed);
+    const creds = parseProxyAuthorization(header);
+    if (creds.kind === 'none') {
+      // The first request of many clients carries no credential until they see our 407: not a failure.
+      return deny('SKS5_ERR_AUTH', 'no Proxy-Authorization header', 'proxy authentication required');
+    }
+    if (creds.kind === 'malformed') {
+      pipeline.recordAuthFailure(state.client, '', 'password', creds.reason);
+      return deny('SKS5_ERR_AUTH', creds.reason, 'proxy authentication required');
+    }
+    const done = (d: Decision<AuthedSession>): Decision<AuthedSession> => {
+      if (d.allow) {
+        state.authed = d.value;
+        if (header !== undefined) state.authHeader = header;
+        const rec = pipeline.sessions.get(state.client.connId);
+        if (rec) { rec.username = d.value.user.username; rec.authMethod = d.value.method; }
+      }
+      return d;
+    };
+    const r = opts.authenticate(state.client, creds.username, creds.password);
+    return r instanceof Promise ? r.then(done) : done(r);
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const state = states.get(req.socket);
+    if (!state) return void req.socket.destroy();
+    if (state.refusal) return answer(res, state.refusal, true);
+    const target = parseAbsoluteTarget(req.url ?? '');
+    if (!target.ok) {
+      log('debug', state.client, `bad request target: ${target.reason}`);
+      return answer(res, deny(/^\//.test(req.url ?? '') ? 'SKS5_ERR_PROTOCOL' : 'SKS5_ERR_BAD_TARGET', target.reason, target.reason), false);
+    }
+    const pending = authenticate(state, req.headers['proxy-authorization']);
+    const auth = pending instanceof Promise ? await pending : pending;
+    if (!auth.allow) return answer(res, auth, false);
+    const opened = await pipeline.openTunnel(auth.value, target.value);
+    if (!opened.allow) return answer(res, opened, false);
+    if (req.socket.destroyed) return opened.value.destroy();
+    forwardRequest(req, res, opened.value, target.value);
+  }
+
+  async function onConnect(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const state = states.get(socket);
+    if (!state) return void socket.destroy();
+    // Bytes the client sends ahead of our answer (a TLS ClientHello) wait in the socket until the relay reads.
+    socket.pause();
+    const refuse = (d: Denial): void => {
+      if (!socket.writable) return void socket.destroy();
+      socket.end(encodeReply(refusalReply(d.code, d.client), true));
+      setTimeout(() => socket.destroy(), 1000).unref();
+    };
+    if (state.refusal) return refuse(state.refusal);
+    const target = parseConnectTarget(req.url ?? '');
+    if (!target.ok) {
+      log('debug', state.client, `bad CONNECT target: ${target.reason}`);
+      return refuse(deny('SKS5_ERR_BAD_TARGET', target.reason, target.reason));
+    }
+    const pending = authenticate(state, req.headers['proxy-authorization']);
+    const auth = pending instanceof Promise ? await pending : pending;
+    if (!auth.allow) return refuse(auth);
+    const opened = await pipeline.openTunnel(auth.value, target.value);
+    if (!opened.allow) return refuse(opened);
+    const tunnel = opened.value;
+    if (socket.destroyed) return tunnel.destroy();
+    socket.write(CONNECT_ESTABLISHED);
+    if (head.length > 0) socket.unshift(head);
+    const relaying = tunnel.relay(socket);
+    socket.resume();
+    await relaying;
+  }
+
+  function answer(res: ServerResponse, d: Denial, close: boolean): void {
+    const r = refusalReply(d.code, d.client);
+    if (close) res.shouldKeepAlive = false;
+    res.writeHead(r.status, r.headers);
+    res.end(r.body);
+  }
+
+  function internalError(socket: Socket, res: ServerResponse | undefined, err: unknown): void {
+    const state = states.get(socket);
+    if (state) log('warn', state.client, `HTTP proxy request failed: ${(err as Error).message}`);
+    if (res && !res.headersSent) {
+      const r = refusalReply('SKS5_ERR_INTERNAL', 'internal error');
+      res.shouldKeepAlive = false;
+      res.writeHead(r.status, r.headers);
+      res.end(r.body);
+    } else socket.destroy();
+  }
+
+  return {
+    server,
+    listen: (host, port) => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        const a = server.address();
+        resolve(typeof a === 'object' && a ? { address: a.address, port: a.port } : { address: host, port });
+      });
+    }),
+    // close() stops accepting (and drops idle kept-alive connections); the drain handles tunnels.
+    stopAccepting: async () => { server.close(); },
+  };
+}
