@@ -2,6 +2,8 @@
  * What a subcommand needs from the outside world, passed in rather than reached for, so command
  * logic can run in unit tests with a fake env and captured output.
  */
+import { processStderr, processStdout } from './closed-pipe.js';
+
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
@@ -34,8 +36,8 @@ export class CliContext {
 
 export function processIo(): CliIo {
   return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: processStdout(),
+    err: processStderr(),
     env: process.env,
     stdin: process.stdin,
   };

@@ -4,6 +4,7 @@
  */
 import { userInfo } from 'node:os';
 import { systemClock, type Clock } from '../clock.js';
+import { processStderr, processStdout } from './closed-pipe.js';
 import { versionText } from '../version.js';
 import { CliExit, type CliIo } from '../gate/commands/cli-io.js';
 import { cmdCorrelate } from '../gate/commands/correlate.js';
@@ -36,8 +37,8 @@ export interface MainDeps {
 
 export async function main(argv: readonly string[], deps: MainDeps = {}): Promise<number> {
   const io: CliIo = {
-    stdout: deps.stdout ?? ((t) => { process.stdout.write(t); }),
-    stderr: deps.stderr ?? ((t) => { process.stderr.write(t); }),
+    stdout: deps.stdout ?? processStdout(),
+    stderr: deps.stderr ?? processStderr(),
     clock: deps.clock ?? systemClock,
     who: `cli:${actingUser()}`,
   };

@@ -10,6 +10,7 @@ import { parseEnvBool, readEnvOverlay, type EnvRecord, type ReadSecretFile } fro
 import { suggestKey } from './key-suggest.js';
 import { deepFreeze, deepMerge, isPlainObject } from './object-path.js';
 import { configSchema, type Config } from './schema.js';
+import { concernsRemoved, parseWithoutRejected } from './prune-invalid.js';
 import { applySetOverrides } from './set-override.js';
 import { unenforcedWarnings } from './unenforced.js';
 import { validateConfig } from './validate.js';
@@ -130,6 +131,12 @@ export function buildConfig(raw: Record<string, unknown>, source: string, opts: 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     issues.push(...formatZodIssues(parsed.error.issues, origins, (path, key) => suggestKey(configSchema, path, key)));
+    // The rest of the file is still checked in this pass (see prune-invalid.ts).
+    const rest = parseWithoutRejected(configSchema, merged, parsed.error.issues);
+    if (rest !== undefined) {
+      const more = validateConfig(rest.data, { fileExists: opts.fileExists ?? existsSync });
+      issues.push(...more.issues.filter((i) => !concernsRemoved(i, rest.removed)));
+    }
     throw new ConfigError(source, issues);
   }
   const checked = validateConfig(parsed.data, { fileExists: opts.fileExists ?? existsSync });

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, runSks5 } from './cli-run.js';
+import { spawn } from 'node:child_process';
+import { BIN, cleanEnv, FIXTURES, ROOT, runSks5 } from './cli-run.js';
+
+const SSHGATE = join(ROOT, 'bin', 'sshgate');
 
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$wmsSEy/Z9hgyaFaLBXtexw$ymnXIPhWuv318TMnemi8kGV+OFAODHXtp6fLm4LUBOU';
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sks5-cli-'));
@@ -20,7 +23,9 @@ test('check-config on a valid file exits 0 and prints listen addresses and user 
 test('check-config on an invalid file exits non-zero and lists every problem', async () => {
   const r = await runSks5(['check-config', '-c', join(FIXTURES, 'invalid.toml')]);
   assert.equal(r.code, 1);
-  for (const expected of ['server.socks5_listen: expected HOST:PORT', 'limits.max_conection: unknown key (did you mean "max_connections"?)', 'users[0].password_hash: expected an Argon2 PHC string']) {
+  for (const expected of ['server.socks5_listen: expected HOST:PORT', 'limits.max_conection: unknown key (did you mean "max_connections"?)', 'users[0].password_hash: expected an Argon2 PHC string',
+    // cross-key rules in the same pass as the schema's problems, not on the next run
+    'users[1].username: duplicate username "alice"']) {
     assert.ok(r.stderr.includes(expected), `missing "${expected}" in:\n${r.stderr}`);
   }
 });
@@ -117,4 +122,36 @@ test('init without --password and without a terminal generates and prints one; i
   assert.match(again.stderr, /already exists/);
   const check = await runSks5(['check-config'], { cwd: dir });
   assert.equal(check.code, 0, check.stderr);
+});
+
+test('no command prints a stack trace when its reader closes the pipe (check-config | head -1, ... | true)', async () => {
+  const sh = (line: string): Promise<{ code: number | null; stdout: string; stderr: string }> => new Promise((resolveRun, reject) => {
+    const child = spawn('bash', ['-c', `${line}; echo "status=\${PIPESTATUS[0]}" >&2`], { env: cleanEnv(), cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out: ${line}`)); }, 60_000);
+    child.on('close', (code) => { clearTimeout(timer); resolveRun({ code, stdout, stderr }); });
+  });
+  const valid = join(FIXTURES, 'valid.toml');
+  const invalid = join(FIXTURES, 'invalid.toml');
+  const node = `"${process.execPath}"`;
+  const runs: [string, number][] = [
+    [`${node} "${BIN}" check-config -c "${valid}" | head -1`, 0],
+    [`${node} "${BIN}" check-config -c "${valid}" | true`, 0],
+    [`${node} "${BIN}" check-config -c "${invalid}" 2>&1 | true`, 1],
+    [`${node} "${BIN}" manpage | true`, 0],
+    [`${node} "${BIN}" completions bash | head -1`, 0],
+    [`${node} "${BIN}" --help | true`, 0],
+    [`${node} "${SSHGATE}" list --db /nonexistent/sshgate.db 2>&1 | true`, 1],
+  ];
+  for (const [line, status] of runs) {
+    // several rounds: whether the reader is gone before the first write is a race
+    for (let round = 0; round < 3; round++) {
+      const r = await sh(line);
+      assert.doesNotMatch(r.stderr, /EPIPE|Unhandled|at .*\.js:\d+/, `${line}\n${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`status=${status}\n$`), `${line}\n${r.stderr}`);
+    }
+  }
 });
