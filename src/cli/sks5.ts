@@ -3,8 +3,6 @@
  * action (no subcommand) that runs the server. `main` returns the exit code instead of exiting so
  * it can be driven from tests and leaves the event loop to finish writes.
  */
-// First: ssh2 copies crypto.randomFillSync when it loads (see padding-random.ts).
-import '../ssh/padding-random.js';
 import { Command, CommanderError } from 'commander';
 import { versionText } from '../version.js';
 import { registerBackupRestore } from './commands/backup-restore.js';
