@@ -19,7 +19,12 @@ export interface StatusView {
   total_users: number;
   maintenance: boolean;
   maintenance_message?: string;
+  /** Present when `[cluster]` is configured: this node and whether it reaches Redis. */
+  cluster?: ClusterHealthView;
 }
+
+/** `degraded`: Redis is unreachable and this node serves on its own state until it is back. */
+export interface ClusterHealthView { node: string; state: 'connecting' | 'connected' | 'degraded'; redis: string; reason?: string }
 
 /** One user's quota usage in the original's wire shape (the ledger's, without the reset times). */
 export type QuotaUsage = Omit<LedgerQuotaUsage, 'daily_resets_at' | 'monthly_resets_at'>;

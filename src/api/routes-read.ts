@@ -35,7 +35,9 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     schema: { response: { 200: S.envelope(S.healthSchema), 503: S.envelope(S.healthSchema) } },
   }, async (_req, reply) => {
     const s = port.status();
-    const data = { status: s.maintenance ? 'maintenance' : 'ok', maintenance: s.maintenance, active_connections: s.active_connections, uptime_secs: s.uptime_secs };
+    // Degraded still serves (on this node's state), so it answers 200: a load balancer keeps the node.
+    const status = s.maintenance ? 'maintenance' : s.cluster?.state === 'degraded' ? 'degraded' : 'ok';
+    const data = { status, maintenance: s.maintenance, active_connections: s.active_connections, uptime_secs: s.uptime_secs, ...(s.cluster ? { cluster: s.cluster } : {}) };
     if (s.maintenance) return fail(reply, 'SKS5_DENY_MAINTENANCE', 'maintenance', data);
     return ok(data);
   });

@@ -35,7 +35,8 @@ export function responses(data: unknown, paginated = false) {
 }
 
 export const statusSchema = obj({ status: str, uptime_secs: int, active_connections: int, total_users: int, maintenance: bool });
-export const healthSchema = obj({ status: str, maintenance: bool, active_connections: int, uptime_secs: int });
+export const clusterHealthSchema = obj({ node: str, state: str, redis: str, reason: str }, ['node', 'state', 'redis']);
+export const healthSchema = obj({ status: str, maintenance: bool, active_connections: int, uptime_secs: int, cluster: clusterHealthSchema }, ['status', 'maintenance', 'active_connections', 'uptime_secs']);
 
 export const quotaUsageSchema = obj({
   username: str, daily_bytes: int, daily_connections: int, monthly_bytes: int, monthly_connections: int,

@@ -125,6 +125,7 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'connection_pool.max_idle_per_host': 'Not enforced',
   'connection_pool.idle_timeout_secs': 'Not enforced',
   persistence: 'State kept across restarts (SQLite under data_dir)',
+  cluster: 'Several instances acting as one through Redis (docs/cluster.md)',
   'persistence.data_dir': 'Directory for state files',
   'persistence.state': 'Bans, quotas and reputation',
   'persistence.state.enabled': 'Persist bans, quotas and reputation',

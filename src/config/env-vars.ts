@@ -116,6 +116,10 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   v('USERDATA_INACTIVE_DAYS', 'persistence.userdata.inactive_retention_days', 'int'),
   v('CONFIG_HISTORY_ENABLED', 'persistence.config_history.enabled', 'bool'),
   v('CONFIG_HISTORY_MAX', 'persistence.config_history.max_entries', 'int'),
+  // cluster (ours, not the original's): the URL may carry the Redis password, hence the _FILE form
+  v('CLUSTER_REDIS_URL', 'cluster.redis_url', 'secret'),
+  v('CLUSTER_NODE_NAME', 'cluster.node_name', 'string'),
+  v('CLUSTER_KEY_PREFIX', 'cluster.key_prefix', 'string'),
 ];
 
 /** Per-user fields: SKS5_<FIELD> in single-user mode, SKS5_USER_<N>_<FIELD> in multi-user mode. */

@@ -23,7 +23,7 @@ export interface EnvOverlay {
 }
 
 const MAX_INDEXED_USERS = 10_000;
-const SENSITIVE = /^SKS5_(USER_\d+_)?(PASSWORD_HASH|API_TOKEN|TOTP_SECRET)(_FILE)?$/;
+const SENSITIVE = /^SKS5_((USER_\d+_)?(PASSWORD_HASH|API_TOKEN|TOTP_SECRET)|CLUSTER_REDIS_URL)(_FILE)?$/;
 const FLAT_USER_NAMES = new Set([...USER_ENV_FIELDS.map((f) => `SKS5_${f.name}`), ...USER_ENV_FIELDS.filter((f) => f.kind === 'secret').map((f) => `SKS5_${f.name}_FILE`), 'SKS5_USER_UPSTREAM_PROXY', 'SKS5_MAX_CONNECTIONS_USER']);
 const OTHER_KNOWN = new Set(['SKS5_CONFIG', 'SKS5_FORCE_ENV']);
 

@@ -31,6 +31,7 @@ export function redactConfig(config: Config): Plain {
     api: Plain;
     upstream_proxy?: Plain;
     alerting: { rules: Plain[] };
+    cluster: Plain;
   };
   for (const u of copy.users) {
     if (u['password_hash'] !== undefined) u['password_hash'] = REDACTED;
@@ -45,6 +46,7 @@ export function redactConfig(config: Config): Plain {
   for (const r of copy.alerting.rules) {
     if (typeof r['webhook_url'] === 'string') r['webhook_url'] = redactUrl(r['webhook_url']);
   }
+  if (typeof copy.cluster['redis_url'] === 'string') copy.cluster['redis_url'] = redactUrl(copy.cluster['redis_url']);
   if (copy.upstream_proxy && typeof copy.upstream_proxy['url'] === 'string') copy.upstream_proxy['url'] = redactUrl(copy.upstream_proxy['url']);
   return copy;
 }

@@ -288,6 +288,24 @@ export const persistenceSchema = z.strictObject({
   }).prefault({}),
 });
 
+/** `redis://` or `rediss://` (TLS), optional `user:password@`, optional `/db`; never echoed in errors (it may hold a password). */
+function isRedisUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '' && /^(\/\d{0,2})?$/.test(u.pathname);
+  } catch {
+    return false;
+  }
+}
+
+export const clusterSchema = z.strictObject({
+  redis_url: z.string().refine(isRedisUrl, { message: 'expected redis://[user:password@]host:port[/db] or rediss:// for TLS' }).optional()
+    .describe('Redis that several sks5 instances share state through (bans, failure windows, reputation); unset = this instance alone. Env SKS5_CLUSTER_REDIS_URL or SKS5_CLUSTER_REDIS_URL_FILE'),
+  node_name: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional()
+    .describe('This instance in the cluster (default: host name and SSH port, e.g. "bastion1:2222")'),
+  key_prefix: z.string().max(64).default('sks5:').describe('Prefix of every Redis key and channel, so clusters can share one Redis'),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   shell: shellSchema.prefault({}),
@@ -305,6 +323,7 @@ export const configSchema = z.strictObject({
   maintenance_windows: z.array(maintenanceWindowSchema).default([]),
   connection_pool: connectionPoolSchema.prefault({}),
   persistence: persistenceSchema.prefault({}),
+  cluster: clusterSchema.prefault({}),
   groups: z.array(groupSchema).default([]),
   users: z.array(userSchema).min(1, 'at least one [[users]] entry is required'),
 });
@@ -321,3 +340,4 @@ export type ShellPermissions = z.output<typeof shellPermissionsSchema>;
 export type MotdConfig = z.output<typeof motdSchema>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
 export type AlertRuleConfig = z.output<typeof alertRuleSchema>;
+export type ClusterConfig = z.output<typeof clusterSchema>;

@@ -48,6 +48,8 @@ export interface MetricsOptions {
   quotaUsage?: () => QuotaGaugeSource[];
   /** Cumulative webhook outcomes (observe/webhooks.ts `stats`). */
   webhooks?: () => { delivered: number; failed: number; dropped: number; refused: number };
+  /** Present with `[cluster]`: whether Redis is reachable, and state messages sent and received. */
+  cluster?: () => { connected: boolean; published: number; received: number; rejected: number };
   /** Node process metrics (process_resident_memory_bytes, process_open_fds, ...); default true. */
   processMetrics?: boolean;
   /**
@@ -137,6 +139,13 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   cumulative(registry, 'sks5_dns_cache_hits_total', 'DNS cache hits', () => opts.dns?.().hits ?? 0);
   cumulative(registry, 'sks5_dns_cache_misses_total', 'DNS cache misses', () => opts.dns?.().misses ?? 0);
   registerPersistence(registry, opts.persistence);
+  const cluster = opts.cluster;
+  if (cluster) {
+    new Gauge({ name: 'sks5_cluster_redis_connected', help: '1 when this node reaches the cluster Redis; 0 = degraded, serving on local state', registers: reg, collect() { this.set(cluster().connected ? 1 : 0); } });
+    cumulative(registry, 'sks5_cluster_state_changes_published_total', 'State changes (bans, failures, scores) this node sent to the cluster', () => cluster().published);
+    cumulative(registry, 'sks5_cluster_state_changes_received_total', 'State changes received from other nodes', () => cluster().received);
+    cumulative(registry, 'sks5_cluster_state_messages_rejected_total', 'State messages dropped as malformed or oversized', () => cluster().rejected);
+  }
   const webhookStats = opts.webhooks;
   if (webhookStats) {
     new Counter({

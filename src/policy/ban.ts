@@ -21,6 +21,16 @@ export interface BanPersistence {
   saveFailures(ip: string, timestamps: readonly number[]): void;
 }
 
+/**
+ * Where changes made on this node go to reach other nodes (src/cluster/). Called only for changes
+ * that start here, never for ones applied from another node, so nothing echoes. None may throw.
+ */
+export interface BanReplica {
+  banned(ban: BanRecord): void;
+  unbanned(ip: string): void;
+  failed(ip: string, at: number): void;
+}
+
 export type BanCheck = { banned: false } | { banned: true; remainingSecs: number; reason: string };
 export type BanResult = { ok: true; ip: string; expiresAt: number } | { ok: false; error: string };
 
@@ -75,6 +85,7 @@ export class BanList {
   readonly #failures: CappedMap<string, number[]>;
   #whitelistSource: readonly string[] | undefined;
   #whitelist: IpRange[] = [];
+  #replica: BanReplica | undefined;
 
   constructor(deps: BanListDeps) {
     this.#config = deps.config;
@@ -90,6 +101,9 @@ export class BanList {
     }
     for (const f of deps.initial?.failures ?? []) this.#failures.set(canonicalIp(f.ip), [...f.timestamps]);
   }
+
+  /** Send this node's own changes to `replica` from now on (the cluster is wired after the state). */
+  replicateTo(replica: BanReplica | undefined): void { this.#replica = replica; }
 
   isWhitelisted(ip: string): boolean {
     const list = this.#config().security.ban_whitelist;
@@ -124,6 +138,7 @@ export class BanList {
     recent.push(now);
     // Only the newest `ban_threshold` stamps can ever matter.
     while (recent.length > sec.ban_threshold) recent.shift();
+    this.#replica?.failed(ip, now);
     if (recent.length >= sec.ban_threshold) {
       this.#failures.delete(ip);
       this.#persist?.saveFailures(ip, []);
@@ -167,8 +182,64 @@ export class BanList {
     this.#failures.delete(ip);
     this.#persist?.deleteBan(ip);
     this.#persist?.saveFailures(ip, []);
+    this.#replica?.unbanned(ip);
     if (had) this.#events.emit('ban.removed', { ip, by });
     return had;
+  }
+
+  /** A ban another node made (no event: that node emitted it; no echo to the replica). */
+  applyRemoteBan(ban: BanRecord): void {
+    const ip = canonicalIp(ban.ip);
+    if (ban.expiresAt <= this.#clock.now()) return;
+    for (const evicted of this.#bans.set(ip, { expiresAt: ban.expiresAt, reason: ban.reason })) this.#persist?.deleteBan(evicted);
+    this.#persist?.saveBan({ ip, expiresAt: ban.expiresAt, reason: ban.reason });
+    this.#failures.delete(ip);
+    this.#persist?.saveFailures(ip, []);
+  }
+
+  /** An unban another node made. */
+  applyRemoteUnban(ipText: string): void {
+    const ip = canonicalIp(ipText);
+    this.#bans.delete(ip);
+    this.#failures.delete(ip);
+    this.#persist?.deleteBan(ip);
+    this.#persist?.saveFailures(ip, []);
+  }
+
+  /**
+   * Failures other nodes counted against `ip`, merged into this node's window (same instants are
+   * one failure). With `trigger` (merging after an outage, when no node saw the whole window) a
+   * merged window at the threshold bans here; live updates never do, since the node that counted
+   * the last failure bans and says so.
+   */
+  mergeFailures(ipText: string, stamps: readonly number[], trigger: boolean): boolean {
+    const sec = this.#config().security;
+    const ip = canonicalIp(ipText);
+    if (!sec.ban_enabled || this.isWhitelisted(ip) || this.check(ip).banned) return false;
+    const now = this.#clock.now();
+    const windowMs = sec.ban_window * 1000;
+    const merged = [...new Set([...(this.#failures.get(ip) ?? []), ...stamps])]
+      .filter((t) => now - t < windowMs && t <= now + windowMs)
+      .sort((a, b) => a - b)
+      .slice(-sec.ban_threshold);
+    if (merged.length === 0) return false;
+    if (trigger && merged.length >= sec.ban_threshold) {
+      this.#failures.delete(ip);
+      this.#persist?.saveFailures(ip, []);
+      this.#put(ip, now + sec.ban_duration * 1000, `${merged.length} authentication failures within ${sec.ban_window}s (counted across nodes)`);
+      return true;
+    }
+    for (const evicted of this.#failures.set(ip, merged)) this.#persist?.saveFailures(evicted, []);
+    this.#persist?.saveFailures(ip, merged);
+    return false;
+  }
+
+  /** Failure instants counted against `ip` within the window (for replication). */
+  failureStamps(ipText: string): number[] {
+    const ip = canonicalIp(ipText);
+    const windowMs = this.#config().security.ban_window * 1000;
+    const now = this.#clock.now();
+    return (this.#failures.get(ip) ?? []).filter((t) => now - t < windowMs);
   }
 
   /** Active bans, soonest expiry first. */
@@ -206,6 +277,7 @@ export class BanList {
   #put(ip: string, expiresAt: number, reason: string): void {
     for (const evicted of this.#bans.set(ip, { expiresAt, reason })) this.#persist?.deleteBan(evicted);
     this.#persist?.saveBan({ ip, expiresAt, reason });
+    this.#replica?.banned({ ip, expiresAt, reason });
     const durationSecs = Math.round((expiresAt - this.#clock.now()) / 1000);
     this.#events.emit('ban.created', { ip, duration_secs: durationSecs, reason });
   }

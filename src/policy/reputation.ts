@@ -29,6 +29,12 @@ export interface ReputationPersistence {
   delete(ip: string): void;
 }
 
+/** Where this node's own score changes go to reach other nodes (src/cluster/). None may throw. */
+export interface ReputationReplica {
+  scored(ip: string, points: number, at: number, authFailures: number): void;
+  reset(ip: string): void;
+}
+
 export interface ReputationDeps {
   config: () => Config;
   clock: Clock;
@@ -47,6 +53,7 @@ export class Reputation {
   readonly #clock: Clock;
   readonly #persist: ReputationPersistence | undefined;
   readonly #scores: CappedMap<string, { score: number; updatedAt: number; authFailures: number }>;
+  #replica: ReputationReplica | undefined;
 
   constructor(deps: ReputationDeps) {
     this.#config = deps.config;
@@ -57,6 +64,9 @@ export class Reputation {
       this.#scores.set(canonicalIp(r.ip), { score: r.score, updatedAt: r.updatedAt, authFailures: r.authFailures });
     }
   }
+
+  /** Send this node's own changes to `replica` from now on. */
+  replicateTo(replica: ReputationReplica | undefined): void { this.#replica = replica; }
 
   get enabled(): boolean { return this.#config().security.ip_reputation_enabled; }
 
@@ -73,10 +83,10 @@ export class Reputation {
     return this.score(ipText) >= sec.ip_reputation_ban_threshold;
   }
 
-  authFailure(ip: string): number { return this.#add(ip, REPUTATION_POINTS.authFailure, true); }
-  aclDenial(ip: string): number { return this.#add(ip, REPUTATION_POINTS.aclDenial, false); }
-  rapidConnection(ip: string): number { return this.#add(ip, REPUTATION_POINTS.rapidConnection, false); }
-  authSuccess(ip: string): number { return this.#add(ip, REPUTATION_POINTS.authSuccess, false); }
+  authFailure(ip: string): number { return this.#add(ip, REPUTATION_POINTS.authFailure, 1, true); }
+  aclDenial(ip: string): number { return this.#add(ip, REPUTATION_POINTS.aclDenial, 0, true); }
+  rapidConnection(ip: string): number { return this.#add(ip, REPUTATION_POINTS.rapidConnection, 0, true); }
+  authSuccess(ip: string): number { return this.#add(ip, REPUTATION_POINTS.authSuccess, 0, true); }
 
   /** Scores above `minScore`, highest first (API, metrics). */
   list(minScore = 0): ReputationRecord[] {
@@ -90,6 +100,44 @@ export class Reputation {
   reset(ipText: string): void {
     const ip = canonicalIp(ipText);
     if (this.#scores.delete(ip)) this.#persist?.delete(ip);
+    this.#replica?.reset(ip);
+  }
+
+  /** Points another node gave `ip` at `at` (decayed from then; no echo to the replica). */
+  applyRemote(ip: string, points: number, at: number, authFailures: number): void {
+    this.#add(ip, points * Math.pow(0.5, Math.max(0, this.#clock.now() - at) / REPUTATION_HALF_LIFE_MS), authFailures, false);
+  }
+
+  /** A reset another node made. */
+  applyRemoteReset(ipText: string): void {
+    const ip = canonicalIp(ipText);
+    if (this.#scores.delete(ip)) this.#persist?.delete(ip);
+  }
+
+  /**
+   * The score another copy holds (Redis after an outage): the higher of the two wins, so points
+   * counted on either side while apart are not lost to the other's older value.
+   */
+  mergeRecord(r: ReputationRecord): void {
+    if (!this.enabled) return;
+    const ip = canonicalIp(r.ip);
+    const now = this.#clock.now();
+    const theirs = decayed(r.score, now - r.updatedAt);
+    const prev = this.#scores.get(ip);
+    const ours = prev ? decayed(prev.score, now - prev.updatedAt) : 0;
+    if (theirs <= ours || theirs < FORGET_BELOW) return;
+    const authFailures = Math.max(prev?.authFailures ?? 0, r.authFailures);
+    for (const evicted of this.#scores.set(ip, { score: theirs, updatedAt: now, authFailures })) this.#persist?.delete(evicted);
+    this.#persist?.save({ ip, score: theirs, updatedAt: now, authFailures });
+  }
+
+  /** This node's record of `ip`, decayed to now (for replication). */
+  record(ipText: string): ReputationRecord | undefined {
+    const ip = canonicalIp(ipText);
+    const e = this.#scores.get(ip);
+    if (!e) return undefined;
+    const now = this.#clock.now();
+    return { ip, score: decayed(e.score, now - e.updatedAt), updatedAt: now, authFailures: e.authFailures };
   }
 
   /** Drop scores that decayed to noise; the owner calls this now and then. */
@@ -105,15 +153,16 @@ export class Reputation {
 
   get size(): number { return this.#scores.size; }
 
-  #add(ipText: string, points: number, isAuthFailure: boolean): number {
+  #add(ipText: string, points: number, failures: number, local: boolean): number {
     // Scoring is cheap but not free: with reputation off we neither track nor persist.
     if (!this.enabled) return 0;
     const ip = canonicalIp(ipText);
     const now = this.#clock.now();
+    if (local) this.#replica?.scored(ip, points, now, failures);
     const prev = this.#scores.get(ip);
     const base = prev ? decayed(prev.score, now - prev.updatedAt) : 0;
     const score = Math.max(0, base + points);
-    const authFailures = (prev?.authFailures ?? 0) + (isAuthFailure ? 1 : 0);
+    const authFailures = (prev?.authFailures ?? 0) + failures;
     if (score < FORGET_BELOW) {
       if (prev) { this.#scores.delete(ip); this.#persist?.delete(ip); }
       return 0;

@@ -10,6 +10,7 @@ import type { SessionRegistry } from '../pipeline/sessions.js';
 import type { World } from '../pipeline/world.js';
 import type { FingerprintStore } from '../store/fingerprints.js';
 import type { Stages } from './stages.js';
+import type { ClusterNode } from '../cluster/node.js';
 import { VERSION } from '../version.js';
 
 export interface ManagementDeps {
@@ -20,6 +21,7 @@ export interface ManagementDeps {
   startedAt: number;
   reload: () => Promise<ReloadResult>;
   fingerprints?: FingerprintStore | undefined;
+  cluster?: ClusterNode | undefined;
 }
 
 export function createManagementPort(d: ManagementDeps): ManagementPort {
@@ -51,6 +53,7 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
         total_users: d.world().users.size,
         maintenance: m.enabled,
         ...(m.enabled ? { maintenance_message: m.message } : {}),
+        ...(d.cluster ? { cluster: clusterView(d.cluster) } : {}),
       };
     },
     users: () => [...d.world().users.values()].map((u) => userSummaryOf(u, live(u))),
@@ -161,4 +164,9 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
       return s.socks5_listen ? { ssh_listen: s.ssh_listen, socks5_listen: s.socks5_listen } : { ssh_listen: s.ssh_listen };
     },
   };
+}
+
+function clusterView(c: ClusterNode): { node: string; state: 'connecting' | 'connected' | 'degraded'; redis: string; reason?: string } {
+  const s = c.status();
+  return { node: s.node, state: s.state, redis: s.redis, ...(s.reason !== undefined ? { reason: s.reason } : {}) };
 }

@@ -20,6 +20,7 @@ import type { ManagementPort } from '../api/port.js';
 import { isForbiddenAddress } from '../policy/ssrf.js';
 import type { DnsCache } from '../relay/dns-cache.js';
 import type { Stages } from './stages.js';
+import type { ClusterNode } from '../cluster/node.js';
 import type { World } from '../pipeline/world.js';
 import { splitHostPort } from './listen-address.js';
 
@@ -33,6 +34,7 @@ export interface Observability {
 
 export async function startObservability(d: {
   world: () => World; events: EventBus; clock: Clock; log: Logger; dns: DnsCache; stages: Stages; port: ManagementPort;
+  cluster?: ClusterNode | undefined;
 }): Promise<Observability> {
   const cfg = d.world().config;
   const dbFile = join(d.stages.state.dataDir, 'sks5.db');
@@ -78,6 +80,7 @@ export async function startObservability(d: {
     auditDropped: () => audit?.dropped ?? 0,
     quotaUsage: () => [...d.world().users.values()].map((u) => d.stages.state.usage(u)),
     webhooks: () => webhooks?.stats() ?? { delivered: 0, failed: 0, dropped: 0, refused: 0 },
+    ...(d.cluster ? { cluster: clusterStats(d.cluster) } : {}),
   });
 
   const servers: FastifyInstance[] = [];
@@ -125,4 +128,11 @@ function fileSize(path: string): number {
 /** Fastify returns "http://127.0.0.1:9091"; we log host:port like the other listeners. */
 function hostPort(url: string): string {
   return url.replace(/^https?:\/\//, '');
+}
+
+function clusterStats(c: ClusterNode): () => { connected: boolean; published: number; received: number; rejected: number } {
+  return () => {
+    const s = c.status();
+    return { connected: s.state === 'connected', published: s.stats.published, received: s.stats.received, rejected: s.stats.rejected };
+  };
 }

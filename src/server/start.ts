@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { VerifiedPasswordCache } from '../auth/verified-cache.js';
 import { watchMaintenanceWindows } from './maintenance-watch.js';
 import { createShell } from './shell-wiring.js';
+import { startCluster, type ClusterNode } from '../cluster/node.js';
 
 export interface StartOptions {
   config: Config;
@@ -61,6 +62,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const cfg0 = opts.config;
   const dns = new DnsCache({ ttl: cfg0.server.dns_cache_ttl, maxEntries: cfg0.server.dns_cache_max_entries, clock });
   const stages: Stages = await createStages({ config: () => world.config, clock, events, log });
+  // Before any listener: a node that reaches Redis starts with the cluster's bans, not an empty list.
+  const cluster: ClusterNode | undefined = cfg0.cluster.redis_url
+    ? await startCluster({ config: () => world.config, clock, bans: stages.state.bans, reputation: stages.state.reputation, log })
+    : undefined;
   // The gate's fingerprint store (sshgate format), shared with the API's /api/fingerprints.
   let fingerprints: FingerprintStore | undefined;
   try {
@@ -123,6 +128,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   } catch (err) {
     await Promise.all(listeners.map((l) => l.stopAccepting()));
+    await cluster?.close();
     await stages.close();
     throw err;
   }
@@ -149,6 +155,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     for (const key of ['ssh_listen', 'socks5_listen', 'socks5_tls_cert', 'socks5_tls_key', 'http_proxy_listen', 'http_proxy_tls_cert', 'http_proxy_tls_key', 'host_key_path'] as const) {
       if (prev.config.server[key] !== next.config.server[key]) log.warn(`server.${key} changed: takes effect after a restart`);
     }
+    for (const key of ['redis_url', 'node_name', 'key_prefix'] as const) {
+      if (prev.config.cluster[key] !== next.config.cluster[key]) log.warn(`cluster.${key} changed: takes effect after a restart`);
+    }
     if (opts.configPath && configText !== undefined && next.config.persistence.config_history.enabled) {
       await saveConfigHistory({ dir: join(stages.state.dataDir, 'config-history'), text: configText, maxEntries: next.config.persistence.config_history.max_entries, clock })
         .catch((e: Error) => log.warn(`config history not saved: ${e.message}`));
@@ -159,12 +168,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     return { ok: true, users_count: next.users.size };
   };
 
-  const port = createManagementPort({ world: () => world, sessions, stages, clock, startedAt: clock.now(), reload, fingerprints });
+  const port = createManagementPort({ world: () => world, sessions, stages, clock, startedAt: clock.now(), reload, fingerprints, cluster });
   let obs: Awaited<ReturnType<typeof startObservability>>;
   try {
-    obs = await startObservability({ world: () => world, events, clock, log, dns, stages, port });
+    obs = await startObservability({ world: () => world, events, clock, log, dns, stages, port, cluster });
   } catch (err) {
     await Promise.all(listeners.map((l) => l.stopAccepting()));
+    await cluster?.close();
     fingerprints?.close();
     await stages.close();
     throw err;
@@ -189,6 +199,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       sessions.closeAll('shutdown');
       await obs.close();
       fingerprints?.close();
+      await cluster?.close();
       await stages.close();
       log.info('shutdown complete');
     },

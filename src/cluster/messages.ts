@@ -1,0 +1,49 @@
+/**
+ * What nodes tell each other on the state channel: one envelope per flush, carrying the batch of
+ * changes made on the sending node since the last one. Decoding is bounded and total: a message
+ * that is too large or malformed is dropped whole (and counted by the caller), never half-applied.
+ */
+import { z } from 'zod';
+
+export const MAX_MESSAGE_BYTES = 1 << 20;
+export const MAX_CHANGES_PER_MESSAGE = 2000;
+
+const ip = z.string().min(1).max(64);
+const ms = z.number().int().nonnegative();
+const change = z.discriminatedUnion('t', [
+  z.strictObject({ t: z.literal('ban'), ip, a: ms, e: ms, r: z.string().max(512) }),
+  z.strictObject({ t: z.literal('unban'), ip, a: ms, e: ms }),
+  z.strictObject({ t: z.literal('fail'), ip, at: z.array(ms).min(1).max(1000) }),
+  z.strictObject({ t: z.literal('rep'), ip, p: z.number().finite(), at: ms, f: z.number().int().nonnegative() }),
+  z.strictObject({ t: z.literal('rep-set'), ip, s: z.number().finite().nonnegative(), u: ms, f: z.number().int().nonnegative() }),
+  z.strictObject({ t: z.literal('rep-reset'), ip }),
+]);
+const envelope = z.strictObject({ v: z.literal(1), n: z.string().min(1).max(128), c: z.array(change).max(MAX_CHANGES_PER_MESSAGE) });
+
+export type StateChange = z.output<typeof change>;
+export interface StateEnvelope { node: string; changes: StateChange[] }
+
+export function encodeEnvelope(node: string, changes: readonly StateChange[]): string {
+  return JSON.stringify({ v: 1, n: node, c: changes });
+}
+
+export type Decoded = { ok: true; envelope: StateEnvelope } | { ok: false; error: string };
+
+export function decodeEnvelope(text: string): Decoded {
+  if (text.length > MAX_MESSAGE_BYTES) return { ok: false, error: `message of ${text.length} bytes exceeds ${MAX_MESSAGE_BYTES}` };
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch { return { ok: false, error: 'not JSON' }; }
+  const p = envelope.safeParse(raw);
+  if (!p.success) {
+    const issue = p.error.issues[0];
+    return { ok: false, error: `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { ok: true, envelope: { node: p.data.n, changes: p.data.c } };
+}
+
+/** Split a batch so no envelope exceeds the per-message change cap. */
+export function chunkChanges(changes: readonly StateChange[], size = MAX_CHANGES_PER_MESSAGE): StateChange[][] {
+  const out: StateChange[][] = [];
+  for (let i = 0; i < changes.length; i += size) out.push(changes.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,138 @@
+/**
+ * This instance as a member of a cluster: the Redis link, the state sync and its timers, and the
+ * status health checks and metrics read. Created only when `[cluster] redis_url` is set; without
+ * it nothing here runs and the policy objects have no replica.
+ */
+import { hostname } from 'node:os';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { BanList } from '../policy/ban.js';
+import type { Reputation } from '../policy/reputation.js';
+import { clusterKeys } from './keys.js';
+import { openRedisLink, safeReason, type RedisLink } from './redis-link.js';
+import { FLUSH_MS, StateSync, type SyncStats } from './state-sync.js';
+
+/** How often bans are compared with Redis in full, besides the live channel. */
+export const BAN_REFRESH_MS = 10_000;
+/** How long start-up waits for the first merge before serving on local state. */
+export const START_SYNC_TIMEOUT_MS = 3000;
+
+export interface ClusterLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object | string, msg?: string): void;
+}
+
+export interface ClusterDeps {
+  config: () => Config;
+  clock: Clock;
+  bans: BanList;
+  reputation: Reputation;
+  log: ClusterLog;
+}
+
+export type ClusterState = 'connecting' | 'connected' | 'degraded';
+
+export interface ClusterStatus {
+  node: string;
+  redis: string;
+  state: ClusterState;
+  /** Why the node is degraded (no credentials in it). */
+  reason: string | undefined;
+  since: number;
+  stats: Readonly<SyncStats>;
+}
+
+export interface ClusterNode {
+  readonly node: string;
+  status(): ClusterStatus;
+  close(): Promise<void>;
+}
+
+/** `[cluster] node_name`, else host name and the configured SSH port (the pid when that port is 0). */
+export function defaultNodeName(config: Config, host = hostname(), pid = process.pid): string {
+  if (config.cluster.node_name) return config.cluster.node_name;
+  const port = Number(config.server.ssh_listen.slice(config.server.ssh_listen.lastIndexOf(':') + 1));
+  return port === 0 ? `${host}:pid${pid}` : `${host}:${port}`;
+}
+
+/**
+ * Connect and merge. Resolves once the first merge is done or START_SYNC_TIMEOUT_MS passed (then
+ * the node serves on its local state, degraded, and merges when Redis answers).
+ */
+export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
+  const cfg = deps.config();
+  const url = cfg.cluster.redis_url;
+  if (!url) throw new Error('startCluster needs [cluster] redis_url');
+  const node = defaultNodeName(cfg);
+  const keys = clusterKeys(cfg.cluster.key_prefix);
+  const sync = new StateSync({ node, keys, config: deps.config, clock: deps.clock, bans: deps.bans, reputation: deps.reputation, warn: (m) => deps.log.warn(m) });
+  let state: ClusterState = 'connecting';
+  let reason: string | undefined;
+  let since = deps.clock.now();
+  let closed = false;
+  let firstSync: () => void = () => undefined;
+  const synced = new Promise<void>((r) => { firstSync = r; });
+  let resyncing: Promise<void> = Promise.resolve();
+
+  const degrade = (why: string): void => {
+    if (state === 'degraded' && reason === why) return;
+    const was = state;
+    state = 'degraded';
+    reason = why;
+    since = deps.clock.now();
+    sync.detach();
+    if (was !== 'degraded') deps.log.warn({ node, redis: link.target, reason: why }, `cluster: Redis unavailable (${why}); serving on this node's state, changes are merged when it is back`);
+  };
+
+  const link: RedisLink = openRedisLink({
+    url,
+    channel: keys.stateChannel,
+    onMessage: (text) => sync.receive(text),
+    onDown: (why) => { if (!closed) degrade(why); },
+    onUp: () => {
+      resyncing = resyncing.then(async () => {
+        if (closed || !link.up) return;
+        try {
+          await sync.resync(link.client);
+          const wasDegraded = state === 'degraded';
+          state = 'connected';
+          reason = undefined;
+          since = deps.clock.now();
+          deps.log.info({ node, redis: link.target, merged: wasDegraded }, wasDegraded ? 'cluster: Redis is back; state merged' : 'cluster: connected; state merged');
+          firstSync();
+        } catch (err) {
+          degrade(`merge failed: ${safeReason(err)}`);
+        }
+      });
+    },
+  });
+  deps.bans.replicateTo(sync.banReplica());
+  deps.reputation.replicateTo(sync.reputationReplica());
+
+  // unref: the timers must not keep a stopping process alive; close() flushes.
+  const flushTimer = setInterval(() => { void sync.flush(); }, FLUSH_MS).unref();
+  const refreshTimer = setInterval(() => {
+    sync.sweep();
+    sync.refreshBans().catch((err: unknown) => deps.log.warn(`cluster: ban refresh failed: ${safeReason(err)}`));
+  }, BAN_REFRESH_MS).unref();
+
+  let timeout: NodeJS.Timeout | undefined;
+  await Promise.race([synced, new Promise<void>((r) => { timeout = setTimeout(r, START_SYNC_TIMEOUT_MS); })]);
+  clearTimeout(timeout);
+  if (state === 'connecting') degrade('no answer from Redis at start');
+
+  return {
+    node,
+    status: () => ({ node, redis: link.target, state, reason, since, stats: sync.stats }),
+    async close(): Promise<void> {
+      if (closed) return;
+      clearInterval(flushTimer);
+      clearInterval(refreshTimer);
+      await sync.flush().catch(() => undefined);
+      closed = true;
+      deps.bans.replicateTo(undefined);
+      deps.reputation.replicateTo(undefined);
+      await link.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * sks5 nodes of one cluster for e2e tests: the TOML of a node on loopback (SOCKS5, SSH, API and
+ * metrics on port 0, ban_threshold 3) and the probes the tests use (API, curl, metrics, polling).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startSks5, testHash, type Sks5Process } from './sks5-process.js';
+
+const run = promisify(execFile);
+const TOKEN = 'cluster-e2e-token-0123456789';
+
+export async function nodeToml(name: string, redisUrl: string, extra = ''): Promise<string> {
+  return `
+[server]
+socks5_listen = "127.0.0.1:0"
+ssh_listen = "127.0.0.1:0"
+[api]
+enabled = true
+listen = "127.0.0.1:0"
+token = "${TOKEN}"
+[metrics]
+enabled = true
+listen = "127.0.0.1:0"
+[security]
+ip_guard_enabled = false
+ban_threshold = 3
+ban_window = 300
+ban_duration = 600
+[cluster]
+redis_url = "${redisUrl}"
+node_name = "${name}"
+${extra}
+[[users]]
+username = "alice"
+password_hash = "${await testHash('secret')}"
+`;
+}
+
+export async function startNode(t: Parameters<typeof startSks5>[0], name: string, redisUrl: string, extra = ''): Promise<Sks5Process> {
+  return startSks5(t, await nodeToml(name, redisUrl, extra), { expect: ['socks5', 'ssh', 'api', 'metrics'] });
+}
+
+export async function api(srv: Sks5Process, path: string, init: RequestInit = {}): Promise<{ status: number; body: any; text: string }> {
+  const res = await fetch(`http://127.0.0.1:${srv.api!.port}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}` } });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text), text };
+}
+
+/** curl through a node's SOCKS5 door from `from`; resolves with curl's exit code (97 = the proxy refused). */
+export async function curl(srv: Sks5Process, password: string, url: string, from: string): Promise<number> {
+  try {
+    await run('curl', ['-sS', '-o', '/dev/null', '--max-time', '20', '--interface', from, '--socks5', `alice:${password}@127.0.0.1:${srv.socks5!.port}`, url]);
+    return 0;
+  } catch (err) {
+    return (err as { code: number }).code;
+  }
+}
+
+export async function metric(srv: Sks5Process, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${srv.metrics!.port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : 0;
+}
+
+/** Poll `check` until it is true; resolves with the time it took, rejects after `ms`. */
+export async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    if (await check()) return performance.now() - start;
+    if (performance.now() - start > ms) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
