@@ -8,7 +8,7 @@
 //   BENCH_ROUNDS=N           rounds of the SOCKS5 and SSH sections (peers interleaved per round; medians)
 //   BENCH_DURATION=S         seconds per bulk/connect measurement window
 //   BENCH_HOLD=5000          idle tunnels held in the SOCKS5 concurrency phase (comma list allowed)
-//   BENCH_ONLY=socks,gate,ssh  sections to run
+//   BENCH_ONLY=socks,http,gate,ssh  sections to run
 //   BENCH_OUT=file.jsonl     also keep the shared harness's raw JSON lines
 //   BENCH_HARNESS_DIR=dir    the shared harness (default ../shared/bench next to the repository)
 // Needs `npm run build` first (bin/sks5 runs dist/). See docs/performance.md.
@@ -23,6 +23,7 @@ import { hashBenchPassword, hashBenchPasswordLight } from './bench/ours-server.m
 import { BASE, runSocksSection, socksTable } from './bench/socks-section.mjs';
 import { runGateSection } from './bench/gate-section.mjs';
 import { CIPHERS, runSshSection, sshTable } from './bench/ssh-section.mjs';
+import { httpTable, runHttpSection } from './bench/http-section.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -42,7 +43,7 @@ function settings() {
     sshStreams: '1',
     sshHold: QUICK ? '' : (env.BENCH_HOLD ?? '5000'),
     ciphers: QUICK ? CIPHERS.slice(0, 1) : CIPHERS,
-    sections: (env.BENCH_ONLY ?? 'socks,gate,ssh').split(',').map((s) => s.trim()),
+    sections: (env.BENCH_ONLY ?? 'socks,http,gate,ssh').split(',').map((s) => s.trim()),
     socksRunBudgetSecs: 60 + duration * 30,
     sshRunBudgetSecs: 40 + duration * 15,
     // Far above the expected run time: only a hang should ever reach it.
@@ -57,7 +58,7 @@ function machineNotes() {
   return [
     `- date: ${new Date().toISOString()}; node ${process.version}; kernel ${release()}`,
     `- CPU: ${cpu.length} x ${cpu[0]?.model ?? '?'}; RAM ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
-    `- peers: microsocks ${ver("dpkg-query -W -f='${Version}' microsocks 2>/dev/null")}; ${ver('ssh -V 2>&1')}`,
+    `- peers: microsocks ${ver("dpkg-query -W -f='${Version}' microsocks 2>/dev/null")}; tinyproxy ${ver("dpkg-query -W -f='${Version}' tinyproxy 2>/dev/null")}; ${ver('ssh -V 2>&1')}`,
     `- harness: ${harnessDir(ROOT)}/socks-bench.mjs (bench client, its target and the server share the CPUs: compare ratios, not absolutes)`,
   ].join('\n');
 }
@@ -117,6 +118,10 @@ async function main() {
           if (detail.status === 0) console.log(`\n### Same runs in the PEERS.md layout (shared summarize.mjs)\n\n${detail.stdout.trim()}`);
         }
       }
+    }
+    if (ctx.sections.includes('http')) {
+      console.log('\n## HTTP proxy door (CONNECT) beside the SOCKS5 door and tinyproxy\n');
+      console.log(httpTable(await runHttpSection(ctx)));
     }
     if (ctx.sections.includes('gate')) {
       console.log('\n## Gate (sshgate, scripts/bench-gate.mjs)\n');

@@ -161,6 +161,9 @@ export type ReloadResult = { ok: true; users_count: number } | { ok: false; erro
 export interface ManagementConfigView {
   ssh_listen: string;
   socks5_listen?: string;
+  /** The HTTP proxy door's bound address, when it runs (GET /proxy.pac names it). */
+  http_proxy_listen?: string;
+  http_proxy_tls?: boolean;
 }
 
 export interface ManagementPort {

@@ -169,7 +169,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     registerFingerprintRoutes(scoped, ctx);
     registerSseRoute(scoped, ctx);
     registerWsRoute(scoped, ctx);
-    registerDashboardRoutes(scoped);
+    registerDashboardRoutes(scoped, ctx.port);
     scoped.get('/api/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () =>
       openapi.document({ title: 'sks5 management API', version: VERSION }));
   });

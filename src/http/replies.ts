@@ -34,5 +34,5 @@ export function encodeReply(r: Reply, close: boolean): string {
   return `${head}\r\n${r.body}`;
 }
 
-/** Sent once a CONNECT tunnel is open; the tunnel's bytes follow. */
-export const CONNECT_ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
+/** Sent once a CONNECT tunnel is open; the tunnel's bytes follow. Bytes once, not a string per tunnel. */
+export const CONNECT_ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', 'latin1');

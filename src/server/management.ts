@@ -22,6 +22,8 @@ export interface ManagementDeps {
   reload: () => Promise<ReloadResult>;
   fingerprints?: FingerprintStore | undefined;
   cluster?: ClusterNode | undefined;
+  /** The HTTP proxy door as bound (the real port when configured as :0), for GET /proxy.pac. */
+  httpProxy?: { listen: string; tls: boolean } | undefined;
 }
 
 export function createManagementPort(d: ManagementDeps): ManagementPort {
@@ -161,7 +163,11 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
     },
     config() {
       const s = d.world().config.server;
-      return s.socks5_listen ? { ssh_listen: s.ssh_listen, socks5_listen: s.socks5_listen } : { ssh_listen: s.ssh_listen };
+      return {
+        ssh_listen: s.ssh_listen,
+        ...(s.socks5_listen ? { socks5_listen: s.socks5_listen } : {}),
+        ...(d.httpProxy ? { http_proxy_listen: d.httpProxy.listen, http_proxy_tls: d.httpProxy.tls } : {}),
+      };
     },
   };
 }

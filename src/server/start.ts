@@ -168,7 +168,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     return { ok: true, users_count: next.users.size };
   };
 
-  const port = createManagementPort({ world: () => world, sessions, stages, clock, startedAt: clock.now(), reload, fingerprints, cluster });
+  const port = createManagementPort({
+    world: () => world, sessions, stages, clock, startedAt: clock.now(), reload, fingerprints, cluster,
+    httpProxy: addresses.http ? { listen: addresses.http, tls: Boolean(cfg0.server.http_proxy_tls_cert && cfg0.server.http_proxy_tls_key) } : undefined,
+  });
   let obs: Awaited<ReturnType<typeof startObservability>>;
   try {
     obs = await startObservability({ world: () => world, events, clock, log, dns, stages, port, cluster });

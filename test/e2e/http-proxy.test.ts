@@ -159,6 +159,14 @@ test('HTTPS proxy: curl -x https:// with --proxy-cacert, CONNECT and forward ins
   const untrusted = await curl(['-x', proxy, `http://127.0.0.1:${origin.port}/`]);
   assert.notEqual(untrusted.code, 0, 'the proxy certificate is checked');
 
+  // GET /proxy.pac on the API listener, no token needed, no credential in it
+  const pac = await fetch(`http://127.0.0.1:${srv.api!.port}/proxy.pac`);
+  assert.equal(pac.status, 200);
+  assert.equal(pac.headers.get('content-type'), 'application/x-ns-proxy-autoconfig');
+  const pacText = await pac.text();
+  assert.match(pacText, new RegExp(`return "HTTPS 127\\.0\\.0\\.1:${srv.http!.port}";`));
+  assert.doesNotMatch(pacText, /alice|secret/);
+
   // a held CONNECT tunnel shows in /api/sessions with its door
   const sock = connect(srv.http!.port, '127.0.0.1');
   const { connect: tlsConnect } = await import('node:tls');
@@ -201,6 +209,13 @@ daily_bandwidth_bytes = 300000
   assert.match(r.stdout, /^HTTP\/1\.1 503/);
   assert.match(r.stdout, /back at noon \(SKS5_DENY_MAINTENANCE\)/);
   assert.match(r.stdout, /^Connection: close/mi);
+});
+
+test('GET /proxy.pac is 404 when the HTTP proxy door is off', async (t) => {
+  const srv = await startSks5(t, (await config()).replace('http_proxy_listen = "127.0.0.1:0"', ''), { expect: ['ssh', 'api'] });
+  const pac = await fetch(`http://127.0.0.1:${srv.api!.port}/proxy.pac`);
+  assert.equal(pac.status, 404);
+  assert.match(((await pac.json()) as { error: string }).error, /HTTP proxy door is off/);
 });
 
 test('bad input: garbage is 400, headers over 16 KiB are 431, a silent client gets 408; each then closed', async (t) => {
