@@ -24,7 +24,9 @@ export async function hashPassword(password: string | Buffer, costs: Argon2Costs
  */
 export async function verifyPassword(hash: string | undefined, password: Buffer): Promise<boolean> {
   try {
-    if (!hash) {
+    // A hash that is not Argon2 (a placeholder left in the file) can never match; verifying the
+    // dummy instead keeps its owner's failures as slow as anyone else's.
+    if (!hash || !hash.startsWith('$argon2')) {
       await argon2.verify(await getDummyHash(), password).catch(() => false);
       return false;
     }

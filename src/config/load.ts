@@ -13,6 +13,7 @@ import { configSchema, type Config } from './schema.js';
 import { concernsRemoved, parseWithoutRejected } from './prune-invalid.js';
 import { applySetOverrides } from './set-override.js';
 import { unenforcedWarnings } from './unenforced.js';
+import { dropUnknownKeys } from './unknown-keys.js';
 import { validateConfig } from './validate.js';
 
 export { ConfigError } from './config-error.js';
@@ -128,6 +129,10 @@ export function buildConfig(raw: Record<string, unknown>, source: string, opts: 
     issues.push(...set.issues);
     for (const [k, v] of set.origins) origins.set(k, v);
   }
+  // Keys the original would have ignored are dropped with a warning (see unknown-keys.ts).
+  const known = dropUnknownKeys(configSchema, merged, (path, key) => suggestKey(configSchema, path, key), (p) => origins.has(p));
+  merged = known.raw;
+  warnings.push(...known.warnings);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     issues.push(...formatZodIssues(parsed.error.issues, origins, (path, key) => suggestKey(configSchema, path, key)));

@@ -33,7 +33,7 @@ export function validateConfig(config: Config, opts: ValidateOptions): Validatio
   checkTimeAccess(config, issues);
   checkWebhooks(config, issues);
   checkUpstreams(config, issues);
-  checkKeys(config, issues);
+  checkKeys(config, issues, warnings);
   checkMisc(config, issues, warnings);
   return { issues, warnings };
 }
@@ -49,7 +49,13 @@ function checkUsers(config: Config, issues: string[], warnings: string[]): void 
     if (u.password_hash === undefined && u.authorized_keys.length === 0 && !caCanSign) {
       issues.push(`users[${i}]: user "${u.username}" has no password_hash and no authorized_keys, so nobody can log in as it`);
     }
-    if (u.group !== undefined && !groups.has(u.group)) issues.push(`users[${i}].group: unknown group "${u.group}"`);
+    // The original runs such a user with the global settings; so do we, and say so.
+    if (u.group !== undefined && !groups.has(u.group)) {
+      warnings.push(`users[${i}].group: no [[groups]] entry is named "${u.group}", so user "${u.username}" gets only the global settings (add [[groups]] with name = "${u.group}" to give it group settings)`);
+    }
+    if (u.password_hash !== undefined && !u.password_hash.startsWith('$argon2')) {
+      warnings.push(`users[${i}].password_hash: not an Argon2 PHC string ($argon2id$...), so password login as "${u.username}" always fails; use \`sks5 hash-password\``);
+    }
     if (u.totp_enabled && u.totp_secret === undefined) issues.push(`users[${i}].totp_secret: required when totp_enabled = true (use \`sks5 generate-totp\`)`);
     if (u.totp_secret !== undefined && u.totp_secret.replace(/=+$/, '').length < 16) issues.push(`users[${i}].totp_secret: too short; use at least 16 base32 characters (80 bits)`);
     if (config.security.totp_required_for.length > 0 && u.totp_secret === undefined) {
@@ -176,11 +182,15 @@ function checkUpstreams(config: Config, issues: string[]): void {
   });
 }
 
-function checkKeys(config: Config, issues: string[]): void {
+/**
+ * A key line that does not parse (a placeholder, a paste cut short) is skipped at login, so it can
+ * only keep its owner out: a warning, like the original, which ignored it too.
+ */
+function checkKeys(config: Config, issues: string[], warnings: string[]): void {
   config.users.forEach((u, i) => {
     u.authorized_keys.forEach((line, k) => {
       const r = parseKeyLine(line);
-      if (typeof r === 'string') issues.push(`users[${i}].authorized_keys[${k}]: ${r}`);
+      if (typeof r === 'string') warnings.push(`users[${i}].authorized_keys[${k}]: ${r}; this key is ignored`);
     });
   });
   config.security.trusted_user_ca_keys.forEach((line, k) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfigFile, loadConfigFromEnv, MAX_CONFIG_BYTES, parseConfigText } from '../../../src/config/load.js';
 import fc from 'fast-check';
 import { minimalToml, SECRET_HASH } from './fixtures.js';
+import { verifyPassword } from '../../../src/auth/password.js';
 
 function issuesOf(fn: () => unknown): readonly string[] {
   try {
@@ -41,23 +42,31 @@ test('the returned config is deeply frozen', () => {
   });
 });
 
-test('unknown keys are reported with their full path, one line each, with a suggestion', () => {
-  const issues = issuesOf(() => parseConfigText(minimalToml('[limits]\nmax_conection = 5\nbogus = 1\n[server]\nallow_forwarding = true\n'), 'c.toml'));
-  assert.ok(issues.includes('limits.max_conection: unknown key (did you mean "max_connections"?)'), issues.join('\n'));
-  assert.ok(issues.includes('limits.bogus: unknown key'), issues.join('\n'));
-  assert.ok(issues.some((i) => i.startsWith('server.allow_forwarding: unknown key')));
+test('unknown keys in the file are dropped with a warning each: full path, and a suggestion', () => {
+  const r = parseConfigText(minimalToml('[limits]\nmax_conection = 5\nbogus = 1\n[server]\nallow_forwarding = true\n'), 'c.toml');
+  assert.ok(r.warnings.includes('limits.max_conection: unknown key, ignored (did you mean "max_connections"?)'), r.warnings.join('\n'));
+  assert.ok(r.warnings.includes('limits.bogus: unknown key, ignored'), r.warnings.join('\n'));
+  assert.ok(r.warnings.some((w) => w.startsWith('server.allow_forwarding: unknown key, ignored')));
+  assert.equal(r.config.limits.max_connections, 1000, 'the default applies, as in the original');
+  assert.equal('bogus' in r.config.limits, false);
 });
 
-test('unknown keys inside [[users]] and nested tables carry the array index', () => {
-  const text = minimalToml() + `\n[[users]]\nusername = "bob"\npassword_hash = "${SECRET_HASH}"\npasword = "x"\n[users.acl]\nalow = []\n`;
-  const issues = issuesOf(() => parseConfigText(text, 'c.toml'));
-  assert.ok(issues.some((i) => i.startsWith('users[1].pasword: unknown key')), issues.join('\n'));
-  assert.ok(issues.some((i) => i.startsWith('users[1].acl.alow: unknown key (did you mean "allow"?)')), issues.join('\n'));
+test('unknown keys inside [[users]] carry the array index; inside an ACL table they stay an error', () => {
+  const text = minimalToml() + `\n[[users]]\nusername = "bob"\npassword_hash = "${SECRET_HASH}"\npasword = "x"\n`;
+  const r = parseConfigText(text, 'c.toml');
+  assert.ok(r.warnings.some((w) => w.startsWith('users[1].pasword: unknown key, ignored')), r.warnings.join('\n'));
+  // A dropped ACL key would be a rule the operator wrote and we do not apply.
+  for (const table of ['[users.acl]', '[acl]']) {
+    const issues = issuesOf(() => parseConfigText(`${text}${table}\nalow = ["x:1"]\n`, 'c.toml'));
+    assert.ok(issues.some((i) => /^(users\[1\]\.)?acl\.alow: unknown key \(did you mean "allow"\?\)$/.test(i)), issues.join('\n'));
+  }
+  const group = issuesOf(() => parseConfigText(`${text}[[groups]]\nname = "g"\n[groups.acl]\ndenny = []\n`, 'c.toml'));
+  assert.ok(group.some((i) => i.startsWith('groups[0].acl.denny: unknown key')), group.join('\n'));
 });
 
-test('every top-level unknown section is reported', () => {
-  const issues = issuesOf(() => parseConfigText(minimalToml('[sever]\nssh_listen = "x"\n'), 'c.toml'));
-  assert.ok(issues.some((i) => i.startsWith('sever: unknown key (did you mean "server"?)')), issues.join('\n'));
+test('an unknown top-level section is dropped with a warning', () => {
+  const r = parseConfigText(minimalToml('[sever]\nssh_listen = "x"\n'), 'c.toml');
+  assert.ok(r.warnings.some((w) => w.startsWith('sever: unknown key, ignored (did you mean "server"?)')), r.warnings.join('\n'));
 });
 
 test('wrong types and bad values name the key', () => {
@@ -69,10 +78,11 @@ test('wrong types and bad values name the key', () => {
   assert.ok(issues.some((i) => i.startsWith('logging.level:')));
 });
 
-test('a non-Argon2 password hash is reported at its user index', () => {
-  const text = minimalToml() + '\n[[users]]\nusername = "bob"\npassword_hash = "plain"\n';
-  const issues = issuesOf(() => parseConfigText(text, 'c.toml'));
-  assert.ok(issues.some((i) => i.startsWith('users[1].password_hash: expected an Argon2 PHC string')), issues.join('\n'));
+test('a non-Argon2 password hash (a placeholder) starts with a warning at its user index, and never matches', async () => {
+  const text = minimalToml() + '\n[[users]]\nusername = "bob"\npassword_hash = "argon2id-fakehash-for-testing"\n';
+  const r = parseConfigText(text, 'c.toml');
+  assert.ok(r.warnings.some((w) => w.startsWith('users[1].password_hash: not an Argon2 PHC string') && w.includes('"bob" always fails')), r.warnings.join('\n'));
+  assert.equal(await verifyPassword(r.config.users[1]!.password_hash, Buffer.from('argon2id-fakehash-for-testing')), false);
 });
 
 test('a config without users is refused', () => {

@@ -26,8 +26,10 @@ test('a user without password or keys is refused unless a trusted CA can sign fo
   assert.deepEqual(check({ ...nocreds, security: { trusted_user_ca_keys: [ca] } }).issues, []);
 });
 
-test('unknown and duplicate groups', () => {
-  assert.deepEqual(check({ users: [{ ...alice, group: 'ops' }] }).issues, ['users[0].group: unknown group "ops"']);
+test('a group with no [[groups]] entry is a warning (the original ran it), duplicate groups an error', () => {
+  const r = check({ users: [{ ...alice, group: 'ops' }] });
+  assert.deepEqual(r.issues, []);
+  assert.ok(r.warnings.includes('users[0].group: no [[groups]] entry is named "ops", so user "alice" gets only the global settings (add [[groups]] with name = "ops" to give it group settings)'), r.warnings.join('\n'));
   assert.deepEqual(check({ groups: [{ name: 'ops' }, { name: 'ops' }], users: [{ ...alice, group: 'ops' }] }).issues, ['groups[1].name: duplicate group "ops" (also groups[0])']);
 });
 
@@ -87,7 +89,7 @@ test('upstream proxy URLs must be socks5://host:port', () => {
   assert.deepEqual(check({ upstream_proxy: { url: 'socks5://p:1080/path' } }).issues, ['upstream_proxy.url: unexpected path after host:port']);
 });
 
-test('authorized_keys lines must parse, options prefix allowed', () => {
+test('authorized_keys lines that do not parse are warned about and ignored, options prefix allowed', () => {
   const good = ed25519Line();
   const [, b64] = good.split(' ');
   const r = check({
@@ -96,11 +98,14 @@ test('authorized_keys lines must parse, options prefix allowed', () => {
       authorized_keys: [good, `no-pty,from="10.0.0.0/8, 192.168.0.0/16" ${good}`, `ssh-ed25519 ${(b64 ?? '').slice(0, -8)}`, 'ssh-ed25519', 'ssh-foo AAAA', `ssh-rsa ${b64}`],
     }],
   });
-  assert.equal(r.issues.length, 4, r.issues.join('\n'));
-  assert.ok(r.issues[0]?.startsWith('users[0].authorized_keys[2]: '));
-  assert.ok(r.issues[1]?.startsWith('users[0].authorized_keys[3]: expected "TYPE BASE64 [comment]"'));
-  assert.ok(r.issues[2]?.startsWith('users[0].authorized_keys[4]: '));
-  assert.ok(r.issues[3]?.startsWith('users[0].authorized_keys[5]: the key data says "ssh-ed25519" but the line says "ssh-rsa"'));
+  assert.deepEqual(r.issues, []);
+  const keys = r.warnings.filter((w) => w.includes('authorized_keys'));
+  assert.equal(keys.length, 4, r.warnings.join('\n'));
+  assert.ok(keys[0]?.startsWith('users[0].authorized_keys[2]: '));
+  assert.ok(keys[1]?.startsWith('users[0].authorized_keys[3]: expected "TYPE BASE64 [comment]"'));
+  assert.ok(keys[2]?.startsWith('users[0].authorized_keys[4]: '));
+  assert.ok(keys[3]?.startsWith('users[0].authorized_keys[5]: the key data says "ssh-ed25519" but the line says "ssh-rsa"'));
+  assert.ok(keys.every((w) => w.endsWith('; this key is ignored')));
 });
 
 test('trusted CA keys must be plain public keys', () => {
