@@ -16,8 +16,6 @@ function problems(text: string): readonly string[] {
 
 test('schema errors, ACL rules, CIDRs, time zones and cross-key rules come out in one pass', () => {
   const got = problems(`
-[server]
-bogus = 1
 [limits]
 max_connections = "lots"
 [api]
@@ -26,6 +24,7 @@ token = "short"
 [acl]
 default_policy = "deny"
 allow = ["10.0.0.0/33:80", "example.com:99999"]
+denny = ["10.0.0.0/8:*"]
 [[users]]
 username = "alice"
 password_hash = "${SECRET_HASH}"
@@ -40,7 +39,8 @@ password_hash = "${SECRET_HASH}"
 timezone = "Mars/Olympus"
 `);
   const expected = [
-    'server.bogus: unknown key',
+    // unknown keys elsewhere are warnings (unknown-keys.ts); inside an ACL table they stay errors
+    'acl.denny: unknown key',
     'limits.max_connections: expected number',
     'users[0].time_access.access_hours: expected HH:MM-HH:MM',
     'api.token: must be at least 16',
@@ -60,11 +60,11 @@ enabled = true
 token = 12
 [[users]]
 username = "alice"
-password_hash = "not-a-hash"
+password_hash = 12
 `);
   assert.deepEqual(got.filter((p) => p.startsWith('api.token')).length, 1, got.join('\n'));
   assert.ok(!got.some((p) => p.includes('nobody can log in')), got.join('\n'));
-  assert.ok(got.some((p) => p.startsWith('users[0].password_hash: expected an Argon2 PHC string')), got.join('\n'));
+  assert.ok(got.some((p) => p.startsWith('users[0].password_hash: expected string')), got.join('\n'));
 });
 
 test('when the rest cannot be parsed either, the schema problems are still all reported', () => {
