@@ -65,6 +65,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   v('BAN_DURATION', 'security.ban_duration', 'int'),
   v('BAN_WHITELIST', 'security.ban_whitelist', 'list'),
   v('IP_GUARD_ENABLED', 'security.ip_guard_enabled', 'bool'),
+  v('IP_GUARD_EXEMPTIONS', 'security.ip_guard_exemptions', 'list'),
   v('TOTP_REQUIRED_FOR', 'security.totp_required_for', 'list'),
   v('MAX_NEW_CONNECTIONS_PER_IP_PER_MINUTE', 'security.max_new_connections_per_ip_per_minute', 'int'),
   v('IP_REPUTATION_ENABLED', 'security.ip_reputation_enabled', 'bool'),

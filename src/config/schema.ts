@@ -180,6 +180,7 @@ export const securitySchema = z.strictObject({
   ban_duration: z.number().int().positive().default(900),
   ban_whitelist: z.array(cidr).default([]),
   ip_guard_enabled: z.boolean().default(true),
+  ip_guard_exemptions: z.array(z.string()).default([]).describe('Targets the anti-SSRF guard lets through, as ADDRESS[/PREFIX]:PORT ("127.0.0.1:8080", "10.0.0.0/8:443", "[::1]:9000", ports "8000-8100" or "*"); matched on the address actually connected to, like the guard; host names are refused'),
   max_new_connections_per_ip_per_minute: uint.default(0),
   totp_required_for: z.array(z.enum(['ssh', 'socks5', 'http'])).default([]),
   ip_reputation_enabled: z.boolean().default(false),

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { AclSyntaxError, aclWarnings, compileAcl } from '../policy/acl.js';
 import { isForbiddenAddress } from '../policy/ssrf.js';
+import { parseSsrfExemption } from '../policy/ssrf-guard.js';
 import { validateTimeAccess } from '../policy/time-window.js';
 import { parseKeyLine } from './key-line.js';
 import type { Config, TimeAccessConfig } from './schema.js';
@@ -112,6 +113,13 @@ function checkRules(where: string, acl: { default_policy?: 'allow' | 'deny' | un
 
 function checkAcls(config: Config, issues: string[], warnings: string[]): void {
   checkRules('acl', config.acl, issues, warnings);
+  config.security.ip_guard_exemptions.forEach((e, i) => {
+    try {
+      parseSsrfExemption(e);
+    } catch (err) {
+      issues.push(`security.ip_guard_exemptions[${i}]: ${(err as Error).message.replace(/^invalid ACL rule/, 'invalid exemption')}`);
+    }
+  });
   config.groups.forEach((g, i) => {
     if (g.acl) checkRules(`groups[${i}].acl`, g.acl, issues, warnings);
   });

@@ -196,7 +196,7 @@ export class Pipeline {
     try {
       connected = await connectTarget(target, {
         acl,
-        ipGuard: cfg.security.ip_guard_enabled,
+        ipGuard: world.ssrfGuard,
         timeoutMs: Math.min(cfg.limits.connection_timeout, 300) * 1000,
         retries: current.connectRetry,
         retryDelayMs: current.connectRetryDelayMs,

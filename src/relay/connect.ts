@@ -6,7 +6,7 @@
  */
 import { isIP, type Socket } from 'node:net';
 import type { CompiledAcl } from '../policy/acl.js';
-import { isForbiddenAddress } from '../policy/ssrf.js';
+import { guardRefusalHint, type SsrfGuard } from '../policy/ssrf-guard.js';
 import { codeFromSocketError, connectFailureText, deny, type Decision, type ErrorCode } from '../errors.js';
 import type { DnsCache } from './dns-cache.js';
 import type { Target } from '../pipeline/types.js';
@@ -15,7 +15,8 @@ import { tcpConnect } from './tcp-connect.js';
 
 export interface ConnectPolicy {
   acl: CompiledAcl;
-  ipGuard: boolean;
+  /** `security.ip_guard_enabled` and its exemptions, compiled with the world. */
+  ipGuard: SsrfGuard;
   timeoutMs: number;
   retries: number;
   retryDelayMs: number;
@@ -51,12 +52,10 @@ export function filterAddresses(target: Target, addresses: readonly string[], po
       firstDenial ??= { code: 'SKS5_DENY_ACL', operator: `${target.host}:${target.port} -> ${ip}: ${v.reason}` };
       continue;
     }
-    if (policy.ipGuard) {
-      const g = isForbiddenAddress(ip);
-      if (g.forbidden) {
-        firstDenial ??= { code: 'SKS5_DENY_SSRF', operator: `${target.host}:${target.port} -> ${ip}: anti-SSRF guard (${g.range})` };
-        continue;
-      }
+    const g = policy.ipGuard(ip, target.port);
+    if (!g.allow) {
+      firstDenial ??= { code: 'SKS5_DENY_SSRF', operator: `${target.host}:${target.port} -> ${ip}: anti-SSRF guard (${g.range}); ${guardRefusalHint(ip, target.port)}` };
+      continue;
     }
     ok.push(v.rule === undefined ? { ip } : { ip, rule: v.rule });
   }

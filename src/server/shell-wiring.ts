@@ -23,7 +23,7 @@ export function createShell(d: { world: () => World; pipeline: Pipeline; session
   }
   const port = createServerShellPort({
     acl: (u) => d.world().acls.get(u),
-    ipGuard: () => d.world().config.security.ip_guard_enabled,
+    ipGuard: () => d.world().ssrfGuard,
     connectTimeoutMs: () => Math.min(d.world().config.limits.connection_timeout, 30) * 1000,
     dns: d.dns,
     accountRefusal: (info) => {

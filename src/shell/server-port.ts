@@ -8,6 +8,7 @@
 import { isIP } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { CompiledAcl } from '../policy/acl.js';
+import type { SsrfGuard } from '../policy/ssrf-guard.js';
 import { filterAddresses } from '../relay/connect.js';
 import { tcpConnect } from '../relay/tcp-connect.js';
 import type { AccessCheck, BandwidthUsage, ConnectTest, LiveConnection, QuotaUsage, ShellPort, ShellSessionInfo, ShellUserStore } from './port.js';
@@ -36,8 +37,8 @@ export interface UsageView {
 export interface ServerShellPortDeps {
   /** The user's compiled ACL in the current world (`world().acls.get(name)`). */
   acl(username: string): CompiledAcl | undefined;
-  /** `security.ip_guard_enabled` of the current config. */
-  ipGuard(): boolean;
+  /** The anti-SSRF guard (enabled flag and exemptions) of the current world. */
+  ipGuard(): SsrfGuard;
   /** Connect timeout for `test`, ms. */
   connectTimeoutMs(): number;
   /** The server's DNS cache. */

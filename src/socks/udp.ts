@@ -131,7 +131,7 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
     if (pre.decision === 'deny') { log.debug(`udp datagram to ${host}:${port} denied: ${pre.reason}`); return undefined; }
     let addrs: string[];
     try { addrs = isIP(host) ? [host] : await pipeline.dns.resolve(host); } catch { return undefined; }
-    const ok = filterAddresses({ host, port }, addrs.filter((a) => (isIP(a) === 6) === (family === 'udp6')), { acl, ipGuard: world.config.security.ip_guard_enabled });
+    const ok = filterAddresses({ host, port }, addrs.filter((a) => (isIP(a) === 6) === (family === 'udp6')), { acl, ipGuard: world.ssrfGuard });
     if (!ok.allow) { log.debug(`udp datagram refused: ${ok.operator}`); return undefined; }
     return ok.value[0]?.ip;
   }

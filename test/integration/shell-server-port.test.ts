@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { compileAcl } from '../../src/policy/acl.js';
+import { compileSsrfGuard } from '../../src/policy/ssrf-guard.js';
 import { systemClock } from '../../src/clock.js';
 import { createServerShellPort, type ServerShellPortDeps } from '../../src/shell/server-port.js';
 import { makeInfo, makeUser, MemoryStore } from '../unit/shell/shell-fixtures.js';
@@ -14,7 +15,7 @@ function port(over: Partial<ServerShellPortDeps> = {}) {
   const acl = compileAcl({ default_policy: 'allow', allow: [], deny: ['10.0.0.0/8:*', 'blocked.example:*'] });
   return createServerShellPort({
     acl: () => acl,
-    ipGuard: () => false,
+    ipGuard: () => compileSsrfGuard(false, []),
     connectTimeoutMs: () => 5000,
     dns: { resolve: async (h) => (h === 'loop.test' ? ['127.0.0.1'] : h === 'ten.test' ? ['10.9.9.9'] : Promise.reject(Object.assign(new Error('nx'), { code: 'ENOTFOUND' }))) },
     tunnels: () => [{ targetHost: '::1', targetPort: 22, startedAt: 1, bytesUp: 2, bytesDown: 3, door: 'ssh' }],
@@ -57,7 +58,7 @@ test('denials name the rule: by name before DNS, by address after DNS, anti-SSRF
   assert.deepEqual([byName.allowed, byName.rule], [false, 'blocked.example:*']);
   const byAddress = await port().testConnect(info, 'ten.test', 80, signal);
   assert.deepEqual([byAddress.allowed, byAddress.rule, byAddress.connected], [false, '10.0.0.0/8:*', undefined]);
-  const ssrf = await port({ ipGuard: () => true }).checkAccess(info, 'loop.test', 80, signal);
+  const ssrf = await port({ ipGuard: () => compileSsrfGuard(true, []) }).checkAccess(info, 'loop.test', 80, signal);
   assert.deepEqual([ssrf.allowed, ssrf.rule], [false, 'anti-SSRF guard']);
   const nx = await port().checkAccess(info, 'nx.test', 80, signal);
   assert.equal(nx.allowed, false);
