@@ -13,6 +13,12 @@ export interface ClusterKeys {
   readonly reputation: string;
   /** Pub/sub channel carrying batches of state changes. */
   readonly stateChannel: string;
+  /** Hashes {b: bytes, c: connections} of one user for one UTC day / month; {b} for the lifetime. */
+  quotaDay(day: number, user: string): string;
+  quotaMonth(month: number, user: string): string;
+  quotaTotal(user: string): string;
+  /** Hash: one-minute slice index -> bytes, the rolling hour of one user. */
+  quotaHour(user: string): string;
 }
 
 export function clusterKeys(prefix: string): ClusterKeys {
@@ -22,6 +28,10 @@ export function clusterKeys(prefix: string): ClusterKeys {
     failPattern: `${prefix}fail:*`,
     reputation: `${prefix}rep`,
     stateChannel: `${prefix}state`,
+    quotaDay: (day, user) => `${prefix}q:d:${day}:${user}`,
+    quotaMonth: (month, user) => `${prefix}q:m:${month}:${user}`,
+    quotaTotal: (user) => `${prefix}q:t:${user}`,
+    quotaHour: (user) => `${prefix}q:h:${user}`,
   };
 }
 

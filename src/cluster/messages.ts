@@ -10,6 +10,8 @@ export const MAX_CHANGES_PER_MESSAGE = 2000;
 
 const ip = z.string().min(1).max(64);
 const ms = z.number().int().nonnegative();
+const count = z.number().int().nonnegative();
+const user = z.string().min(1).max(256);
 const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('ban'), ip, a: ms, e: ms, r: z.string().max(512) }),
   z.strictObject({ t: z.literal('unban'), ip, a: ms, e: ms }),
@@ -17,6 +19,12 @@ const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('rep'), ip, p: z.number().finite(), at: ms, f: z.number().int().nonnegative() }),
   z.strictObject({ t: z.literal('rep-set'), ip, s: z.number().finite().nonnegative(), u: ms, f: z.number().int().nonnegative() }),
   z.strictObject({ t: z.literal('rep-reset'), ip }),
+  // A user's cluster-wide counters after a node added its batch (d/m: UTC day and month indexes).
+  z.strictObject({
+    t: z.literal('quota'), u: user, d: ms, m: ms, db: count, dc: count, mb: count, mc: count, tb: count,
+    h: z.array(z.tuple([ms, count])).max(120),
+  }),
+  z.strictObject({ t: z.literal('quota-reset'), u: user, s: z.enum(['all', 'daily', 'monthly', 'hourly', 'total']) }),
 ]);
 const envelope = z.strictObject({ v: z.literal(1), n: z.string().min(1).max(128), c: z.array(change).max(MAX_CHANGES_PER_MESSAGE) });
 

@@ -8,6 +8,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { BanList } from '../policy/ban.js';
 import type { Reputation } from '../policy/reputation.js';
+import type { QuotaLedger } from '../policy/quota.js';
+import { QuotaSync } from './quota-sync.js';
 import { clusterKeys } from './keys.js';
 import { openRedisLink, safeReason, type RedisLink } from './redis-link.js';
 import { FLUSH_MS, StateSync, type SyncStats } from './state-sync.js';
@@ -27,6 +29,7 @@ export interface ClusterDeps {
   clock: Clock;
   bans: BanList;
   reputation: Reputation;
+  quotas: QuotaLedger;
   log: ClusterLog;
 }
 
@@ -65,7 +68,11 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   if (!url) throw new Error('startCluster needs [cluster] redis_url');
   const node = defaultNodeName(cfg);
   const keys = clusterKeys(cfg.cluster.key_prefix);
-  const sync = new StateSync({ node, keys, config: deps.config, clock: deps.clock, bans: deps.bans, reputation: deps.reputation, warn: (m) => deps.log.warn(m) });
+  const quotaSync = new QuotaSync({ node, keys, config: deps.config, clock: deps.clock, ledger: deps.quotas });
+  const sync = new StateSync({
+    node, keys, config: deps.config, clock: deps.clock, bans: deps.bans, reputation: deps.reputation,
+    warn: (m) => deps.log.warn(m), onQuota: (c) => quotaSync.receive(c),
+  });
   let state: ClusterState = 'connecting';
   let reason: string | undefined;
   let since = deps.clock.now();
@@ -81,6 +88,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     reason = why;
     since = deps.clock.now();
     sync.detach();
+    quotaSync.detach();
     if (was !== 'degraded') deps.log.warn({ node, redis: link.target, reason: why }, `cluster: Redis unavailable (${why}); serving on this node's state, changes are merged when it is back`);
   };
 
@@ -94,6 +102,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
         if (closed || !link.up) return;
         try {
           await sync.resync(link.client);
+          await quotaSync.resync(link.client);
           const wasDegraded = state === 'degraded';
           state = 'connected';
           reason = undefined;
@@ -110,7 +119,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   deps.reputation.replicateTo(sync.reputationReplica());
 
   // unref: the timers must not keep a stopping process alive; close() flushes.
-  const flushTimer = setInterval(() => { void sync.flush(); }, FLUSH_MS).unref();
+  const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); }, FLUSH_MS).unref();
   const refreshTimer = setInterval(() => {
     sync.sweep();
     sync.refreshBans().catch((err: unknown) => deps.log.warn(`cluster: ban refresh failed: ${safeReason(err)}`));
@@ -123,13 +132,15 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
 
   return {
     node,
-    status: () => ({ node, redis: link.target, state, reason, since, stats: sync.stats }),
+    status: () => ({ node, redis: link.target, state, reason, since, stats: { ...sync.stats, published: sync.stats.published + quotaSync.published } }),
     async close(): Promise<void> {
       if (closed) return;
       clearInterval(flushTimer);
       clearInterval(refreshTimer);
       await sync.flush().catch(() => undefined);
+      await quotaSync.flush().catch(() => undefined);
       closed = true;
+      deps.quotas.joinCluster(undefined);
       deps.bans.replicateTo(undefined);
       deps.reputation.replicateTo(undefined);
       await link.close();

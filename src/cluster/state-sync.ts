@@ -32,6 +32,8 @@ export interface StateSyncDeps {
   bans: BanList;
   reputation: Reputation;
   warn(message: string): void;
+  /** Quota announcements go to the quota sync (src/cluster/quota-sync.ts). */
+  onQuota?: (change: Extract<StateChange, { t: 'quota' | 'quota-reset' }>) => void;
 }
 
 export interface SyncStats { published: number; received: number; rejected: number; merges: number }
@@ -194,6 +196,10 @@ export class StateSync {
           break;
         case 'rep-reset':
           this.#d.reputation.applyRemoteReset(c.ip);
+          break;
+        case 'quota':
+        case 'quota-reset':
+          this.#d.onQuota?.(c);
           break;
       }
     }

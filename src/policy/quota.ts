@@ -11,6 +11,10 @@ import { deny, type Denial } from '../errors.js';
 import type { EventBus } from '../observe/events.js';
 import { nextUtcDayStart, nextUtcMonthStart, RollingSum, utcDay, utcMonth } from './rate.js';
 import type { TrafficMeter } from './shaper.js';
+import { QuotaDeltas } from './quota-deltas.js';
+import type { ClusterUsage, QuotaPersistence, QuotaReplica, QuotaScope, QuotaUsage, QuotaBackupEntry, UsageRecord } from './quota-types.js';
+
+export type { ClusterUsage, QuotaPersistence, QuotaReplica, QuotaScope, QuotaUsage, QuotaBackupEntry, UsageRecord };
 
 export type { TrafficMeter };
 
@@ -35,60 +39,7 @@ const HOUR_MS = 3_600_000;
 /** 60 one-minute slices, as in the original: the hourly figure has one-minute resolution. */
 const HOUR_SLICES = 60;
 
-/** One user's counters as stored. `day` and `month` say which calendar period the counters are for. */
-export interface UsageRecord {
-  username: string;
-  day: number;
-  dailyBytes: number;
-  dailyConnections: number;
-  month: number;
-  monthlyBytes: number;
-  monthlyConnections: number;
-  totalBytes: number;
-  /** [minute index since the epoch, bytes] */
-  hourBuckets: Array<[number, number]>;
-  updatedAt: number;
-}
-
-/** The store learns which users changed; it pulls `record(username)` when it flushes. */
-export interface QuotaPersistence { dirty(username: string): void }
-
-/**
- * One user's usage, in the REST API's wire shape (GET /api/quotas). `current_rate_bps` is bytes
- * per second over the last RATE_WINDOW_MS, as the original reported it.
- */
-export interface QuotaUsage {
-  username: string;
-  daily_bytes: number;
-  daily_connections: number;
-  monthly_bytes: number;
-  monthly_connections: number;
-  current_rate_bps: number;
-  hourly_bytes: number;
-  total_bytes: number;
-  daily_bytes_limit: number;
-  monthly_bytes_limit: number;
-  hourly_bytes_limit: number;
-  total_bytes_limit: number;
-  daily_connections_limit: number;
-  monthly_connections_limit: number;
-  /** RFC 3339 start of the next UTC day / month, when the daily / monthly counters reset. */
-  daily_resets_at: string;
-  monthly_resets_at: string;
-}
-
-/** The counters carried by `GET /api/backup` and `POST /api/restore` (the original's state.json). */
-export interface QuotaBackupEntry {
-  daily_bytes?: number;
-  daily_connections?: number;
-  monthly_bytes?: number;
-  monthly_connections?: number;
-  total_bytes?: number;
-}
-
 const RATE_WINDOW_MS = 5000;
-
-export type QuotaScope = 'all' | 'daily' | 'monthly' | 'hourly' | 'total';
 
 class Usage {
   day = 0;
@@ -126,6 +77,9 @@ export class QuotaLedger {
   // Keyed by usernames that authenticated (configured users) or that a restore named (bounded by the
   // restore body's schema), so the map never grows with what an unauthenticated client sends.
   readonly #users = new Map<string, Usage>();
+  /** Set while in a cluster: usage counted here and not yet in the cluster's totals. */
+  #deltas: QuotaDeltas | undefined;
+  #replica: QuotaReplica | undefined;
 
   constructor(deps: QuotaLedgerDeps) {
     this.#clock = deps.clock;
@@ -180,6 +134,7 @@ export class QuotaLedger {
     const u = this.#get(username, this.#clock.now());
     u.dailyConnections++;
     u.monthlyConnections++;
+    this.#deltas?.add(username, this.#clock.now(), 0, 1);
     this.#persist?.dirty(username);
   }
 
@@ -209,6 +164,7 @@ export class QuotaLedger {
       u.totalBytes += pass;
       u.hour.add(now, pass);
       u.recent.add(now, pass);
+      this.#deltas?.add(username, now, pass, 0);
       this.#persist?.dirty(username);
     }
     if (!exceeded) return { pass };
@@ -270,8 +226,64 @@ export class QuotaLedger {
     return n;
   }
 
+  /**
+   * Join a cluster: from now on usage counted here is also kept as deltas for the cluster sync,
+   * and admin resets are told to `replica`. Returns the deltas (the sync takes them in batches).
+   */
+  joinCluster(replica: QuotaReplica | undefined): QuotaDeltas | undefined {
+    this.#replica = replica;
+    this.#deltas = replica ? new QuotaDeltas() : undefined;
+    return this.#deltas;
+  }
+
+  /**
+   * The cluster's totals for `username` arrived (Redis after a flush, or another node's message):
+   * this node shows them plus what it counted since and has not sent yet.
+   */
+  applyClusterUsage(username: string, c: ClusterUsage): void {
+    const now = this.#clock.now();
+    const u = this.#get(username, now);
+    const p = this.#deltas?.pending(username, now);
+    if (c.day === u.day) { u.dailyBytes = c.dailyBytes + (p?.dailyBytes ?? 0); u.dailyConnections = c.dailyConnections + (p?.dailyConnections ?? 0); }
+    if (c.month === u.month) { u.monthlyBytes = c.monthlyBytes + (p?.monthlyBytes ?? 0); u.monthlyConnections = c.monthlyConnections + (p?.monthlyConnections ?? 0); }
+    u.totalBytes = c.totalBytes + (p?.totalBytes ?? 0);
+    const hour = new Map(c.hour);
+    for (const [k, v] of p?.hour ?? []) hour.set(k, (hour.get(k) ?? 0) + v);
+    u.hour.restore([...hour], now);
+    this.#persist?.dirty(username);
+  }
+
+  /** What this node last knew of the cluster's totals (its counters less what it has not sent). */
+  clusterBase(username: string): ClusterUsage | undefined {
+    const now = this.#clock.now();
+    const u = this.#users.get(username);
+    if (!u) return undefined;
+    u.roll(now);
+    const p = this.#deltas?.pending(username, now);
+    const hour = new Map(u.hour.entries(now));
+    for (const [k, v] of p?.hour ?? []) hour.set(k, Math.max(0, (hour.get(k) ?? 0) - v));
+    return {
+      day: u.day, month: u.month,
+      dailyBytes: Math.max(0, u.dailyBytes - (p?.dailyBytes ?? 0)), dailyConnections: Math.max(0, u.dailyConnections - (p?.dailyConnections ?? 0)),
+      monthlyBytes: Math.max(0, u.monthlyBytes - (p?.monthlyBytes ?? 0)), monthlyConnections: Math.max(0, u.monthlyConnections - (p?.monthlyConnections ?? 0)),
+      totalBytes: Math.max(0, u.totalBytes - (p?.totalBytes ?? 0)),
+      hour: [...hour].filter(([, v]) => v > 0),
+    };
+  }
+
+  /** A reset made on another node (no echo). */
+  applyRemoteReset(username: string, scope: QuotaScope): void {
+    this.#reset(username, scope, false);
+  }
+
   /** Admin reset (API). `total` clears the lifetime counter too; `all` clears every counter. */
   reset(username: string, scope: QuotaScope = 'all'): void {
+    this.#reset(username, scope, true);
+  }
+
+  #reset(username: string, scope: QuotaScope, local: boolean): void {
+    this.#deltas?.reset(username, scope);
+    if (local) this.#replica?.reset(username, scope);
     const u = this.#users.get(username);
     if (!u) return;
     if (scope === 'all' || scope === 'daily') { u.dailyBytes = 0; u.dailyConnections = 0; }

@@ -9,7 +9,7 @@ import { startSks5, testHash, type Sks5Process } from './sks5-process.js';
 const run = promisify(execFile);
 const TOKEN = 'cluster-e2e-token-0123456789';
 
-export async function nodeToml(name: string, redisUrl: string, extra = ''): Promise<string> {
+export async function nodeToml(name: string, redisUrl: string, extra = '', userExtra = ''): Promise<string> {
   return `
 [server]
 socks5_listen = "127.0.0.1:0"
@@ -33,11 +33,12 @@ ${extra}
 [[users]]
 username = "alice"
 password_hash = "${await testHash('secret')}"
+${userExtra}
 `;
 }
 
-export async function startNode(t: Parameters<typeof startSks5>[0], name: string, redisUrl: string, extra = ''): Promise<Sks5Process> {
-  return startSks5(t, await nodeToml(name, redisUrl, extra), { expect: ['socks5', 'ssh', 'api', 'metrics'] });
+export async function startNode(t: Parameters<typeof startSks5>[0], name: string, redisUrl: string, extra = '', userExtra = ''): Promise<Sks5Process> {
+  return startSks5(t, await nodeToml(name, redisUrl, extra, userExtra), { expect: ['socks5', 'ssh', 'api', 'metrics'] });
 }
 
 export async function api(srv: Sks5Process, path: string, init: RequestInit = {}): Promise<{ status: number; body: any; text: string }> {
@@ -53,6 +54,17 @@ export async function curl(srv: Sks5Process, password: string, url: string, from
     return 0;
   } catch (err) {
     return (err as { code: number }).code;
+  }
+}
+
+/** curl through a node's SOCKS5 door: exit code and the body bytes that arrived (also when cut). */
+export async function download(srv: Sks5Process, url: string, from = '127.0.0.1'): Promise<{ code: number; bytes: number }> {
+  try {
+    const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download}', '--max-time', '20', '--interface', from, '--socks5', `alice:secret@127.0.0.1:${srv.socks5!.port}`, url]);
+    return { code: 0, bytes: Number(r.stdout) };
+  } catch (err) {
+    const e = err as { code: number; stdout?: string };
+    return { code: e.code, bytes: Number(e.stdout ?? 0) || 0 };
   }
 }
 
