@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +79,42 @@ test('health-check: OK against a listening port, FAIL against a closed one', asy
   const bad = await runSks5(['health-check', '--addr', 'nonsense']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^FAIL: /);
+});
+
+test('health-check and ssh-config take the address and port from -c / SKS5_CONFIG when flags are absent', async (t) => {
+  const server = createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), 'sks5-helpers-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const users = `[[users]]\nusername = "alice"\npassword_hash = "${HASH}"\n`;
+  const wildcard = join(dir, 'wildcard.toml');
+  writeFileSync(wildcard, `[server]\nssh_listen = "0.0.0.0:${port}"\n${users}`);
+  const named = join(dir, 'named.toml');
+  writeFileSync(named, `[server]\nssh_listen = "192.0.2.10:2200"\n${users}`);
+
+  const viaC = await runSks5(['health-check', '-c', wildcard, '--timeout', '10']);
+  assert.equal(viaC.code, 0, viaC.stderr);
+  assert.match(viaC.stdout, new RegExp(`^OK: 127\\.0\\.0\\.1:${port} accepted`));
+  const viaEnv = await runSks5(['health-check', '--timeout', '10'], { env: { SKS5_CONFIG: wildcard } });
+  assert.equal(viaEnv.code, 0, viaEnv.stderr);
+  assert.match(viaEnv.stdout, new RegExp(`^OK: 127\\.0\\.0\\.1:${port} `));
+  const missing = await runSks5(['health-check', '-c', join(dir, 'nope.toml')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^FAIL: .*nope\.toml: 1 problem/);
+
+  const cfgHost = await runSks5(['ssh-config', '-c', named]);
+  assert.equal(cfgHost.code, 0, cfgHost.stderr);
+  assert.match(cfgHost.stdout, /^Host sks5-proxy\n {4}HostName 192\.0\.2\.10\n {4}Port 2200\n/);
+  const wild = await runSks5(['ssh-config', '-c', wildcard]);
+  assert.equal(wild.code, 1);
+  assert.match(wild.stderr, /--host is required: server\.ssh_listen in .*wildcard\.toml binds every address/);
+  const hostFlag = await runSks5(['ssh-config', '--host', 'bastion.example.com'], { env: { SKS5_CONFIG: wildcard } });
+  assert.match(hostFlag.stdout, new RegExp(`HostName bastion\\.example\\.com\\n {4}Port ${port}\\n`));
+  const none = await runSks5(['ssh-config']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /--host is required \(no config found/);
 });
 
 test('ssh-config prints a Host block', async () => {

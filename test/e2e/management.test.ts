@@ -150,4 +150,22 @@ password_hash = "${hash}"
   const q = await api(baseB, '/api/quotas/alice');
   assert.equal(q.body.data.total_bytes, 9999);
   await assert.rejects(run(process.execPath, [bin, 'backup', '-o', file, '--api-addr', baseB, '--token', 'wrong-token-0123456789']), /backup failed: HTTP 401/);
+
+  // Without --api-addr and --token both come from the config the server runs from (-c, SKS5_CONFIG),
+  // or the token from SKS5_API_TOKEN; a wildcard api.listen is reached on loopback.
+  const { writeFileSync } = await import('node:fs');
+  const cfgA = join(a.dir, 'as-running.toml');
+  writeFileSync(cfgA, toml.replace('\nlisten = "127.0.0.1:0"', `\nlisten = "0.0.0.0:${a.api!.port}"`));
+  const cfgB = join(b.dir, 'as-running.toml');
+  writeFileSync(cfgB, toml.replace('\nlisten = "127.0.0.1:0"', `\nlisten = "127.0.0.1:${b.api!.port}"`));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SKS5_')));
+  const file2 = join(a.dir, 'backup-from-config.json');
+  const viaC = await run(process.execPath, [bin, 'backup', '-c', cfgA, '-o', file2], { env });
+  assert.match(viaC.stdout, /backup written/);
+  const viaEnv = await run(process.execPath, [bin, 'restore', '-i', file2], { env: { ...env, SKS5_CONFIG: cfgB } });
+  assert.match(viaEnv.stdout, /restored 1 bans and 1 quota records/);
+  const tokenOnly = await run(process.execPath, [bin, 'backup', '-o', file2, '--api-addr', baseB], { env: { ...env, SKS5_API_TOKEN: TOKEN } });
+  assert.match(tokenOnly.stdout, /backup written/);
+  await assert.rejects(run(process.execPath, [bin, 'backup', '-o', file2, '--api-addr', baseB], { env }), /no API token: pass --token, set api\.token in the config/);
+  await assert.rejects(run(process.execPath, [bin, 'backup', '-o', file2, '-c', join(a.dir, 'missing.toml')], { env }), /missing\.toml: 1 problem.*\n.*file not found/);
 });

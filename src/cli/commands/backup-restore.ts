@@ -7,6 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import type { GlobalOptions } from '../global-options.js';
+import { loadHelperConfig, localAddressOf } from '../helper-config.js';
 
 const MAX_BACKUP_BYTES = 4 * 1024 * 1024;
 
@@ -26,6 +28,32 @@ async function call(opts: ApiOpts, method: 'GET' | 'POST', path: string, body?: 
   return { status: res.status, json, text };
 }
 
+const DEFAULT_API_ADDR = 'http://127.0.0.1:9091';
+
+/**
+ * Flags first, then the config the server runs from (`api.listen`, `api.token`), then
+ * `SKS5_API_TOKEN` for a token kept only in the environment, then the built-in address.
+ */
+function resolveApi(ctx: CliContext, opts: GlobalOptions & { apiAddr?: string; token?: string }): ApiOpts | undefined {
+  let apiAddr = opts.apiAddr;
+  let token = opts.token;
+  if (apiAddr === undefined || token === undefined) {
+    const h = loadHelperConfig(opts, ctx.io.env);
+    if ('error' in h) {
+      ctx.fail(h.error);
+      return undefined;
+    }
+    apiAddr ??= h.config ? `http://${localAddressOf(h.config.api.listen)}` : DEFAULT_API_ADDR;
+    if (token === undefined && h.config && h.config.api.token !== '') token = h.config.api.token;
+  }
+  token ??= ctx.io.env['SKS5_API_TOKEN'] || undefined;
+  if (token === undefined) {
+    ctx.fail('error: no API token: pass --token, set api.token in the config (-c / SKS5_CONFIG) or SKS5_API_TOKEN');
+    return undefined;
+  }
+  return { apiAddr, token };
+}
+
 function problem(r: { status: number; json: { error?: unknown } | undefined; text: string }): string {
   return `HTTP ${r.status}: ${typeof r.json?.error === 'string' ? r.json.error : r.text.slice(0, 200)}`;
 }
@@ -35,11 +63,14 @@ export function registerBackupRestore(program: Command, ctx: CliContext): void {
     .command('backup')
     .description('save bans and quota counters from a running server (GET /api/backup)')
     .option('-o, --output <file>', 'where to write the backup', 'sks5-backup.json')
-    .option('--api-addr <url>', 'management API address', 'http://127.0.0.1:9091')
-    .requiredOption('--token <token>', 'API bearer token')
-    .action(async (opts: ApiOpts & { output: string }) => {
+    .option('--api-addr <url>', `management API address (default: api.listen of the config, else ${DEFAULT_API_ADDR})`)
+    .option('--token <token>', 'API bearer token (default: api.token of the config, else SKS5_API_TOKEN)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions & { apiAddr?: string; token?: string; output: string }>();
+      const api = resolveApi(ctx, opts);
+      if (api === undefined) return;
       try {
-        const r = await call(opts, 'GET', '/api/backup');
+        const r = await call(api, 'GET', '/api/backup');
         if (r.status !== 200 || !r.json?.success) return ctx.fail(`backup failed: ${problem(r)}`);
         writeFileSync(opts.output, `${JSON.stringify(r.json.data, null, 2)}\n`, { mode: 0o600 });
         ctx.print(`backup written to ${opts.output}`);
@@ -51,9 +82,12 @@ export function registerBackupRestore(program: Command, ctx: CliContext): void {
     .command('restore')
     .description('restore bans and quota counters into a running server (POST /api/restore)')
     .requiredOption('-i, --input <file>', 'a file written by `sks5 backup` (or a saved /api/backup response)')
-    .option('--api-addr <url>', 'management API address', 'http://127.0.0.1:9091')
-    .requiredOption('--token <token>', 'API bearer token')
-    .action(async (opts: ApiOpts & { input: string }) => {
+    .option('--api-addr <url>', `management API address (default: api.listen of the config, else ${DEFAULT_API_ADDR})`)
+    .option('--token <token>', 'API bearer token (default: api.token of the config, else SKS5_API_TOKEN)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions & { apiAddr?: string; token?: string; input: string }>();
+      const api = resolveApi(ctx, opts);
+      if (api === undefined) return;
       let payload: unknown;
       try {
         const text = readFileSync(opts.input, 'utf8');
@@ -63,7 +97,7 @@ export function registerBackupRestore(program: Command, ctx: CliContext): void {
         return ctx.fail(`restore failed: cannot read ${opts.input}: ${(err as Error).message}`);
       }
       try {
-        const r = await call(opts, 'POST', '/api/restore', payload);
+        const r = await call(api, 'POST', '/api/restore', payload);
         if (r.status !== 200 || !r.json?.success) return ctx.fail(`restore failed: ${problem(r)}`);
         const d = r.json.data as { restored_bans?: number; restored_quotas?: number };
         ctx.print(`restored ${d.restored_bans ?? 0} bans and ${d.restored_quotas ?? 0} quota records`);

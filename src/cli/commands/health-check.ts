@@ -1,7 +1,14 @@
-/** `sks5 health-check [--addr H:P] [--timeout S]`: TCP connect probe for container health checks. */
+/**
+ * `sks5 health-check [--addr H:P] [--timeout S]`: TCP connect probe for container health checks.
+ * Without --addr it probes the config's `server.ssh_listen` (loopback for a wildcard bind).
+ */
 import { connect } from 'node:net';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import type { GlobalOptions } from '../global-options.js';
+import { loadHelperConfig, localAddressOf } from '../helper-config.js';
+
+const DEFAULT_ADDR = '127.0.0.1:2222';
 
 export function parseHostPort(text: string): { host: string; port: number } | undefined {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text.trim());
@@ -36,15 +43,22 @@ export function registerHealthCheck(program: Command, ctx: CliContext): void {
   program
     .command('health-check')
     .description('check that a listener accepts TCP connections (exit 0 = OK, 1 = FAIL)')
-    .option('--addr <host:port>', 'address to probe', '127.0.0.1:2222')
+    .option('--addr <host:port>', `address to probe (default: server.ssh_listen of the config, else ${DEFAULT_ADDR})`)
     .option('--timeout <seconds>', 'connect timeout in seconds', '5')
-    .action(async (opts: { addr: string; timeout: string }) => {
-      const target = parseHostPort(opts.addr);
+    .action(async (_o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions & { addr?: string; timeout: string }>();
+      let addr = opts.addr;
+      if (addr === undefined) {
+        const h = loadHelperConfig(opts, ctx.io.env);
+        if ('error' in h) return ctx.fail(`FAIL: ${h.error}`);
+        addr = h.config ? localAddressOf(h.config.server.ssh_listen) : DEFAULT_ADDR;
+      }
+      const target = parseHostPort(addr);
       const seconds = Number(opts.timeout);
-      if (!target) return ctx.fail(`FAIL: --addr "${opts.addr}" is not HOST:PORT`);
+      if (!target) return ctx.fail(`FAIL: --addr "${addr}" is not HOST:PORT`);
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 300) return ctx.fail('FAIL: --timeout must be between 0 and 300 seconds');
       const r = await probeTcp(target.host, target.port, Math.round(seconds * 1000));
-      if (r.ok) ctx.print(`OK: ${opts.addr} accepted a TCP connection in ${r.ms} ms`);
-      else ctx.fail(`FAIL: ${opts.addr}: ${r.reason}`);
+      if (r.ok) ctx.print(`OK: ${addr} accepted a TCP connection in ${r.ms} ms`);
+      else ctx.fail(`FAIL: ${addr}: ${r.reason}`);
     });
 }

@@ -1,6 +1,11 @@
-/** `sks5 ssh-config --host H`: an ~/.ssh/config block for reaching sks5 (optionally as `ssh -D`). */
+/**
+ * `sks5 ssh-config --host H`: an ~/.ssh/config block for reaching sks5 (optionally as `ssh -D`).
+ * Port (and host, when the server binds a named address) default to the config's `server.ssh_listen`.
+ */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import type { GlobalOptions } from '../global-options.js';
+import { loadHelperConfig, publicHostOf } from '../helper-config.js';
 
 export interface SshConfigInput {
   readonly host: string;
@@ -30,15 +35,30 @@ export function registerSshConfig(program: Command, ctx: CliContext): void {
   program
     .command('ssh-config')
     .description('print an ~/.ssh/config block for connecting to this server')
-    .requiredOption('--host <host>', 'server hostname or address')
+    .option('--host <host>', 'server hostname or address (default: the host of server.ssh_listen when it is not a wildcard)')
     .option('--user <user>', 'SSH username')
-    .option('--port <port>', 'SSH port', '2222')
+    .option('--port <port>', 'SSH port (default: the port of server.ssh_listen, else 2222)')
     .option('--name <alias>', 'Host alias', 'sks5-proxy')
     .option('--dynamic-forward <port>', 'local SOCKS port (DynamicForward), e.g. 1080')
-    .action((opts: { host: string; user?: string; port: string; name: string; dynamicForward?: string }) => {
+    .action((_o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions & { host?: string; user?: string; port?: string; name: string; dynamicForward?: string }>();
+      let fromConfig: { host: string | undefined; port: number } = { host: undefined, port: 2222 };
+      let source: string | undefined;
+      if (opts.host === undefined || opts.port === undefined) {
+        const h = loadHelperConfig(opts, ctx.io.env);
+        if ('error' in h) return ctx.fail(h.error);
+        if (h.config) fromConfig = publicHostOf(h.config.server.ssh_listen);
+        source = h.source;
+      }
+      const host = opts.host ?? fromConfig.host;
+      if (host === undefined) {
+        return ctx.fail(source === undefined
+          ? 'error: --host is required (no config found to take it from)'
+          : `error: --host is required: server.ssh_listen in ${source} binds every address, which names no host to connect to`);
+      }
       const out = renderSshConfig({
-        host: opts.host,
-        port: Number(opts.port),
+        host,
+        port: opts.port === undefined ? fromConfig.port : Number(opts.port),
         name: opts.name,
         ...(opts.user !== undefined ? { user: opts.user } : {}),
         ...(opts.dynamicForward !== undefined ? { dynamicForward: opts.dynamicForward } : {}),
