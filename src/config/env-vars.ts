@@ -103,6 +103,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   v('GLOBAL_ACL_ALLOW', 'acl.allow', 'list'),
   v('GLOBAL_ACL_DENY', 'acl.deny', 'list'),
   v('UPSTREAM_PROXY_URL', 'upstream_proxy.url', 'string'),
+  v('UPSTREAM_PROXY_REMOTE_DNS', 'upstream_proxy.remote_dns', 'bool'),
   // persistence
   v('DATA_DIR', 'persistence.data_dir', 'string'),
   v('STATE_PERSIST_ENABLED', 'persistence.state.enabled', 'bool'),

@@ -229,6 +229,7 @@ export const geoipSchema = z.strictObject({
 
 export const upstreamProxySchema = z.strictObject({
   url: z.string().regex(/^socks5h?:\/\//, 'expected socks5://[user:pass@]host:port'),
+  remote_dns: z.boolean().default(false),
 });
 
 export const webhookSchema = z.strictObject({

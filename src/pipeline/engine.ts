@@ -201,6 +201,8 @@ export class Pipeline {
         retries: current.connectRetry,
         retryDelayMs: current.connectRetryDelayMs,
         upstream: current.upstreamProxy,
+        // socks5h:// is the usual spelling of "the proxy resolves names" (curl), so it opts in too.
+        remoteDns: cfg.upstream_proxy?.remote_dns === true || current.upstreamProxy?.startsWith('socks5h://') === true,
       }, { dns: this.#d.dns, signal: this.#d.shutdown });
     } catch (err) {
       meter.release();

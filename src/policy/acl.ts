@@ -39,6 +39,11 @@ export interface CompiledAcl {
   precheck(host: string, port: number): AclPrecheck;
   /** After DNS: the final verdict for connecting to `ip` for a request naming `host` (host may equal ip). */
   check(host: string, ip: string, port: number): AclVerdict;
+  /**
+   * The final verdict for a name whose address we never learn (an upstream proxy resolves it):
+   * name rules decide, address rules cannot match, then the default policy.
+   */
+  checkName(host: string, port: number): AclVerdict;
   /** Deny rules, then allow rules: the evaluation order. */
   readonly rules: readonly AclRule[];
   readonly deny: readonly AclRule[];
@@ -132,6 +137,14 @@ export function compileAcl(acl: AclInput): CompiledAcl {
     return evaluate(undefined, addr, port);
   }
 
+  function checkName(host: string, port: number): AclVerdict {
+    if (!isPort(port)) return badInput(`invalid port ${String(port)}`);
+    if (parseCanonicalIp(host) !== undefined) return check(host, host, port);
+    const name = requestedName(host);
+    const hit = first(nameDeny, port, name, undefined) ?? first(nameAllow, port, name, undefined);
+    return hit ? hit.verdict : { decision: defaultPolicy, reason: `default policy ${defaultPolicy} (address rules not applied: the upstream proxy resolves the name)` };
+  }
+
   function precheck(host: string, port: number): AclPrecheck {
     if (!isPort(port)) return badInput(`invalid port ${String(port)}`);
     if (parseCanonicalIp(host) !== undefined) return check(host, host, port);
@@ -147,6 +160,7 @@ export function compileAcl(acl: AclInput): CompiledAcl {
   return Object.freeze({
     precheck,
     check,
+    checkName,
     rules: Object.freeze([...deny.rules, ...allow.rules]),
     deny: Object.freeze(deny.rules),
     allow: Object.freeze(allow.rules),

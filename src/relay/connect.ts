@@ -2,7 +2,8 @@
  * The connect engine: resolve -> check (ACL on the address, anti-SSRF) -> connect, in that order,
  * so nothing ever reaches a denied address (no SYN, no timing oracle) and the address checked is
  * the address connected to (no DNS-rebinding window). Smart retry with exponential backoff capped
- * at 10 s; optional upstream SOCKS5 proxy, reached with the already-checked address.
+ * at 10 s; optional upstream SOCKS5 proxy, reached with the already-checked address (or, with
+ * remote_dns, with the name, for the upstream to resolve).
  */
 import { isIP, type Socket } from 'node:net';
 import type { CompiledAcl } from '../policy/acl.js';
@@ -10,7 +11,7 @@ import { guardRefusalHint, type SsrfGuard } from '../policy/ssrf-guard.js';
 import { codeFromSocketError, connectFailureText, deny, type Decision, type ErrorCode } from '../errors.js';
 import type { DnsCache } from './dns-cache.js';
 import type { Target } from '../pipeline/types.js';
-import { connectViaUpstream, parseUpstreamUrl } from './upstream.js';
+import { connectViaUpstream, parseUpstreamUrl, type UpstreamProxy } from './upstream.js';
 import { tcpConnect } from './tcp-connect.js';
 
 export interface ConnectPolicy {
@@ -21,11 +22,17 @@ export interface ConnectPolicy {
   retries: number;
   retryDelayMs: number;
   upstream?: string | undefined;
+  /**
+   * Send names to the upstream proxy unresolved (SOCKS5 ATYP domain), for upstreams that reach
+   * another network (Tor, a VPN's resolver). Name rules still apply; address rules and the
+   * anti-SSRF guard cannot see the address, which only the upstream learns. Off by default.
+   */
+  remoteDns?: boolean | undefined;
 }
 
 export interface Connected {
   socket: Socket;
-  /** The address actually connected to (the target's, or the upstream proxy's). */
+  /** The address connected to; empty when the upstream proxy resolved the name (remote DNS). */
   resolvedIp: string;
   rule?: string | undefined;
 }
@@ -71,6 +78,9 @@ export async function connectTarget(target: Target, policy: ConnectPolicy, deps:
   if (pre.decision === 'deny') return deny('SKS5_DENY_ACL', `${target.host}:${target.port}: ${pre.reason}`, 'not allowed by ruleset');
   if (target.port === 0) return deny('SKS5_DENY_ACL', `${target.host}:0: port 0 refused`, 'port 0 not allowed');
 
+  const upstream = policy.upstream ? parseUpstreamUrl(policy.upstream) : undefined;
+  if (upstream && policy.remoteDns && !isIP(target.host)) return connectRemoteName(target, upstream, policy, deps);
+
   let addresses: string[];
   if (isIP(target.host)) addresses = [target.host];
   else {
@@ -83,18 +93,41 @@ export async function connectTarget(target: Target, policy: ConnectPolicy, deps:
   const allowed = filterAddresses(target, addresses, policy);
   if (!allowed.allow) return allowed;
 
-  const upstream = policy.upstream ? parseUpstreamUrl(policy.upstream) : undefined;
+  return withRetries(target, policy, deps, allowed.value, ({ ip }) => (upstream
+    ? connectViaUpstream(upstream, ip, target.port, policy.timeoutMs)
+    : tcpConnect(ip, target.port, policy.timeoutMs, deps.signal)));
+}
+
+/** A name the local guard would refuse whatever it resolves to; the upstream's own loopback too. */
+function isLocalName(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return h === 'localhost' || h.endsWith('.localhost');
+}
+
+/** remote_dns: the name decides (ACL name rules), the upstream resolves and connects. */
+async function connectRemoteName(target: Target, upstream: UpstreamProxy, policy: ConnectPolicy, deps: ConnectDeps): Promise<Decision<Connected>> {
+  const v = policy.acl.checkName(target.host, target.port);
+  if (v.decision === 'deny') return deny('SKS5_DENY_ACL', `${target.host}:${target.port}: ${v.reason}`, 'not allowed by ruleset');
+  // A localhost name means loopback wherever it is resolved: guarded (and exempted) as 127.0.0.1 is.
+  const g = isLocalName(target.host) ? policy.ipGuard('127.0.0.1', target.port) : { allow: true as const };
+  if (!g.allow) {
+    return deny('SKS5_DENY_SSRF', `${target.host}:${target.port}: anti-SSRF guard (a localhost name, with remote DNS; ${g.range}); ${guardRefusalHint('127.0.0.1', target.port)}`, 'destination address not allowed');
+  }
+  return withRetries(target, policy, deps, [{ ip: '', rule: v.rule }], () => connectViaUpstream(upstream, target.host, target.port, policy.timeoutMs));
+}
+
+/** Each candidate in turn, the whole list retried with backoff; the last error names the failure. */
+async function withRetries(target: Target, policy: ConnectPolicy, deps: ConnectDeps, candidates: readonly { ip: string; rule?: string | undefined }[],
+  open: (c: { ip: string }) => Promise<Socket>): Promise<Decision<Connected>> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let lastErr: unknown;
   for (let attempt = 0; attempt <= policy.retries; attempt++) {
     if (attempt > 0) await sleep(backoffDelay(policy.retryDelayMs, attempt - 1));
     if (deps.signal?.aborted) break;
-    for (const { ip, rule } of allowed.value) {
+    for (const c of candidates) {
       try {
-        const socket = upstream
-          ? await connectViaUpstream(upstream, ip, target.port, policy.timeoutMs)
-          : await tcpConnect(ip, target.port, policy.timeoutMs, deps.signal);
-        return { allow: true, value: { socket, resolvedIp: ip, rule } };
+        const socket = await open(c);
+        return { allow: true, value: { socket, resolvedIp: c.ip, rule: c.rule } };
       } catch (err) {
         lastErr = err;
       }

@@ -236,3 +236,17 @@ test('aclWarnings flags rules that do not do what they seem to', () => {
   assert.match(aclWarnings(acl({ default_policy: 'allow', deny: ['*.evil.com:*'] })).join('\n'), /by IP address/);
   assert.deepEqual(aclWarnings(acl({ default_policy: 'deny', allow: ['a.com:443'], deny: ['10.0.0.0/8'] })), []);
 });
+
+test('checkName (remote DNS): name rules decide, address rules cannot match, then the default', () => {
+  const open = compileAcl({ default_policy: 'allow', allow: [], deny: ['10.0.0.0/8:*', '*.corp.com:*'] });
+  assert.equal(open.checkName('db.corp.com', 5432).decision, 'deny');
+  const unseen = open.checkName('resolves-to-ten.example', 80);
+  assert.equal(unseen.decision, 'allow', 'the 10.0.0.0/8 rule cannot see an address we never learn');
+  assert.match(unseen.reason, /address rules not applied/);
+  assert.equal(open.checkName('10.1.2.3', 80).decision, 'deny', 'an IP literal is still an address');
+  const closed = compileAcl({ default_policy: 'deny', allow: ['93.184.216.0/24:443', 'api.example.com:443'], deny: [] });
+  assert.deepEqual(closed.checkName('api.example.com', 443), { decision: 'allow', rule: 'api.example.com:443', reason: 'allow rule "api.example.com:443"' });
+  assert.equal(closed.checkName('www.example.com', 443).decision, 'deny', 'an address allow rule cannot allow a name it cannot see');
+  assert.equal(closed.checkName('api.example.com', 80).decision, 'deny');
+  assert.equal(closed.checkName('x', 70000).decision, 'deny');
+});
