@@ -69,6 +69,8 @@ export const ERRORS = {
   SKS5_DENY_RATE: e('limit', R.NOT_ALLOWED, S.RESOURCE_SHORTAGE, 429, 'rate_limited', 'a connection rate limit is reached'),
   SKS5_DENY_QUOTA: e('limit', R.NOT_ALLOWED, S.RESOURCE_SHORTAGE, 429, 'quota_exceeded', 'a connection or bandwidth quota is used up'),
   SKS5_DENY_CONN_LIMIT: e('limit', R.NOT_ALLOWED, S.RESOURCE_SHORTAGE, 429, 'rate_limited', 'too many connections or tunnels open (server or user)'),
+  SKS5_DENY_STARTUPS: e('limit', R.NOT_ALLOWED, S.RESOURCE_SHORTAGE, 503, 'startups_dropped', 'too many unauthenticated connections in progress: random early drop or full (limits.max_startups); closed at accept'),
+  SKS5_DENY_STARTUPS_SOURCE: e('limit', R.NOT_ALLOWED, S.RESOURCE_SHORTAGE, 429, 'startups_dropped', 'too many unauthenticated connections in progress from this source (limits.per_source_max_startups); closed at accept'),
   SKS5_ERR_AUTH: e('auth', R.NOT_ALLOWED, S.ADMINISTRATIVELY_PROHIBITED, 407, 'auth_failure', 'authentication failed or missing'),
   SKS5_ERR_DNS: e('connect', R.HOST_UNREACHABLE, S.CONNECT_FAILED, 502, 'dns_failure', 'the target name does not resolve'),
   SKS5_ERR_REFUSED: e('connect', R.CONNECTION_REFUSED, S.CONNECT_FAILED, 502, 'connection_refused', 'the target refused the connection'),

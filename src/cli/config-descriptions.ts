@@ -33,7 +33,7 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'shell.colors': 'ANSI colors in the shell',
   'shell.autocomplete': 'Tab completion in the shell',
   limits: 'Server-wide connection limits and timeouts',
-  'limits.max_connections': 'Concurrent relayed connections, all users (0 = unlimited)',
+  'limits.max_connections': 'Concurrent authenticated connections, all users and doors (0 = unlimited); connections still authenticating count against max_startups instead',
   'limits.max_connections_per_user': 'Concurrent connections per user (0 = unlimited)',
   'limits.connection_timeout': 'Seconds allowed to connect to a target',
   'limits.idle_timeout': 'Close a relay idle this many seconds (0 = never)',

@@ -57,6 +57,8 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   v('MAX_NEW_CONNECTIONS_PER_MINUTE_SERVER', 'limits.max_new_connections_per_minute', 'int'),
   v('UDP_RELAY_TIMEOUT', 'limits.udp_relay_timeout', 'int'),
   v('MAX_UDP_SESSIONS_PER_USER', 'limits.max_udp_sessions_per_user', 'int'),
+  v('MAX_STARTUPS', 'limits.max_startups', 'string'),
+  v('PER_SOURCE_MAX_STARTUPS', 'limits.per_source_max_startups', 'int'),
   // security
   v('ALLOWED_SOURCE_IPS', 'security.allowed_source_ips', 'list'),
   v('BAN_ENABLED', 'security.ban_enabled', 'bool'),

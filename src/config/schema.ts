@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isValidCidrOrIp } from './validators.js';
+import { parseMaxStartups } from '../policy/startups.js';
 
 const listenAddr = z.string().min(1).refine((s) => /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/.test(s) && Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, {
   message: 'expected HOST:PORT (IPv6 as [addr]:port)',
@@ -170,6 +171,11 @@ export const limitsSchema = z.strictObject({
   max_new_connections_per_minute: uint.default(0),
   udp_relay_timeout: uint.default(300),
   max_udp_sessions_per_user: uint.default(0),
+  max_startups: z.string().default('200:30:500').superRefine((s, ctx) => {
+    const r = parseMaxStartups(s);
+    if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+  }).describe('Unauthenticated connections in progress, all doors, as OpenSSH MaxStartups "start:rate:full": from start on, drop new ones with rate % chance, rising to 100 % at full ("0" = no total budget)'),
+  per_source_max_startups: uint.default(32).describe('Unauthenticated connections in progress from one source (IPv4 address, IPv6 /64), as OpenSSH PerSourceMaxStartups (0 = unlimited)'),
 });
 
 export const securitySchema = z.strictObject({

@@ -6,9 +6,8 @@
  * so every request on a kept-alive connection is checked on its own.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
-import type { TlsOptions } from 'node:tls';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createSecureContext, TLSSocket, type SecureContextOptions } from 'node:tls';
 import { allow, deny, type Decision, type Denial, type ErrorCode } from '../errors.js';
 import type { Pipeline } from '../pipeline/engine.js';
 import type { AuthedSession, ClientInfo, Release } from '../pipeline/types.js';
@@ -25,7 +24,7 @@ export interface HttpProxyOptions {
   pipeline: Pipeline;
   /** Username + password (with an optional TOTP code) -> session; the SOCKS5 door's, for door "http". */
   authenticate: SocksAuthenticator;
-  tls?: TlsOptions | undefined;
+  tls?: SecureContextOptions | undefined;
 }
 
 export interface HttpProxyListener {
@@ -61,12 +60,34 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
     requireHostHeader: false,
     noDelay: true,
   };
-  const server: Server = opts.tls
-    ? createHttpsServer({ ...opts.tls, ...httpOptions, handshakeTimeout: timeoutMs })
-    : createServer(httpOptions);
-  server.on(opts.tls ? 'secureConnection' : 'connection', (socket: Socket) => onConnection(socket));
-  // A TLS client that never finishes its handshake is dropped by handshakeTimeout.
-  server.on('tlsClientError', (_err: Error, s: Socket) => s.destroy());
+  const server: Server = createServer(httpOptions);
+  // For an HTTPS proxy, TLS is layered on the accepted TCP socket here rather than by an https.Server:
+  // admission (and the pre-auth budget) must see the connection at accept, or a client stalled inside
+  // its TLS handshake would hold a socket that no budget counts. The TLS socket is then handed to the
+  // HTTP server as a connection (http.Server documents emitting 'connection' for this).
+  const secure = opts.tls ? createSecureContext(opts.tls) : undefined;
+  const acceptor: NetServer | undefined = secure
+    ? createNetServer({ noDelay: true }, (raw) => {
+      raw.on('error', () => { /* reported through close */ });
+      const admitted = admitConnection(raw);
+      if (!admitted) return void raw.destroy();
+      const tls = new TLSSocket(raw, { isServer: true, secureContext: secure });
+      // The header timeout starts with the HTTP parser; the handshake before it gets the same bound.
+      const handshake = setTimeout(() => tls.destroy(), timeoutMs);
+      handshake.unref();
+      tls.once('secure', () => clearTimeout(handshake));
+      tls.once('close', () => clearTimeout(handshake));
+      track(tls, admitted);
+      server.emit('connection', tls);
+    })
+    : undefined;
+  if (!secure) {
+    server.on('connection', (socket: Socket) => {
+      const admitted = admitConnection(socket);
+      if (!admitted) return void socket.destroy();
+      track(socket, admitted);
+    });
+  }
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(err, socket));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => { void onRequest(req, res).catch((err: unknown) => internalError(req.socket, res, err)); });
   server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => { void onConnect(req, socket, head).catch((err: unknown) => internalError(socket, undefined, err)); });
@@ -75,14 +96,20 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
     if (pipeline.log.isLevelEnabled(level)) pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door, ...extra }, msg);
   };
 
-  function onConnection(socket: Socket): void {
-    socket.on('error', () => { /* reported through close */ });
+  /** Admission at accept; undefined when the pre-auth budget dropped it (close, no answer). */
+  function admitConnection(socket: Socket): { state: ConnState; slot: Release | undefined } | undefined {
     const client = pipeline.newClient(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0, door);
     const admitted = pipeline.admit(client);
-    // A refused client still gets an HTTP answer with the reason (maintenance message, ban):
+    // A flood is closed at once: answering it would mean holding each socket until its request arrives.
+    if (!admitted.allow && (admitted.code === 'SKS5_DENY_STARTUPS' || admitted.code === 'SKS5_DENY_STARTUPS_SOURCE')) return undefined;
+    // Another refused client still gets an HTTP answer with the reason (maintenance message, ban):
     // Node reads its request, bounded by the header size and timeout, and we answer then close.
-    const slot: Release | undefined = admitted.allow ? admitted.value : undefined;
-    const state: ConnState = { client, refusal: admitted.allow ? undefined : admitted };
+    return { state: { client, refusal: admitted.allow ? undefined : admitted }, slot: admitted.allow ? admitted.value : undefined };
+  }
+
+  function track(socket: Socket, { state, slot }: { state: ConnState; slot: Release | undefined }): void {
+    const { client } = state;
+    socket.on('error', () => { /* reported through close */ });
     states.set(socket, state);
     const unregister = pipeline.sessions.add({
       connId: client.connId, door, sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
@@ -198,17 +225,21 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
     } else socket.destroy();
   }
 
+  const listening: NetServer = acceptor ?? server;
   return {
     server,
     listen: (host, port) => new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port }, () => {
-        server.off('error', reject);
-        const a = server.address();
+      listening.once('error', reject);
+      listening.listen({ host, port }, () => {
+        listening.off('error', reject);
+        const a = listening.address();
         resolve(typeof a === 'object' && a ? { address: a.address, port: a.port } : { address: host, port });
       });
     }),
     // close() stops accepting (and drops idle kept-alive connections); the drain handles tunnels.
-    stopAccepting: async () => { server.close(); },
+    stopAccepting: async () => {
+      if (acceptor?.listening) acceptor.close();
+      server.close();
+    },
   };
 }

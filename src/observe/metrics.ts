@@ -12,6 +12,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { ERRORS, isErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { EventBus } from './events.js';
+import type { StartupsSnapshot } from '../policy/startup-budget.js';
 
 export const OTHER_LABEL = '_other';
 const MAX_TRACKED_BANS = 100_000;
@@ -50,6 +51,8 @@ export interface MetricsOptions {
   webhooks?: () => { delivered: number; failed: number; dropped: number; refused: number };
   /** Present with `[cluster]`: whether Redis is reachable, and state messages sent and received. */
   cluster?: () => { connected: boolean; published: number; received: number; rejected: number };
+  /** The pre-auth budget (policy/startup-budget.ts `snapshot`). */
+  startups?: () => StartupsSnapshot;
   /** Node process metrics (process_resident_memory_bytes, process_open_fds, ...); default true. */
   processMetrics?: boolean;
   /**
@@ -157,6 +160,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       },
     });
   }
+  if (opts.startups) registerStartups(registry, opts.startups);
   if (opts.quotaUsage) registerQuotaGauges(registry, opts.quotaUsage, (u) => userLabel(u, false));
   const scraped = opts.scraped !== false;
   if (scraped && opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
@@ -237,6 +241,20 @@ function registerPersistence(registry: Registry, read: (() => PersistenceStats) 
   cumulative(registry, 'sks5_persistence_state_flush_errors_total', 'State flushes that failed', () => stat()?.state_flush_errors_total ?? 0);
   cumulative(registry, 'sks5_persistence_reputation_flush_total', 'Reputation flushes', () => stat()?.reputation_flush_total ?? 0);
   cumulative(registry, 'sks5_persistence_reputation_flush_errors_total', 'Reputation flushes that failed', () => stat()?.reputation_flush_errors_total ?? 0);
+}
+
+function registerStartups(registry: Registry, read: () => StartupsSnapshot): void {
+  const reg = [registry];
+  new Gauge({ name: 'sks5_startups_in_progress', help: 'Unauthenticated connections in progress now (the limits.max_startups budget)', registers: reg, collect() { this.set(read().inProgress); } });
+  new Gauge({ name: 'sks5_startups_early_drop_active', help: '1 while new unauthenticated connections are dropped at random or all (in progress >= limits.max_startups start)', registers: reg, collect() { this.set(read().earlyDropActive ? 1 : 0); } });
+  new Counter({
+    name: 'sks5_startups_dropped_total', help: 'New connections closed at accept by the pre-auth budget: per_source, early_drop (random), full', labelNames: ['reason'], registers: reg,
+    collect() {
+      this.reset();
+      const dropped = read().dropped;
+      for (const reason of ['per_source', 'early_drop', 'full'] as const) this.inc({ reason }, dropped[reason]);
+    },
+  });
 }
 
 function registerQuotaGauges(registry: Registry, read: () => QuotaGaugeSource[], userLabel: (u: string) => string): void {

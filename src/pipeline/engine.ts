@@ -18,12 +18,15 @@ import { connectTarget } from '../relay/connect.js';
 import type { DnsCache } from '../relay/dns-cache.js';
 import { relay, type TrafficMeter } from '../relay/pipe.js';
 import type { SessionRegistry, TunnelRecord } from './sessions.js';
-import type { AuthedSession, ClientInfo, Release, RelayResult, Target, Tunnel } from './types.js';
+import type { AdmissionSlot, AuthedSession, ClientInfo, Release, RelayResult, Target, Tunnel } from './types.js';
+import type { StartupsSnapshot } from '../policy/startup-budget.js';
+import { StartupDropLog } from '../observe/startup-drop-log.js';
 import type { World } from './world.js';
 
 /** Pre-auth admission (connection slots, allowlist, bans, rate, reputation, maintenance). */
 export interface AdmissionStage {
-  admit(ip: string): Decision<Release>;
+  admit(ip: string): Decision<AdmissionSlot>;
+  startups(): StartupsSnapshot;
   recordAuthFailure(ip: string, username: string): void;
   recordAuthSuccess(ip: string): void;
   recordAclDenial(ip: string): void;
@@ -69,9 +72,13 @@ export class Pipeline {
   /** Stop functions of the running relays, for shutdown: one abort listener, not one per tunnel. */
   readonly #running = new Set<(reason: string) => void>();
   readonly #now = (): number => this.#d.clock.now();
+  /** Pre-auth slots of connections not authenticated yet, by conn id: authorize() promotes them. */
+  readonly #pending = new Map<string, AdmissionSlot>();
+  readonly #startupDrops: StartupDropLog;
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
+    this.#startupDrops = new StartupDropLog({ log: deps.log, clock: deps.clock, snapshot: () => deps.admission.startups() });
     // Each in-flight connect listens on the shutdown signal (connect.ts): 64 concurrent channels
     // are expected, not a leak, so no MaxListenersExceededWarning in the log.
     if (deps.shutdown) setMaxListeners(0, deps.shutdown);
@@ -96,9 +103,25 @@ export class Pipeline {
   /** On TCP accept, before any handshake byte: nothing expensive happens for a refused source. */
   admit(client: ClientInfo): Decision<Release> {
     const d = this.#d.admission.admit(client.ip);
-    if (!d.allow) return this.#rejected(client, d);
+    if (!d.allow) {
+      // A flood is dropped here by the thousand: counted by sks5_startups_dropped_total and logged
+      // in summary lines, not one warning and one audit event per dropped socket.
+      if (d.code === 'SKS5_DENY_STARTUPS' || d.code === 'SKS5_DENY_STARTUPS_SOURCE') { this.#startupDrops.dropped(d); return d; }
+      return this.#rejected(client, d);
+    }
+    const slot = d.value;
+    this.#pending.set(client.connId, slot);
     this.#d.events.emit('connection.new', { source_ip: client.ip, source_port: client.port, protocol: client.door, conn_id: client.connId });
-    return d;
+    return allow({ release: () => { this.#pending.delete(client.connId); slot.release(); } });
+  }
+
+  /** The pre-auth slot becomes an authenticated one (max_connections); refused when that is full. */
+  #promote(client: ClientInfo): Decision {
+    const slot = this.#pending.get(client.connId);
+    if (slot === undefined) return allow();
+    const p = slot.promote();
+    if (p.allow) this.#pending.delete(client.connId);
+    return p;
   }
 
   #rejected<T>(client: ClientInfo, d: Denial): Decision<T> {
@@ -124,6 +147,9 @@ export class Pipeline {
       this.recordAuthFailure(client, user.username, method, d.operator);
       return d;
     }
+    // Valid credentials, but no authenticated slot left: a refusal, not an authentication failure.
+    const slot = this.#promote(client);
+    if (!slot.allow) return this.#rejected(client, slot);
     this.#d.admission.recordAuthSuccess(client.ip);
     const session: AuthedSession = keyFingerprint === undefined ? { client, user, method } : { client, user, method, keyFingerprint };
     const ev = { username: user.username, source_ip: client.ip, method, protocol: client.door, conn_id: client.connId };

@@ -19,8 +19,8 @@ export interface StageInfo {
 export const STAGES = [
   { name: 'accept', does: 'TCP accept, PROXY protocol', codes: [], text: { socks5: 'close', ssh: 'close', http: 'close' } },
   {
-    name: 'admission', does: 'connection slots, allowlist, ban, reputation, per-IP rate, GeoIP, maintenance',
-    codes: ['SKS5_DENY_MAINTENANCE', 'SKS5_DENY_SOURCE_IP', 'SKS5_DENY_GEOIP', 'SKS5_DENY_BANNED', 'SKS5_DENY_REPUTATION', 'SKS5_DENY_RATE', 'SKS5_DENY_CONN_LIMIT'],
+    name: 'admission', does: 'allowlist, ban, reputation, per-IP rate, GeoIP, maintenance, pre-auth budget (max_startups, per source)',
+    codes: ['SKS5_DENY_MAINTENANCE', 'SKS5_DENY_SOURCE_IP', 'SKS5_DENY_GEOIP', 'SKS5_DENY_BANNED', 'SKS5_DENY_REPUTATION', 'SKS5_DENY_RATE', 'SKS5_DENY_STARTUPS', 'SKS5_DENY_STARTUPS_SOURCE'],
     text: { socks5: 'close; 0xFF once greeting read', ssh: 'close before our banner', http: 'status of the code, then close' },
   },
   {
@@ -34,8 +34,8 @@ export const STAGES = [
     text: { socks5: 'RFC 1929 status 0x01', ssh: 'USERAUTH_FAILURE (+ methods left)', http: '407' },
   },
   {
-    name: 'authorize', does: 'expiry, per-user source_ips, time window, client fingerprint, allow_forwarding',
-    codes: ['SKS5_DENY_EXPIRED', 'SKS5_DENY_SOURCE_IP', 'SKS5_DENY_TIME', 'SKS5_DENY_FINGERPRINT', 'SKS5_DENY_FORWARDING', 'SKS5_DENY_ACL'],
+    name: 'authorize', does: 'expiry, per-user source_ips, time window, client fingerprint, allow_forwarding, an authenticated slot (max_connections)',
+    codes: ['SKS5_DENY_EXPIRED', 'SKS5_DENY_SOURCE_IP', 'SKS5_DENY_TIME', 'SKS5_DENY_FINGERPRINT', 'SKS5_DENY_FORWARDING', 'SKS5_DENY_ACL', 'SKS5_DENY_CONN_LIMIT'],
   },
   { name: 'limits', does: 'per-user slots, rate windows, connection and bandwidth quotas', codes: ['SKS5_DENY_CONN_LIMIT', 'SKS5_DENY_RATE', 'SKS5_DENY_QUOTA'] },
   {

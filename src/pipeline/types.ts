@@ -27,6 +27,12 @@ export interface Target {
 /** Something held for the life of a connection (a slot, a session); release is idempotent. */
 export interface Release { release(): void }
 
+/**
+ * Admission's slot: held in the pre-auth budget until `promote()` moves it to max_connections at
+ * authentication (refused when max_connections is full); `release()` frees whichever it holds.
+ */
+export interface AdmissionSlot extends Release { promote(): Decision }
+
 /** An authenticated principal on one transport connection (one SOCKS5 connection, one SSH connection). */
 export interface AuthedSession {
   readonly client: ClientInfo;

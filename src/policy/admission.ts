@@ -3,19 +3,23 @@
  * Everything here is a map lookup or a short scan, so a refused connection costs almost nothing
  * (no Argon2, no DNS). Order, cheapest and most decisive first:
  *   maintenance -> allowed_source_ips -> geoip -> ban -> reputation -> per-IP rate
- *   -> server new-connection rate -> max_connections (the returned Release frees the slot).
- * Ban whitelist entries skip the ban, reputation and per-IP rate checks.
+ *   -> server new-connection rate -> pre-auth budget (max_startups, per_source_max_startups).
+ * The returned slot starts in the pre-auth budget; `promote()` at authentication moves it to
+ * max_connections, so connections that never authenticate cannot take an authenticated user's slot.
+ * Ban whitelist entries skip the ban, reputation and per-IP rate checks (not the pre-auth budget:
+ * the whitelist is trust against bans, not a licence to hold unlimited half-open sockets).
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { allow, deny, type Decision } from '../errors.js';
 import type { EventBus } from '../observe/events.js';
-import type { Release } from '../pipeline/types.js';
+import type { AdmissionSlot } from '../pipeline/types.js';
 import { canonicalIp, compileRanges, rangesContain, type BanList } from './ban.js';
 import type { IpRange } from './ip-address.js';
 import { activeWindow, type ActiveMaintenance } from './maintenance-schedule.js';
 import { CappedMap, createRateWindow, type RateWindow } from './rate.js';
 import type { Reputation } from './reputation.js';
+import { StartupBudget, type StartupsSnapshot } from './startup-budget.js';
 
 /** GeoIpFilter's shape (src/policy/geoip.ts), kept structural so tests can pass a stub. */
 export interface SourceFilter { check(ip: string): { allow: true } | { allow: false; reason: string } }
@@ -27,6 +31,8 @@ export interface AdmissionDeps {
   bans: BanList;
   reputation: Reputation;
   geoip?: SourceFilter;
+  /** A uniform draw in [0, 1) for the pre-auth budget's random early drop (Math.random, wired in server/). */
+  random: () => number;
 }
 
 /**
@@ -45,18 +51,26 @@ export class Admission {
   #serverSecond: RateWindow | undefined;
   #serverMinute: RateWindow | undefined;
   #active = 0;
+  readonly #startups: StartupBudget;
   #manual: { enabled: boolean; message: string } = { enabled: false, message: DEFAULT_MAINTENANCE_MESSAGE };
 
   constructor(deps: AdmissionDeps) {
     this.#deps = deps;
     this.#perIp = new CappedMap(() => deps.config().security.rate_limit_max_ips);
+    this.#startups = new StartupBudget(deps.random);
   }
 
-  /** Connections currently holding a global slot. */
+  /** Authenticated connections currently holding a max_connections slot. */
   get active(): number { return this.#active; }
 
-  /** On TCP accept, before any handshake. On allow, release the slot when the connection closes. */
-  admit(ipText: string): Decision<Release> {
+  /** The pre-auth budget now: in progress, early drop on or off, drops so far (metrics, logs). */
+  startups(): StartupsSnapshot { return this.#startups.snapshot(this.#deps.config().limits); }
+
+  /**
+   * On TCP accept, before any handshake. On allow, the connection holds a pre-auth slot: promote it
+   * when it authenticates, release it when it closes.
+   */
+  admit(ipText: string): Decision<AdmissionSlot> {
     const config = this.#deps.config();
     const compiled = this.#compile(config);
     const ip = canonicalIp(ipText);
@@ -90,18 +104,28 @@ export class Admission {
     const server = this.#serverRate(config, ip, now);
     if (!server.allow) return server;
 
-    const max = config.limits.max_connections;
-    if (max > 0 && this.#active >= max) {
-      return deny('SKS5_DENY_CONN_LIMIT', `limits.max_connections (${max}) reached; refused ${ip}`, 'server busy, try again later');
-    }
-    this.#active++;
-    let held = true;
+    const startup = this.#startups.enter(config.limits, ip);
+    if (!startup.allow) return startup;
+    const pending = startup.value;
+    let state: 'pending' | 'authed' | 'released' = 'pending';
     return allow({
+      promote: () => {
+        if (state !== 'pending') return allow();
+        // The live config: a reload that raised max_connections applies to handshakes in flight.
+        const limit = this.#deps.config().limits.max_connections;
+        if (limit > 0 && this.#active >= limit) {
+          return deny('SKS5_DENY_CONN_LIMIT', `limits.max_connections (${limit}) authenticated connections reached; refused ${ip}`, 'server busy, try again later');
+        }
+        pending.leave();
+        this.#active++;
+        state = 'authed';
+        return allow();
+      },
       release: () => {
         // Idempotent: error paths and close handlers may both release.
-        if (!held) return;
-        held = false;
-        this.#active--;
+        if (state === 'pending') pending.leave();
+        else if (state === 'authed') this.#active--;
+        state = 'released';
       },
     });
   }

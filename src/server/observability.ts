@@ -81,6 +81,7 @@ export async function startObservability(d: {
     quotaUsage: () => [...d.world().users.values()].map((u) => d.stages.state.usage(u)),
     webhooks: () => webhooks?.stats() ?? { delivered: 0, failed: 0, dropped: 0, refused: 0 },
     ...(d.cluster ? { cluster: clusterStats(d.cluster) } : {}),
+    startups: () => d.stages.admission.startups(),
   });
 
   const servers: FastifyInstance[] = [];

@@ -23,7 +23,7 @@ export interface Stages {
   close(): Promise<void>;
 }
 
-export async function createStages(deps: { config: () => Config; clock: Clock; events: EventBus; log: Logger; dataDir?: string | undefined }): Promise<Stages> {
+export async function createStages(deps: { config: () => Config; clock: Clock; random: () => number; events: EventBus; log: Logger; dataDir?: string | undefined }): Promise<Stages> {
   const cfg = deps.config();
   const state = openStateStore({
     config: deps.config, clock: deps.clock, events: deps.events,
@@ -35,7 +35,7 @@ export async function createStages(deps: { config: () => Config; clock: Clock; e
     geoip = await GeoIpFilter.open(cfg.geoip);
     if (geoip.loadError) deps.log.warn(`GeoIP: ${geoip.loadError} (fail_closed = ${cfg.geoip.fail_closed})`);
   }
-  const admission = new Admission({ config: deps.config, clock: deps.clock, events: deps.events, bans: state.bans, reputation: state.reputation, ...(geoip ? { geoip } : {}) });
+  const admission = new Admission({ config: deps.config, clock: deps.clock, events: deps.events, bans: state.bans, reputation: state.reputation, random: deps.random, ...(geoip ? { geoip } : {}) });
   const shaper = new Shaper({ config: deps.config, clock: deps.clock });
   const limits = new Limits({ config: deps.config, clock: deps.clock, events: deps.events, ledger: state.quotas, shaper });
   const totp = new TotpGuard();

@@ -36,6 +36,8 @@ export interface StartOptions {
   configPath?: string | undefined;
   log: Logger;
   clock?: Clock;
+  /** Uniform draws in [0, 1) for the pre-auth budget's random early drop; Math.random by default. */
+  random?: () => number;
   /** Re-read and validate the config (same flags as at start); throws ConfigError on problems. */
   reloadConfig?: (() => Config) | undefined;
 }
@@ -61,7 +63,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const shutdownCtl = new AbortController();
   const cfg0 = opts.config;
   const dns = new DnsCache({ ttl: cfg0.server.dns_cache_ttl, maxEntries: cfg0.server.dns_cache_max_entries, clock });
-  const stages: Stages = await createStages({ config: () => world.config, clock, events, log });
+  const stages: Stages = await createStages({ config: () => world.config, clock, random: opts.random ?? Math.random, events, log });
   // Before any listener: a node that reaches Redis starts with the cluster's bans, not an empty list.
   const cluster: ClusterNode | undefined = cfg0.cluster.redis_url
     ? await startCluster({ config: () => world.config, clock, bans: stages.state.bans, reputation: stages.state.reputation, quotas: stages.state.quotas, log })

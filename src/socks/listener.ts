@@ -3,7 +3,7 @@
  * socket, and hands authenticated requests to the pipeline.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { CMD, encodeRefusal, encodeReply, stripMapped } from './codec.js';
 import { SocksSession, type Step } from './session.js';
 import { SOCKS_REPLY, type Decision } from '../errors.js';
@@ -16,7 +16,7 @@ export interface SocksListenerOptions {
   pipeline: Pipeline;
   authenticate: SocksAuthenticator;
   udp: UdpAssociations;
-  tls?: TlsOptions | undefined;
+  tls?: SecureContextOptions | undefined;
 }
 
 export interface SocksListener {
@@ -27,13 +27,12 @@ export interface SocksListener {
 }
 
 export function createSocksListener(opts: SocksListenerOptions): SocksListener {
-  const door = opts.tls ? 'socks5-tls' : 'socks5';
-  const onSocket = (socket: Socket): void => handleConnection(socket, opts, door);
-  const server: Server = opts.tls
-    ? createTlsServer({ ...opts.tls, allowHalfOpen: true, handshakeTimeout: opts.pipeline.config.limits.socks5_handshake_timeout * 1000 }, onSocket)
-    : createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
-  // A TLS client that never finishes its handshake is dropped by handshakeTimeout; errors are per socket.
-  server.on('tlsClientError', (_err, s) => s.destroy());
+  // TLS is layered on the accepted TCP socket, not left to a tls.Server: admission (and the pre-auth
+  // budget) must see a connection at accept, or a client that stalls inside its TLS handshake would
+  // hold a socket that no budget counts.
+  const secure = opts.tls ? createSecureContext(opts.tls) : undefined;
+  const door = secure ? 'socks5-tls' : 'socks5';
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => handleConnection(socket, opts, door, secure));
   return {
     server,
     listen: (host, port) => new Promise((resolve, reject) => {
@@ -49,17 +48,20 @@ export function createSocksListener(opts: SocksListenerOptions): SocksListener {
   };
 }
 
-function handleConnection(socket: Socket, opts: SocksListenerOptions, door: 'socks5' | 'socks5-tls'): void {
+function handleConnection(raw: Socket, opts: SocksListenerOptions, door: 'socks5' | 'socks5-tls', secure: SecureContext | undefined): void {
   const { pipeline } = opts;
-  socket.setNoDelay(true);
-  socket.on('error', () => { /* reported through close */ });
-  const client = pipeline.newClient(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0, door);
+  raw.setNoDelay(true);
+  raw.on('error', () => { /* reported through close */ });
+  const client = pipeline.newClient(raw.remoteAddress ?? '0.0.0.0', raw.remotePort ?? 0, door);
   const admitted = pipeline.admit(client);
   // A banned source still gets a protocol answer (0xFF) once its greeting is read; others are just closed.
   if (!admitted.allow && admitted.code !== 'SKS5_DENY_BANNED') {
-    socket.destroy();
+    raw.destroy();
     return;
   }
+  // The handshake timer below covers the TLS handshake too; a failed one ends in 'error' then 'close'.
+  const socket: Socket = secure ? new TLSSocket(raw, { isServer: true, secureContext: secure }) : raw;
+  if (secure) socket.on('error', () => { /* reported through close */ });
   const slot = admitted.allow ? admitted.value : undefined;
   const session = new SocksSession({ refuseAll: !admitted.allow });
   const cfg = pipeline.config;

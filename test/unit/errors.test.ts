@@ -26,6 +26,8 @@ const WIRE: Record<ErrorCode, [number, number, number]> = {
   SKS5_DENY_RATE: [0x02, 4, 429],
   SKS5_DENY_QUOTA: [0x02, 4, 429],
   SKS5_DENY_CONN_LIMIT: [0x02, 4, 429],
+  SKS5_DENY_STARTUPS: [0x02, 4, 503],
+  SKS5_DENY_STARTUPS_SOURCE: [0x02, 4, 429],
   SKS5_ERR_AUTH: [0x02, 1, 407],
   SKS5_ERR_DNS: [0x04, 2, 502],
   SKS5_ERR_REFUSED: [0x05, 2, 502],

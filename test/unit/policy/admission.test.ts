@@ -6,40 +6,86 @@ import { BanList } from '../../../src/policy/ban.js';
 import { Reputation } from '../../../src/policy/reputation.js';
 import type { Config, ConfigInput } from '../../../src/config/schema.js';
 import type { Decision } from '../../../src/errors.js';
-import type { Release } from '../../../src/pipeline/types.js';
+import type { AdmissionSlot } from '../../../src/pipeline/types.js';
 import { makeConfig, recordingBus } from '../store/state-fixtures.js';
 
-function setup(input: Partial<ConfigInput> = {}, geoip?: SourceFilter, start = '2026-05-06T12:00:00Z') {
+function setup(input: Partial<ConfigInput> = {}, geoip?: SourceFilter, start = '2026-05-06T12:00:00Z', random: () => number = () => 0.5) {
   const clock = new FakeClock(start);
   const { bus, named } = recordingBus(clock);
   let config: Config = makeConfig(input);
   const cfg = (): Config => config;
   const bans = new BanList({ config: cfg, clock, events: bus });
   const reputation = new Reputation({ config: cfg, clock });
-  const admission = new Admission({ config: cfg, clock, events: bus, bans, reputation, ...(geoip ? { geoip } : {}) });
+  const admission = new Admission({ config: cfg, clock, events: bus, bans, reputation, random, ...(geoip ? { geoip } : {}) });
   return { clock, admission, bans, reputation, named, setConfig: (c: Config) => { config = c; } };
 }
 
-function code(d: Decision<Release>): string {
+function code(d: Decision<AdmissionSlot>): string {
   if (d.allow) { d.value.release(); return 'allow'; }
   return d.code;
 }
 
-test('a fresh source is admitted and the slot is released exactly once', () => {
+test('max_connections counts authenticated connections: promote takes the slot, release frees it exactly once', () => {
   const { admission } = setup({ limits: { max_connections: 2 } });
   const a = admission.admit('192.0.2.1');
   const b = admission.admit('192.0.2.2');
-  assert.ok(a.allow && b.allow);
-  assert.equal(admission.active, 2);
   const c = admission.admit('192.0.2.3');
-  assert.ok(!c.allow && c.code === 'SKS5_DENY_CONN_LIMIT');
+  assert.ok(a.allow && b.allow && c.allow, 'handshakes in progress do not use max_connections');
+  assert.equal(admission.active, 0);
+  assert.ok(a.value.promote().allow && b.value.promote().allow);
+  assert.equal(admission.active, 2);
+  const full = c.value.promote();
+  assert.ok(!full.allow && full.code === 'SKS5_DENY_CONN_LIMIT', 'the third authenticated connection finds max_connections full');
+  assert.equal(admission.startups().inProgress, 1, 'a refused promotion stays in the pre-auth budget until it closes');
+  c.value.release();
+  assert.equal(admission.startups().inProgress, 0);
   a.value.release();
   a.value.release(); // a second release (error path + close handler) must not free another slot
   assert.equal(admission.active, 1);
   const d = admission.admit('192.0.2.3');
-  assert.ok(d.allow);
+  assert.ok(d.allow && d.value.promote().allow);
   assert.equal(admission.active, 2);
-  assert.ok(!admission.admit('192.0.2.4').allow, 'still full: the double release freed only one slot');
+  const e = admission.admit('192.0.2.4');
+  assert.ok(e.allow && !e.value.promote().allow, 'still full: the double release freed only one slot');
+  assert.ok(d.value.promote().allow, 'promote is idempotent');
+  assert.equal(admission.active, 2);
+});
+
+test('unauthenticated connections have their own budget, per source and in total, and leave it on promote', () => {
+  const { admission } = setup({ limits: { max_startups: '4', per_source_max_startups: 2 } });
+  const held = [admission.admit('192.0.2.1'), admission.admit('192.0.2.1')];
+  const third = admission.admit('192.0.2.1');
+  assert.ok(!third.allow && third.code === 'SKS5_DENY_STARTUPS_SOURCE', 'per_source_max_startups');
+  held.push(admission.admit('192.0.2.2'), admission.admit('192.0.2.3'));
+  const over = admission.admit('192.0.2.4');
+  assert.ok(!over.allow && over.code === 'SKS5_DENY_STARTUPS' && over.operator.includes('full'), 'max_startups "4" is a hard cap');
+  assert.deepEqual(admission.startups().dropped, { per_source: 1, early_drop: 0, full: 1 });
+  assert.equal(admission.startups().earlyDropActive, true);
+  const first = held[0];
+  assert.ok(first?.allow && first.value.promote().allow);
+  assert.equal(admission.startups().inProgress, 3, 'an authenticated connection no longer counts as a startup');
+  assert.equal(code(admission.admit('192.0.2.1')), 'allow', 'its source has room again');
+  for (const h of held) if (h.allow) h.value.release();
+  assert.deepEqual([admission.startups().inProgress, admission.startups().sources, admission.active], [0, 0, 0]);
+});
+
+test('between start and full, the injected draw decides the early drop', () => {
+  let draw = 0.99;
+  const { admission } = setup({ limits: { max_startups: '2:50:6', per_source_max_startups: 0 } }, undefined, undefined, () => draw);
+  const slots = [admission.admit('192.0.2.1'), admission.admit('192.0.2.2')];
+  assert.ok(slots.every((s) => s.allow));
+  assert.equal(code(admission.admit('192.0.2.3')), 'allow', 'at start the drop chance is 50%: a draw of 0.99 passes');
+  draw = 0.49;
+  const d = admission.admit('192.0.2.3');
+  assert.ok(!d.allow && d.code === 'SKS5_DENY_STARTUPS' && d.operator.includes('random early drop, 50%'), !d.allow ? d.operator : 'allowed');
+  assert.equal(admission.startups().dropped.early_drop, 1);
+});
+
+test('the ban whitelist does not exempt a source from the pre-auth budget', () => {
+  const { admission } = setup({ limits: { per_source_max_startups: 1 }, security: { ban_whitelist: ['127.0.0.1'] } });
+  const a = admission.admit('127.0.0.1');
+  assert.ok(a.allow);
+  assert.equal(code(admission.admit('127.0.0.1')), 'SKS5_DENY_STARTUPS_SOURCE');
 });
 
 test('maintenance refuses new connections with its message; scheduled windows too', () => {
