@@ -1,7 +1,8 @@
 /**
  * The HTTP proxy door with the clients people point at it: Python's urllib (ProxyHandler),
  * wget with https_proxy, git over http (ls-remote and clone of a local repository served as
- * dumb HTTP by a Node static server). Each goes through the built CLI.
+ * dumb HTTP by a Node static server), pip download from a local PEP 503 index. Each goes
+ * through the built CLI.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -122,4 +123,56 @@ test('git ls-remote and git clone over http through the proxy (dumb HTTP from a 
   const denied = await git(['-c', `http.proxy=http://alice:wrong@127.0.0.1:${srv.http!.port}`, 'ls-remote', url]);
   assert.notEqual(denied.code, 0);
   assert.match(denied.stderr, /407|Proxy Authentication/i);
+});
+
+/** A minimal wheel (PEP 427: the package, METADATA, WHEEL, RECORD), written by Python's zipfile. */
+const MAKE_WHEEL = `
+import sys, zipfile
+path = sys.argv[1]
+with zipfile.ZipFile(path, 'w') as z:
+    z.writestr('sks5_probe/__init__.py', 'VALUE = 42\\n')
+    z.writestr('sks5_probe-0.1.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: sks5-probe\\nVersion: 0.1\\n')
+    z.writestr('sks5_probe-0.1.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: sks5-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')
+    z.writestr('sks5_probe-0.1.dist-info/RECORD', '')
+`;
+
+test('pip download from a local package index through the proxy (--proxy, plain http index)', async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'sks5-pip-'));
+  const { mkdirSync, writeFileSync, readdirSync } = await import('node:fs');
+  const wheel = 'sks5_probe-0.1-py3-none-any.whl';
+  mkdirSync(join(work, 'index', 'simple', 'sks5-probe'), { recursive: true });
+  assert.equal((await exec('python3', ['-c', MAKE_WHEEL, join(work, 'index', 'simple', 'sks5-probe', wheel)])).code, 0);
+  writeFileSync(join(work, 'index', 'simple', 'sks5-probe', 'index.html'), `<!DOCTYPE html><html><body><a href="${wheel}">${wheel}</a></body></html>\n`);
+  // PEP 503 asks for /simple/<name>/: the static server answers the directory with its index.html.
+  const root = join(work, 'index');
+  const server = createServer((req, res) => {
+    let path = normalize(join(root, decodeURIComponent((req.url ?? '/').split('?')[0]!)));
+    if (path.endsWith(sep)) path = join(path, 'index.html');
+    try {
+      if (!path.startsWith(root + sep) || !statSync(path).isFile()) throw new Error('not a file');
+      if (path.endsWith('.html')) res.setHeader('Content-Type', 'text/html');
+      res.end(readFileSync(path));
+    } catch {
+      res.statusCode = 404;
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  const port = (server.address() as { port: number }).port;
+
+  const srv = await startSks5(t, await config(), { expect: ['http', 'ssh'] });
+  const env = envWithoutProxies({ HOME: work, PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1' });
+  const pip = (proxy: string, dest: string): ReturnType<typeof exec> => exec('python3', ['-m', 'pip', 'download', '--no-deps', '--no-cache-dir', '--isolated',
+    '--index-url', `http://127.0.0.1:${port}/simple/`, '--trusted-host', '127.0.0.1', '--proxy', proxy, '--retries', '0', '--timeout', '20',
+    '-d', dest, 'sks5-probe==0.1'], { env, timeoutMs: 120_000 });
+  const ok = await pip(`http://alice:secret@127.0.0.1:${srv.http!.port}`, join(work, 'out'));
+  assert.equal(ok.code, 0, `${ok.stdout}\n${ok.stderr}`);
+  assert.deepEqual(readdirSync(join(work, 'out')), [wheel]);
+  const fetched = srv.logs.filter((l) => l.msg === 'tunnel closed' && l.door === 'http' && l.target === `127.0.0.1:${port}`);
+  assert.ok(fetched.length >= 2, 'the index page and the wheel came through the door');
+  const bad = await pip(`http://alice:wrong@127.0.0.1:${srv.http!.port}`, join(work, 'out-bad'));
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stdout + bad.stderr, /No matching distribution/, 'pip saw no index page (our 407)');
+  await srv.waitForLog((l) => l.door === 'http' && l.user === 'alice' && String(l.msg) === 'authentication failed: wrong password');
 });

@@ -224,8 +224,21 @@ test('bad input: garbage is 400, headers over 16 KiB are 431, a silent client ge
   const garbage = await rawRequest(port, 'NOT HTTP AT ALL\x00\r\n\r\n');
   assert.match(garbage, /^HTTP\/1\.1 400 /);
   assert.match(garbage, /SKS5_ERR_PROTOCOL/);
-  const big = await rawRequest(port, `GET http://127.0.0.1/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`);
+  // The 16 KiB is Node's count (llhttp counts the request line, names and values, not every
+  // separator): for this shape the largest head accepted is 16408 bytes on the wire. Pinned, so
+  // a Node release that counts differently shows up here: at the limit parsed (407, no
+  // credential), one byte past refused (431).
+  const head = (total: number): string => {
+    const start = 'GET http://127.0.0.1/ HTTP/1.1\r\nHost: x\r\nX-Pad: ';
+    return `${start}${'a'.repeat(total - start.length - 4)}\r\n\r\n`;
+  };
+  assert.equal(head(16408).length, 16408);
+  // (a 407 keeps the connection alive: it closes at Node's keep-alive timeout, 5 s)
+  const atLimit = await rawRequest(port, head(16408));
+  assert.match(atLimit, /^HTTP\/1\.1 407 /);
+  const big = await rawRequest(port, head(16409));
   assert.match(big, /^HTTP\/1\.1 431 /);
+  assert.match(big, /SKS5_ERR_HTTP_HEADERS_TOO_LARGE/);
   const silent = await rawRequest(port, 'GET http://127.0.0.1/ HTTP/1.1\r\n');
   assert.match(silent, /^HTTP\/1\.1 408 /);
   const originForm = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
