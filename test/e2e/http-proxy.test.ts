@@ -140,9 +140,15 @@ test('anti-SSRF refusal is 403, a refused connect 502, TOTP as password:123456',
   const totp = new TOTP({ secret: Secret.fromBase32(TOTP_SECRET) });
   const noCode = await curl(['-i', '-x', `http://carol:pw@${proxy}`, 'http://does-not-exist.invalid/']);
   assert.match(noCode.stdout, /^HTTP\/1\.1 407/);
-  const withCode = await curl(['-i', '-x', `http://carol:pw:${totp.generate()}@${proxy}`, 'http://does-not-exist.invalid/']);
-  assert.match(withCode.stdout, /^HTTP\/1\.1 502/, 'authenticated, then the name does not resolve');
+  // one code, one client connection: its kept-alive requests reuse the login, a new connection may not replay it
+  const code = totp.generate();
+  const withCode = await curl(['-v', '-x', `http://carol:pw:${code}@${proxy}`, `http://127.0.0.1:${origin.port}/`, 'http://does-not-exist.invalid/']);
+  assert.match(withCode.stderr, /Re-using existing connection/);
+  assert.match(withCode.stdout, /\(SKS5_DENY_SSRF\)/, 'first request authenticated, then refused by the guard');
+  assert.match(withCode.stdout, /\(SKS5_ERR_DNS\)/, 'second request on the same login');
   await srv.waitForLog((l) => l.msg === 'authenticated' && l.user === 'carol' && l.method === 'password+totp');
+  const replay = await curl(['-i', '-x', `http://carol:pw:${code}@${proxy}`, 'http://does-not-exist.invalid/']);
+  assert.match(replay.stdout, /^HTTP\/1\.1 407/, 'a used code does not open a second connection');
 });
 
 test('HTTPS proxy: curl -x https:// with --proxy-cacert, CONNECT and forward inside TLS, session visible with door http-tls', async (t) => {
