@@ -55,6 +55,16 @@ export const MIGRATIONS: readonly string[] = [
     last_ip TEXT NOT NULL DEFAULT ''
   );
   `,
+  // 2: shell aliases, kept like bookmarks (`alias add` in one session works in the next).
+  `
+  CREATE TABLE aliases (
+    username TEXT NOT NULL,
+    name TEXT NOT NULL,
+    command TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (username, name)
+  );
+  `,
 ];
 
 export class SchemaTooNewError extends Error {

@@ -1,5 +1,5 @@
 /**
- * Per-user shell data: command history, bookmarks and the last login. Reads come from an
+ * Per-user shell data: command history, bookmarks, aliases and the last login. Reads come from an
  * in-memory copy loaded on first use; writes go to it and, when a database is available, straight
  * to disk (each is a single small statement, and a shell user types far slower than SQLite
  * commits). Without a database everything still works for the life of the process.
@@ -17,7 +17,10 @@ export interface Bookmark { name: string; target: string }
 export interface LastLogin { at: number; ip: string }
 export type BookmarkResult = { ok: true } | { ok: false; error: string };
 
-interface Entry { history: string[]; bookmarks: Map<string, string>; lastLogin: LastLogin | undefined }
+/** Same bound as the shell's `alias add` (MAX_USER_ALIASES): a database edited by hand cannot load more. */
+const MAX_ALIASES_LOADED = 100;
+
+interface Entry { history: string[]; bookmarks: Map<string, string>; aliases: Map<string, string>; lastLogin: LastLogin | undefined }
 
 export class UserData {
   readonly #db: Db | undefined;
@@ -83,6 +86,26 @@ export class UserData {
     return removed;
   }
 
+  listAliases(user: string): Record<string, string> {
+    return Object.fromEntries(this.#entry(user).aliases);
+  }
+
+  /** The shell validates name, command and the per-user cap before calling this. */
+  setAlias(user: string, name: string, command: string): void {
+    const c = command.slice(0, MAX_LINE_CHARS);
+    this.#entry(user).aliases.set(name, c);
+    this.#write((db) =>
+      db.prepare('INSERT INTO aliases (username, name, command, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username, name) DO UPDATE SET command = excluded.command')
+        .run(user, name, c, this.#clock.now()),
+    );
+  }
+
+  deleteAlias(user: string, name: string): boolean {
+    const removed = this.#entry(user).aliases.delete(name);
+    if (removed) this.#write((db) => db.prepare('DELETE FROM aliases WHERE username = ? AND name = ?').run(user, name));
+    return removed;
+  }
+
   lastLogin(user: string): LastLogin | undefined {
     const l = this.#entry(user).lastLogin;
     return l ? { ...l } : undefined;
@@ -104,7 +127,7 @@ export class UserData {
   #entry(user: string): Entry {
     let e = this.#users.get(user);
     if (e) return e;
-    e = { history: [], bookmarks: new Map(), lastLogin: undefined };
+    e = { history: [], bookmarks: new Map(), aliases: new Map(), lastLogin: undefined };
     const db = this.#db;
     if (db) {
       try {
@@ -113,6 +136,8 @@ export class UserData {
         e.history = lines.map((r) => r.line).reverse();
         const marks = db.prepare('SELECT name, target FROM bookmarks WHERE username = ? ORDER BY name LIMIT 10000').all(user) as Array<{ name: string; target: string }>;
         for (const b of marks) e.bookmarks.set(b.name, b.target);
+        const aliases = db.prepare('SELECT name, command FROM aliases WHERE username = ? ORDER BY name LIMIT ?').all(user, MAX_ALIASES_LOADED) as Array<{ name: string; command: string }>;
+        for (const a of aliases) e.aliases.set(a.name, a.command);
         const login = db.prepare('SELECT last_login, last_ip FROM user_logins WHERE username = ?').get(user) as { last_login: number; last_ip: string } | undefined;
         if (login) e.lastLogin = { at: login.last_login, ip: login.last_ip };
       } catch (err) {
@@ -135,6 +160,6 @@ export class UserData {
   #warn(err: unknown): void {
     if (this.#warned) return;
     this.#warned = true;
-    this.#log.warn(`shell history/bookmarks could not be saved: ${(err as Error).message}`);
+    this.#log.warn(`shell history/bookmarks/aliases could not be saved: ${(err as Error).message}`);
   }
 }

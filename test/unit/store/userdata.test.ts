@@ -73,3 +73,18 @@ test('without a database everything works in memory; a failing database warns on
   assert.equal(log2.warnings.length, 1);
   db.close();
 });
+
+test('aliases: set, replace, delete, read back by a fresh reader from the same database', () => {
+  const { db, make } = withDb();
+  const ud = make();
+  ud.setAlias('alice', 'st', 'show status');
+  ud.setAlias('alice', 'st', 'show status --all');
+  ud.setAlias('alice', 'q', 'show quota');
+  ud.setAlias('bob', 'x', 'help');
+  assert.equal(ud.deleteAlias('alice', 'q'), true);
+  assert.equal(ud.deleteAlias('alice', 'q'), false);
+  assert.deepEqual(make().listAliases('alice'), { st: 'show status --all' });
+  assert.deepEqual(make().listAliases('bob'), { x: 'help' });
+  assert.deepEqual(make().listAliases('carol'), {});
+  db.close();
+});
