@@ -316,6 +316,17 @@ export const clusterSchema = z.strictObject({
   key_prefix: z.string().max(64).default('sks5:').describe('Prefix of every Redis key and channel, so clusters can share one Redis'),
 });
 
+/**
+ * Each fast path below relies on a Node or ssh2 internal (one module each, with a canary test). When a
+ * release breaks one, an operator turns it off here and sks5 falls back to the public API: slower, same
+ * behaviour on the wire except where a description says otherwise.
+ */
+export const fastPathsSchema = z.strictObject({
+  raw_relay: z.boolean().default(true).describe('Relay plain TCP tunnels through net.Socket\'s internal user-buffer slots and direct write(2) (src/relay/raw-socket.ts); false = Node streams'),
+  ssh_open_failure_reason: z.boolean().default(true).describe('Send our reason and description in CHANNEL_OPEN_FAILURE by substituting ssh2\'s internal channelOpenFail (src/ssh/open-failure.ts); false = ssh2\'s reject(): reason "connect failed", no description'),
+  ssh_channel_single_destroy: z.boolean().default(true).describe('Turn off Node\'s autoDestroy on forwarded SSH channels so ssh2\'s destroy runs once (src/ssh/channel-auto-destroy.ts); false = a discarded stream error per channel'),
+}).describe('Switches for the fast paths that reach into Node or ssh2 internals; turn one off if a release breaks it');
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   shell: shellSchema.prefault({}),
@@ -334,6 +345,7 @@ export const configSchema = z.strictObject({
   connection_pool: connectionPoolSchema.prefault({}),
   persistence: persistenceSchema.prefault({}),
   cluster: clusterSchema.prefault({}),
+  fast_paths: fastPathsSchema.prefault({}),
   groups: z.array(groupSchema).default([]),
   users: z.array(userSchema).min(1, 'at least one [[users]] entry is required'),
 });

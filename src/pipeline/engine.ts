@@ -273,6 +273,7 @@ export class Pipeline {
       this.#running.delete(close);
     };
     const idleMs = this.config.limits.idle_timeout * 1000;
+    const rawRelay = this.config.fast_paths.raw_relay;
     return {
       sessionId,
       remoteAddress: resolvedIp,
@@ -283,7 +284,7 @@ export class Pipeline {
       get localPort(): number { return socket.localPort ?? 0; },
       // A promise chain, not an async function: no suspended frame kept per open tunnel.
       relay: (clientStream): Promise<RelayResult> => relay(clientStream, socket, {
-          idleTimeoutMs: idleMs, meter, now: this.#now,
+          idleTimeoutMs: idleMs, meter, now: this.#now, raw: rawRelay,
           bindStop: (s) => {
             stop = s;
             if (stopReason !== undefined) s(stopReason);

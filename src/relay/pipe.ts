@@ -31,6 +31,8 @@ export interface RelayOptions {
    */
   bindStop?: ((stop: (reason: string) => void) => void) | undefined;
   now?: () => number;
+  /** false keeps Node streams even for two plain TCP sockets (config `fast_paths.raw_relay`). */
+  raw?: boolean | undefined;
 }
 
 export function relay(client: Duplex, target: Duplex, opts: RelayOptions): Promise<RelayResult> {
@@ -154,7 +156,7 @@ export function relay(client: Duplex, target: Duplex, opts: RelayOptions): Promi
     };
 
     // Plain TCP on both ends (SOCKS5 CONNECT): the zero-allocation path; otherwise Node streams.
-    const raw = rawCapable(client, target);
+    const raw = opts.raw !== false && rawCapable(client, target);
     pump(client, target, 'up');
     pump(target, client, 'down');
 

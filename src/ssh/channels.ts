@@ -10,6 +10,7 @@ import type { ErrorCode } from '../errors.js';
 import type { Pipeline } from '../pipeline/engine.js';
 import type { AuthedSession } from '../pipeline/types.js';
 import { permitOpenAllows, type KeyRestrictions } from '../auth/key-options.js';
+import { disableAutoDestroy } from './channel-auto-destroy.js';
 import { REFUSAL } from './refusals.js';
 
 export interface ForwardContext {
@@ -71,7 +72,7 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info:
       const channel = accept();
       // Errors surface through the relay's result; an unhandled 'error' would crash the process.
       channel.on('error', ignoreError);
-      withoutAutoDestroy(channel);
+      if (pipeline.config.fast_paths.ssh_channel_single_destroy) disableAutoDestroy(channel);
       void tunnel.relay(channel);
     },
     (err: unknown) => {
@@ -79,18 +80,4 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info:
       ctx.refuse('SKS5_ERR_INTERNAL', 'general failure');
     },
   );
-}
-
-interface StreamStateLike { autoDestroy?: boolean }
-
-/**
- * The relay destroys the channel itself when it finishes, whatever the reason. Node's autoDestroy
- * would call ssh2's `Channel.destroy()` a second time once both directions are done, and that
- * calls `end()` on a finished stream: an ERR_STREAM_ALREADY_FINISHED error built (stack trace
- * included) and thrown away, once per channel. Best effort: stream state is Node-internal.
- */
-function withoutAutoDestroy(channel: ServerChannel): void {
-  const s = channel as unknown as { _readableState?: StreamStateLike; _writableState?: StreamStateLike };
-  if (s._readableState && typeof s._readableState.autoDestroy === 'boolean') s._readableState.autoDestroy = false;
-  if (s._writableState && typeof s._writableState.autoDestroy === 'boolean') s._writableState.autoDestroy = false;
 }

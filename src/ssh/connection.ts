@@ -61,6 +61,11 @@ export class SshConnection {
 
   get closed(): boolean { return this.#closed; }
 
+  /** CHANNEL_OPEN_FAILURE with the catalogued reason of `code` (see open-failure.ts for the switch). */
+  #reject(conn: Connection, reject: () => void, code: ErrorCode, description: string): void {
+    rejectChannelOpen(conn, reject, sshReasonOf(code), description, this.#d.pipeline.config.fast_paths.ssh_open_failure_reason);
+  }
+
   #log(level: 'debug' | 'info' | 'warn', msg: string, extra: object = {}): void {
     const { client } = this.#d;
     this.#d.pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door: 'ssh', ...extra }, msg);
@@ -122,14 +127,14 @@ export class SshConnection {
 
     conn.on('tcpip', (accept, reject, tinfo) => {
       const session = this.#session;
-      const refuse = (code: ErrorCode, description: string): void => { rejectChannelOpen(conn, reject, sshReasonOf(code), description); };
+      const refuse = (code: ErrorCode, description: string): void => { this.#reject(conn, reject, code, description); };
       if (!session) return refuse('SKS5_ERR_AUTH', 'not authenticated');
       handleDirectTcpip(accept, tinfo, { pipeline, session, restrictions: this.#restrictions, refuse, closed: () => this.#closed });
     });
 
     conn.on('session', (accept, reject) => {
       const session = this.#session;
-      const refuse = (code: ErrorCode, description: string): void => { rejectChannelOpen(conn, reject, sshReasonOf(code), description); };
+      const refuse = (code: ErrorCode, description: string): void => { this.#reject(conn, reject, code, description); };
       if (!session) return refuse('SKS5_ERR_AUTH', 'not authenticated');
       handleSession(accept, refuse, {
         session, restrictions: this.#restrictions, backend: this.#d.shell, log: pipeline.log,
@@ -146,7 +151,7 @@ export class SshConnection {
       reject?.();
     });
     conn.on('openssh.streamlocal', (_accept, reject) => {
-      rejectChannelOpen(conn, reject, sshReasonOf('SKS5_DENY_FORWARDING'), REFUSAL.streamlocal);
+      this.#reject(conn, reject, 'SKS5_DENY_FORWARDING', REFUSAL.streamlocal);
     });
   }
 }

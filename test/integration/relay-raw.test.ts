@@ -50,6 +50,43 @@ test('the raw path is available on this runtime and chosen for two TCP sockets',
   } finally { t.close(); }
 });
 
+/** The value net.Socket keeps its user-buffer (`onread`) buffer under: set only on the raw path. */
+function userBufferOf(s: Socket): unknown {
+  const slot = Object.getOwnPropertySymbols(s).find((k) => k.description === 'kBuffer');
+  return slot === undefined ? undefined : (s as unknown as Record<symbol, unknown>)[slot];
+}
+
+test('raw: false (fast_paths.raw_relay = false) relays 2 MiB each way intact on Node streams', async () => {
+  const t = await fourSockets();
+  try {
+    const up = randomBytes(2 * 1024 * 1024);
+    const down = randomBytes(2 * 1024 * 1024);
+    const result = relay(t.client, t.target, { idleTimeoutMs: 0, raw: false });
+    const gotFar = slowCollect(t.far);
+    const gotOuter = slowCollect(t.outer);
+    t.outer.end(up);
+    t.far.end(down);
+    const [atFar, atOuter, r] = await Promise.all([gotFar, gotOuter, result]);
+    assert.equal(sha(atFar), sha(up));
+    assert.equal(sha(atOuter), sha(down));
+    assert.equal(r.bytesUp + r.bytesDown, up.length + down.length);
+    assert.ok(!userBufferOf(t.client) && !userBufferOf(t.target), 'no socket was switched to user-buffer reads');
+  } finally { t.close(); }
+});
+
+test('the default relay switches both sockets to the shared user buffer', async () => {
+  const t = await fourSockets();
+  try {
+    const result = relay(t.client, t.target, { idleTimeoutMs: 0 });
+    t.far.resume();
+    t.outer.resume();
+    t.outer.end(Buffer.from('x'));
+    t.far.end();
+    await result;
+    assert.ok(Buffer.isBuffer(userBufferOf(t.client)) && userBufferOf(t.client) === userBufferOf(t.target));
+  } finally { t.close(); }
+});
+
 test('8 MiB each way at once through the relay arrive intact despite backpressure', async () => {
   const t = await fourSockets();
   try {

@@ -29,6 +29,12 @@ test('control characters are stripped from the description', () => {
   assert.equal(sent[0]?.desc, 'bad   [31mred');
 });
 
+test('substitute = false (fast_paths.ssh_open_failure_reason = false): ssh2 reject() as published', () => {
+  const { conn, sent, reject } = fakeConn();
+  assert.equal(rejectChannelOpen(conn, reject, 1, 'not allowed', false), false);
+  assert.deepEqual(sent, [{ recipient: 7, reason: 2, desc: '' }]);
+});
+
 test('without the ssh2 internals, falls back to the plain reject', () => {
   let called = 0;
   assert.equal(rejectChannelOpen({} as Connection, () => { called++; }, 1, 'x'), false);
