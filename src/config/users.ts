@@ -67,9 +67,17 @@ export function mergeAcl(global: Config['acl'], group: AclConfig | undefined, us
   const groupRules = group ?? { allow: [], deny: [] };
   return {
     default_policy: user.default_policy ?? group?.default_policy ?? global.default_policy,
-    allow: [...globalRules.allow, ...groupRules.allow, ...user.allow],
-    deny: [...globalRules.deny, ...groupRules.deny, ...user.deny],
+    allow: unique([...globalRules.allow, ...groupRules.allow, ...user.allow]),
+    deny: unique([...globalRules.deny, ...groupRules.deny, ...user.deny]),
   };
+}
+
+/**
+ * A user who repeats a global rule (common after copying the global block) would otherwise see it
+ * twice in `show acl` and the MOTD; the first occurrence keeps its place.
+ */
+function unique(rules: readonly string[]): string[] {
+  return [...new Set(rules.map((r) => r.trim()))];
 }
 
 export function resolveUser(config: Config, user: UserConfig): EffectiveUser {

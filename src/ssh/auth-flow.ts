@@ -172,7 +172,8 @@ export class SshAuthFlow {
     ];
     return new Promise((resolve) => {
       ctx.once('abort', () => resolve(undefined));
-      ctx.prompt(prompts, 'sks5', '', (answers: string[] | Error) => {
+      // OpenSSH prints a non-empty name on its own line before the prompt, at every login.
+      ctx.prompt(prompts, '', '', (answers: string[] | Error) => {
         if (!Array.isArray(answers)) { resolve(undefined); return; }
         if (answers.length !== prompts.length) { resolve({ ok: false, reason: 'wrong number of keyboard-interactive answers', counted: true }); return; }
         void this.#answer(answers, wantPassword, wantCode).then(resolve, (err: unknown) => resolve({ ok: false, reason: `internal error: ${(err as Error).message}`, counted: true }));

@@ -34,6 +34,12 @@ test('wizard --non-interactive: check-config accepts the file, and the printed p
   const token = /API token: (\S+)/.exec(r.stdout)?.[1] ?? '';
   assert.match(r.stdout, /username: admin/);
   assert.ok(password.length >= 20 && token.length >= 16, r.stdout);
+  // What the output claims about storage is what the file holds: the password only as a hash,
+  // the API token in clear (it is a bearer secret compared as written).
+  assert.doesNotMatch(r.stdout, /only hashes are stored/);
+  assert.match(r.stdout, /API token is stored in clear as api\.token/);
+  const written = readFileSync(file, 'utf8');
+  assert.ok(!written.includes(password) && written.includes(token), 'file: password hashed, token in clear');
 
   const check = await runSks5(['check-config', '-c', file], { cwd });
   assert.equal(check.code, 0, check.stderr);

@@ -48,9 +48,14 @@ function writeConfig(ctx: CliContext, opts: WizardOptions, raw: ConfigInput): bo
 }
 
 function printCredentials(ctx: CliContext, users: readonly { username: string; password: string }[], apiToken: string | undefined, apiUrl: string | undefined): void {
-  ctx.print('Credentials (shown once; only hashes are stored):');
+  // The API token is a bearer secret the server compares as written, so it is in the file in clear:
+  // saying "only hashes are stored" would be false (the file is written 0600 for that reason).
+  ctx.print(users.length > 0 ? 'Credentials (passwords shown once; the file keeps only their Argon2id hashes):' : 'Credentials:');
   for (const u of users) ctx.print(`  username: ${u.username}\n  password: ${u.password}`);
-  if (apiToken !== undefined) ctx.print(`  API token: ${apiToken}${apiUrl ? `\n  dashboard: ${apiUrl}/dashboard#token=${apiToken}` : ''}`);
+  if (apiToken !== undefined) {
+    ctx.print(`  API token: ${apiToken}${apiUrl ? `\n  dashboard: ${apiUrl}/dashboard#token=${apiToken}` : ''}`);
+    ctx.print('  (the API token is stored in clear as api.token in the file, readable only by its owner; keep it secret)');
+  }
 }
 
 async function nonInteractive(ctx: CliContext, opts: WizardOptions): Promise<void> {
