@@ -121,10 +121,12 @@ export function buildMinimalConfig(input: { username: string; passwordHash: stri
 }
 
 /** quick-start: one user, SSH plus optional SOCKS5, defaults for the rest. */
-export function buildQuickStartConfig(input: { username: string; passwordHash: string; sshListen: string; socks5Listen?: string; dataDir?: string }): ConfigInput {
+export function buildQuickStartConfig(input: { username: string; passwordHash: string; sshListen: string; socks5Listen?: string; dataDir?: string; api?: { listen: string; token: string } }): ConfigInput {
   return {
     server: { ssh_listen: input.sshListen, ...(input.socks5Listen !== undefined ? { socks5_listen: input.socks5Listen } : {}), host_key_path: 'host_key' },
     ...(input.dataDir !== undefined ? { persistence: { data_dir: input.dataDir } } : {}),
+    // The dashboard is served by the API listener, so one flag turns on both.
+    ...(input.api !== undefined ? { api: { enabled: true, listen: input.api.listen, token: input.api.token } } : {}),
     users: [{ username: input.username, password_hash: input.passwordHash }],
   };
 }

@@ -13,6 +13,8 @@ export interface RunOptions {
   warnings?: readonly string[] | undefined;
   /** Re-read the config (same flags as at start) for SIGHUP and POST /api/reload. */
   reloadConfig?: (() => Config) | undefined;
+  /** Called once every listener is bound, with the real addresses (port 0 resolved). */
+  onListening?: ((addresses: RunningServer['addresses']) => void) | undefined;
 }
 
 export async function runServer(opts: RunOptions): Promise<void> {
@@ -44,6 +46,7 @@ export async function runServer(opts: RunOptions): Promise<void> {
     process.off('SIGINT', earlyInt);
   }
   const running = server;
+  opts.onListening?.(running.addresses);
 
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -142,3 +142,40 @@ test('quick-start exits non-zero when its listen port is taken', { timeout: 120_
   assert.equal(code, 1, out);
   assert.match(out, /EADDRINUSE|in use/i);
 });
+
+test('quick-start --api-listen serves the API and dashboard and prints the dashboard URL with its token', { timeout: 120_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sks5-qs-api-'));
+  const child = spawnSks5(['quick-start', '--password', 'demo', '--ssh-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'], { cwd: dir });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let output = '';
+  const url = await new Promise<URL>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no dashboard URL printed:\n${output}`)), 60_000);
+    const onData = (d: Buffer): void => {
+      output += d.toString();
+      const m = /dashboard: +(http:\/\/127\.0\.0\.1:\d+\/dashboard#token=\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(new URL(m[1] as string));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then((code) => reject(new Error(`exited ${code}:\n${output}`)));
+  });
+  const token = decodeURIComponent(url.hash.replace(/^#token=/, ''));
+  assert.ok(token.length >= 16, url.href);
+  assert.match(output, new RegExp(`API token: +${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.doesNotMatch(url.port, /^0$/, 'the bound port, not the requested 0');
+  const page = await fetch(new URL('/dashboard', url));
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /sks5 Dashboard/);
+  const status = await fetch(new URL('/api/status', url), { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(status.status, 200);
+  const denied = await fetch(new URL('/api/status', url), { headers: { authorization: 'Bearer wrong-token-0123456789' } });
+  assert.equal(denied.status, 401);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});

@@ -5,11 +5,11 @@ import type { Config } from '../../config/schema.js';
 import type { CliContext } from '../context.js';
 import { describeLoadError, loadEffectiveConfig, scrubSensitiveEnv, type GlobalOptions } from '../global-options.js';
 
-export async function startServer(ctx: CliContext, loaded: LoadedConfig, configPath: string | undefined, reloadConfig?: () => Config): Promise<void> {
+export async function startServer(ctx: CliContext, loaded: LoadedConfig, configPath: string | undefined, reloadConfig?: () => Config, onListening?: (addresses: { api?: string }) => void): Promise<void> {
   // Imported lazily: every other subcommand works without loading the server and its dependencies.
   const { runServer } = await import('../../server/run.js');
   try {
-    await runServer({ config: loaded.config, ...(configPath !== undefined ? { configPath } : {}), warnings: [...loaded.warnings], ...(reloadConfig ? { reloadConfig } : {}) });
+    await runServer({ config: loaded.config, ...(configPath !== undefined ? { configPath } : {}), warnings: [...loaded.warnings], ...(reloadConfig ? { reloadConfig } : {}), ...(onListening ? { onListening } : {}) });
   } catch (err) {
     ctx.fail(`error: ${(err as Error).message}`);
   }
