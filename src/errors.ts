@@ -93,7 +93,7 @@ export const ERRORS = {
   SKS5_ERR_API_BODY_TOO_LARGE: e('api', R.GENERAL_FAILURE, S.CONNECT_FAILED, 413, 'api_error', 'API: the request body is larger than the limit'),
   SKS5_ERR_API_UPGRADE_REQUIRED: e('api', R.GENERAL_FAILURE, S.CONNECT_FAILED, 426, 'api_error', 'API: a WebSocket route was asked without the Upgrade headers'),
   SKS5_ERR_API_MEDIA_TYPE: e('api', R.GENERAL_FAILURE, S.CONNECT_FAILED, 415, 'api_error', 'API: the request body\'s content type is not JSON'),
-  SKS5_ERR_API_RELOAD_FAILED: e('api', R.GENERAL_FAILURE, S.CONNECT_FAILED, 500, 'api_error', 'API: the new configuration is invalid; nothing changed'),
+  SKS5_ERR_API_RELOAD_FAILED: e('api', R.GENERAL_FAILURE, S.CONNECT_FAILED, 422, 'api_error', 'API: the new configuration is invalid; nothing changed'),
   SKS5_ERR_API_NO_TOKEN: e('api', R.GENERAL_FAILURE, S.CONNECT_FAILED, 503, 'api_error', 'API: no api.token is configured, so every authenticated route is refused'),
   SKS5_ERR_API_BUSY: e('api', R.GENERAL_FAILURE, S.CONNECT_FAILED, 503, 'api_error', 'API: too many live (SSE/WebSocket) clients'),
 } as const satisfies Record<string, CatalogueEntry>;

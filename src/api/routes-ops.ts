@@ -50,23 +50,23 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post('/api/reload', {
     config: { summary: 'Re-read and validate the config file; an invalid file changes nothing' },
-    schema: { response: { 200: S.envelope({ type: 'object', additionalProperties: false, required: ['users_count'], properties: { users_count: { type: 'integer' } } }), '4xx': S.errorEnvelope, '5xx': S.errorEnvelopeOf({ type: ['object', 'null'], additionalProperties: false, properties: { errors: { type: 'array', items: { type: 'string' } } } }) } },
+    schema: { response: { 200: S.envelope({ type: 'object', additionalProperties: false, required: ['users_count'], properties: { users_count: { type: 'integer' } } }), 422: S.errorEnvelopeOf({ type: ['object', 'null'], additionalProperties: false, properties: { errors: { type: 'array', items: { type: 'string' } } } }), '4xx': S.errorEnvelope, '5xx': S.errorEnvelope } },
   }, async (_req, reply) => {
     const r = await port.reload();
     if (r.ok) return ok({ users_count: r.users_count });
-    // 500 like the original, so scripts that branch on the status keep working; the errors say why.
+    // 422, not the original's 500: the server is fine, the file is not, and `errors` lists every problem.
     return fail(reply, 'SKS5_ERR_API_RELOAD_FAILED', `config invalid, nothing changed: ${r.errors.slice(0, 5).join('; ')}`, { errors: r.errors });
   });
 
-  app.post<{ Params: { username: string }; Body: { message?: string } | undefined }>('/api/kick/:username', {
-    config: { summary: "Close every connection of a user" },
+  app.post<{ Params: { username: string }; Body: { message?: string; reason?: string } | undefined }>('/api/kick/:username', {
+    config: { summary: "Close every connection of a user; `message` (the original's name, also accepted as `reason`) is shown to the user's shells and logged" },
     schema: {
       params: S.usernameParam,
-      body: { type: ['object', 'null'], additionalProperties: false, properties: { message: { type: 'string', maxLength: 4096 } } },
+      body: { type: ['object', 'null'], additionalProperties: false, properties: { message: { type: 'string', maxLength: 4096 }, reason: { type: 'string', maxLength: 4096, description: 'same as message; message wins when both are given' } } },
       response: S.responses({ type: 'object', additionalProperties: false, required: ['kicked', 'username', 'sessions_cancelled'], properties: { kicked: { type: 'boolean' }, username: { type: 'string' }, sessions_cancelled: { type: 'integer' } } }),
     },
   }, async (req, reply) => {
-    const r = port.kick(req.params.username, req.body?.message);
+    const r = port.kick(req.params.username, req.body?.message ?? req.body?.reason);
     if (!r) return fail(reply, 'SKS5_ERR_API_NOT_FOUND', `user ${req.params.username} not found`);
     return ok({ kicked: r.sessions_cancelled > 0, username: req.params.username, sessions_cancelled: r.sessions_cancelled });
   });

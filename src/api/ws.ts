@@ -86,7 +86,8 @@ export function runCommand(ctx: ApiContext, text: string): CommandReply {
       case 'kick': {
         const username = str('username');
         if (!username) return refused(action, 'SKS5_ERR_API_BAD_REQUEST', 'username is required');
-        const r = ctx.port.kick(username, str('message'));
+        // `message` is the original's field; `reason` is accepted too, as on POST /api/kick.
+        const r = ctx.port.kick(username, str('message') ?? str('reason'));
         return r ? { success: true, action } : refused(action, 'SKS5_ERR_API_NOT_FOUND', `unknown user ${username}`);
       }
       case 'maintenance': {

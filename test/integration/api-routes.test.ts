@@ -208,6 +208,10 @@ test('operations reach the server: unban, maintenance toggle/set, kick, broadcas
   const kick = (await app.inject({ method: 'POST', url: '/api/kick/alice', headers: auth, payload: { message: 'bye' } })).json();
   assert.deepEqual(kick.data, { kicked: true, username: 'alice', sessions_cancelled: 1 });
   assert.deepEqual(port.kicked, [{ username: 'alice', message: 'bye' }]);
+  // the dashboard's word for it is accepted too; `message` wins when both are sent
+  await app.inject({ method: 'POST', url: '/api/kick/alice', headers: auth, payload: { reason: 'maintenance' } });
+  await app.inject({ method: 'POST', url: '/api/kick/alice', headers: auth, payload: { reason: 'r', message: 'm' } });
+  assert.deepEqual(port.kicked.slice(1), [{ username: 'alice', message: 'maintenance' }, { username: 'alice', message: 'm' }]);
   const bc = (await app.inject({ method: 'POST', url: '/api/broadcast', headers: auth, payload: { message: 'hi', users: ['bob'] } })).json();
   assert.deepEqual(bc.data, { delivered_to: 1 });
   assert.deepEqual((await app.inject({ method: 'POST', url: '/api/quotas/bob/reset', headers: auth })).json().data, { username: 'bob', reset: true });
@@ -215,7 +219,7 @@ test('operations reach the server: unban, maintenance toggle/set, kick, broadcas
   assert.deepEqual((await app.inject({ method: 'POST', url: '/api/reload', headers: auth })).json().data, { users_count: 2 });
   port.nextReload = { ok: false, errors: ['users.0.password_hash: expected an Argon2 PHC string'] };
   const failed = await app.inject({ method: 'POST', url: '/api/reload', headers: auth });
-  assert.equal(failed.statusCode, 500);
+  assert.equal(failed.statusCode, 422);
   assert.equal(failed.json().success, false);
   assert.match(failed.json().error, /nothing changed.*password_hash/);
   assert.deepEqual(failed.json().data.errors, ['users.0.password_hash: expected an Argon2 PHC string']);

@@ -52,7 +52,7 @@ export const DASHBOARD_BODY = String.raw`
         <div class="title">Kick user</div>
         <form id="kick-form">
           <input id="kick-user" required maxlength="255" placeholder="username" aria-label="Username to kick" list="user-names">
-          <input id="kick-message" maxlength="4096" placeholder="reason (optional)" aria-label="Kick reason">
+          <input id="kick-message" maxlength="4096" placeholder="message to the user (optional)" aria-label="Kick message">
           <button type="submit" class="danger">Kick</button>
         </form>
         <datalist id="user-names"></datalist>
