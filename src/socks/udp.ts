@@ -5,7 +5,7 @@
  * checks as a TCP tunnel; bytes count against the user's quotas; the association ends with the TCP
  * control connection or after `udp_relay_timeout` of silence.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { isIP, type Socket } from 'node:net';
 import { encodeRefusal, encodeReply, encodeUdpDatagram, parseUdpDatagram, stripMapped } from './codec.js';
 import { filterAddresses } from '../relay/connect.js';

@@ -4,7 +4,7 @@
  * started from (those of `wizard --non-interactive`).
  */
 import type { PathPart } from '../../config/object-path.js';
-import { generatePassword, generateToken } from '../../config/presets.js';
+import { generatePassword } from '../../config/presets.js';
 import { ask, confirm, integer, list, optionalText, text, yesNo, type Draft, type QuestionKind } from './draft.js';
 import type { Prompter } from './prompter.js';
 
