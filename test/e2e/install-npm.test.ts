@@ -56,7 +56,15 @@ test('npm pack + npm install -g: compiled dist, no compiler, sks5 and sshgate ru
   assert.notEqual(refused.code, 0, 'a wrong password is refused');
   assert.equal(await qs.run.stop(), 0, qs.run.output());
 
-  const list = await runCommand('sshgate', ['list', '--db', join(home, 'gate.db')], { cwd: home, env });
+  const db = join(home, 'gate.db');
+  const missing = await runCommand('sshgate', ['list', '--db', db], { cwd: home, env });
+  assert.equal(missing.code, 1, 'a management command does not create the store');
+  assert.match(missing.stderr, /does not exist/);
+  const fp = '0123456789abcdef0123456789abcdef';
+  const seed = await runCommand('sshgate', ['approve', '--db', db, '--register', '--label', 'CI', fp], { cwd: home, env });
+  assert.equal(seed.code, 0, seed.stderr);
+  const list = await runCommand('sshgate', ['list', '--db', db], { cwd: home, env });
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /^FINGERPRINT\s+STATUS\s+LABEL/);
+  assert.match(list.stdout, new RegExp(`${fp}\\s+approved\\s+CI`));
 });
