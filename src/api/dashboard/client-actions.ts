@@ -147,6 +147,10 @@ function limit(n) {
   return n > 0 ? String(n) : 'unlimited';
 }
 
+function quotaText(used, lim, fmt) {
+  return lim > 0 ? fmt(used) + ' / ' + fmt(lim) : fmt(used) + ' (no limit)';
+}
+
 async function openUser(username) {
   let u;
   try { u = (await api('GET', '/api/users/' + encodeURIComponent(username))).data; } catch (err) {
@@ -164,9 +168,15 @@ async function openUser(username) {
       ['Bandwidth kbps', limit(u.max_bandwidth_kbps)], ['Aggregate kbps', limit(u.max_aggregate_bandwidth_kbps)],
       ['Connect retry', u.connect_retry + ' x ' + u.connect_retry_delay_ms + ' ms']]),
     section('ACL', [['Default', u.acl.default_policy], ['Allow', u.acl.allow_rules], ['Deny', u.acl.deny_rules]]),
-    section('Quotas', u.quotas ? Object.entries(u.quotas).map((e) => [e[0], limit(e[1])]) : [['Limits', 'none']]),
-    section('Live', [['Connections', u.current_connections], ['Bytes transferred', fmtBytes(u.total_bytes_transferred)],
-      ['Today', q ? fmtBytes(q.daily_bytes) : '-'], ['This month', q ? fmtBytes(q.monthly_bytes) : '-'], ['Rate', q ? fmtRate(q.current_rate_bps) : '-']]),
+    // Used / limit in the units of the Quota usage table, never raw byte counts.
+    section('Quotas (used / limit)', q ? [
+      ['This hour', quotaText(q.hourly_bytes, q.hourly_bytes_limit, fmtBytes)], ['Today', quotaText(q.daily_bytes, q.daily_bytes_limit, fmtBytes)],
+      ['This month', quotaText(q.monthly_bytes, q.monthly_bytes_limit, fmtBytes)], ['Total', quotaText(q.total_bytes, q.total_bytes_limit, fmtBytes)],
+      ['Conns today', quotaText(q.daily_connections, q.daily_connections_limit, String)],
+      ['Conns this month', quotaText(q.monthly_connections, q.monthly_connections_limit, String)],
+    ] : [['Limits', 'none']]),
+    section('Live', [['Open connections', u.current_connections], ['Bytes transferred', fmtBytes(u.total_bytes_transferred)],
+      ['Rate', q ? fmtRate(q.current_rate_bps) : '-']]),
     section('Time access', ta ? [['Hours', ta.access_hours], ['Days', ta.access_days], ['Time zone', ta.timezone]] : [['Restriction', 'none']]),
     section('Shell', [['Permissions', u.shell_permissions], ['Aliases', u.aliases], ['Colours', u.colors], ['Idle warning', u.idle_warning_secs + ' s']]),
   );

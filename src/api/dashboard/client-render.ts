@@ -9,8 +9,8 @@ const MAX_EVENTS = 200;
 const SPARK_POINTS = 60;
 /** @type {{ keys: Set<string>, list: HTMLElement[] }} */
 const events = { keys: new Set(), list: [] };
-/** @type {{ last: { at: number, total: number } | null, rates: number[] }} */
-const spark = { last: null, rates: [] };
+/** @type {{ last: { at: number, total: number } | null, rates: number[], times: number[] }} */
+const spark = { last: null, rates: [], times: [] };
 
 /**
  * Reconciles tbody with items: one <tr data-key> per item, cells updated only when their text
@@ -211,12 +211,24 @@ function sampleThroughput(quotas) {
   // A reset or reload makes the counter drop: count that interval as zero, not negative.
   const rate = Math.max(0, total - last.total) / ((now - last.at) / 1000);
   spark.rates.push(rate);
-  if (spark.rates.length > SPARK_POINTS) spark.rates.shift();
+  spark.times.push(now);
+  if (spark.rates.length > SPARK_POINTS) { spark.rates.shift(); spark.times.shift(); }
   setText('stat-throughput', fmtRate(rate));
   const max = Math.max(1, ...spark.rates);
-  const step = 100 / (SPARK_POINTS - 1);
-  const offset = SPARK_POINTS - spark.rates.length;
-  const points = spark.rates.map((r, i) => ((offset + i) * step).toFixed(1) + ',' + (29 - (r / max) * 28).toFixed(1)).join(' ');
+  // The samples span the whole width (the "last ..." label says how long that is), so a fresh page
+  // shows a line, not a spike squeezed against the right edge; one sample is a flat line.
+  const n = spark.rates.length;
+  const ys = spark.rates.map((r) => (29 - (r / max) * 27).toFixed(1));
+  const xy = n === 1 ? [['0', ys[0] ?? '29'], ['100', ys[0] ?? '29']] : ys.map((y, i) => [((i / (n - 1)) * 100).toFixed(1), y]);
+  const points = xy.map((p) => p[0] + ',' + p[1]).join(' ');
   $('sparkline-line').setAttribute('points', points);
+  // The area under the line, closed on the baseline, reads at a glance where a thin line does not.
+  const first = xy[0];
+  const lastPoint = xy[xy.length - 1];
+  $('sparkline-area').setAttribute('points', first && lastPoint ? first[0] + ',29.5 ' + points + ' ' + lastPoint[0] + ',29.5' : '');
+  // The scale in words: how far back the line goes, and what its top means.
+  const span = spark.times.length > 1 ? (now - (spark.times[0] ?? now)) / 1000 : 0;
+  setText('sparkline-span', 'last ' + fmtDuration(span));
+  setText('sparkline-peak', 'peak ' + fmtRate(Math.max(0, ...spark.rates)));
 }
 `;

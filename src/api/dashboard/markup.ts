@@ -27,13 +27,16 @@ export const DASHBOARD_BODY = String.raw`
 
   <div id="app" hidden>
     <section class="cards" aria-label="Server status">
-      <div class="card"><div class="label">Active connections</div><div class="value" id="stat-active">-</div></div>
+      <div class="card"><div class="label">Active connections</div><div class="value" id="stat-active">-</div>
+        <div class="hint">open tunnels, all users (each is a row of Active sessions)</div></div>
       <div class="card"><div class="label">Banned IPs</div><div class="value" id="stat-bans">-</div></div>
       <div class="card"><div class="label">Users</div><div class="value" id="stat-users">-</div></div>
       <div class="card"><div class="label">Uptime</div><div class="value" id="stat-uptime">-</div></div>
       <div class="card"><div class="label">Maintenance</div><div class="value" id="stat-maintenance">-</div></div>
       <div class="card"><div class="label">Throughput</div><div class="value" id="stat-throughput">-</div>
-        <svg id="sparkline" viewBox="0 0 100 30" preserveAspectRatio="none" aria-hidden="true"><polyline id="sparkline-line" points=""></polyline></svg></div>
+        <svg id="sparkline" viewBox="0 0 100 30" preserveAspectRatio="none" aria-hidden="true"><line class="base" x1="0" y1="29.5" x2="100" y2="29.5"></line>
+          <polygon id="sparkline-area" points=""></polygon><polyline id="sparkline-line" points=""></polyline></svg>
+        <div class="hint spark-scale"><span id="sparkline-span">waiting for samples</span><span id="sparkline-peak"></span></div></div>
     </section>
 
     <section class="controls" aria-label="Controls">
@@ -68,10 +71,11 @@ export const DASHBOARD_BODY = String.raw`
 
     <div class="grid">
       <section class="panel"><h2>Users <span class="count" id="users-count"></span></h2>
-        <div class="scroll"><table><thead><tr><th>User</th><th>Shell</th><th>Connections</th><th>Today</th><th></th></tr></thead>
+        <div class="scroll"><table><thead><tr><th>User</th><th>Shell</th><th title="Open tunnels now">Open conns</th><th>Today</th><th></th></tr></thead>
         <tbody id="users-body"></tbody></table></div></section>
 
-      <section class="panel"><h2>Active sessions <span class="count" id="sessions-count"></span></h2>
+      <section class="panel wide"><h2>Active sessions <span class="count" id="sessions-count"></span>
+        <span class="hint">one row per open tunnel (SOCKS5 CONNECT or SSH -D/-L channel); the Active connections card counts these rows</span></h2>
         <div class="scroll"><table><thead><tr><th>ID</th><th>User</th><th>Target</th><th>Source</th><th>Door</th><th>Duration</th><th>Up</th><th>Down</th><th></th></tr></thead>
         <tbody id="sessions-body"></tbody></table></div></section>
 
@@ -79,15 +83,15 @@ export const DASHBOARD_BODY = String.raw`
         <div class="scroll"><table><thead><tr><th>IP</th><th>Expires in</th><th></th></tr></thead>
         <tbody id="bans-body"></tbody></table></div></section>
 
-      <section class="panel"><h2>Quota usage</h2>
+      <section class="panel wide"><h2>Quota usage <span class="hint">used / limit; a bar when there is a limit</span></h2>
         <div class="scroll"><table><thead><tr><th>User</th><th>Hour</th><th>Today</th><th>Month</th><th>Total</th><th>Conns today</th><th>Rate</th><th></th></tr></thead>
         <tbody id="quotas-body"></tbody></table></div></section>
 
       <section class="panel"><h2>Groups <span class="count" id="groups-count"></span></h2>
-        <div class="scroll"><table><thead><tr><th>Group</th><th>Members</th><th>Connections</th><th>Today</th><th>Month</th></tr></thead>
+        <div class="scroll"><table><thead><tr><th>Group</th><th>Members</th><th title="Open tunnels now">Open conns</th><th>Today</th><th>Month</th></tr></thead>
         <tbody id="groups-body"></tbody></table></div></section>
 
-      <section class="panel"><h2>SSH client fingerprints <span class="count" id="fp-count"></span>
+      <section class="panel wide"><h2>SSH client fingerprints <span class="count" id="fp-count"></span>
         <span class="tools"><select id="fp-filter" aria-label="Fingerprint status filter"><option value="">all</option><option value="pending">pending</option>
           <option value="approved">approved</option><option value="blocked">blocked</option></select>
           <button id="fp-refresh" type="button" class="small">Refresh</button></span></h2>

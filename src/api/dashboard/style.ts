@@ -31,7 +31,6 @@ input:focus, select:focus, button:focus-visible { outline: 2px solid var(--accen
 .top { position: sticky; top: 0; z-index: 5; display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; padding: 10px 20px;
   background: var(--panel); border-bottom: 1px solid var(--border); }
 .top h1 { font-size: 18px; margin: 0; letter-spacing: .5px; }
-.top .sub { color: var(--muted); }
 .spacer { flex: 1; }
 .pill { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 12px; border: 1px solid var(--border); color: var(--muted); }
 .pill[data-state="live"] { color: var(--ok); border-color: var(--ok); }
@@ -52,28 +51,40 @@ main { padding: 18px 20px 40px; max-width: 1500px; margin: 0 auto; }
 .card .value { font-size: 26px; font-weight: 600; margin-top: 2px; font-variant-numeric: tabular-nums; }
 .card .value.on { color: var(--warn); }
 .card .value.off { color: var(--ok); }
-.card svg { display: block; width: 100%; height: 34px; margin-top: 4px; }
-.card svg polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
+.card .hint { margin-top: 2px; }
+.card svg { display: block; width: 100%; height: 44px; margin-top: 6px; background: var(--panel-2); border-radius: 4px; }
+.card svg polyline { fill: none; stroke: var(--accent); stroke-width: 2; vector-effect: non-scaling-stroke; stroke-linejoin: round; }
+.card svg polygon { fill: var(--accent); opacity: .18; stroke: none; }
+.card svg line.base { stroke: var(--border); stroke-width: 1; vector-effect: non-scaling-stroke; }
+.spark-scale { display: flex; justify-content: space-between; gap: 6px; font-variant-numeric: tabular-nums; }
 
 .panel { background: var(--panel); border: 1px solid var(--border); border-radius: 10px; padding: 12px 14px; min-width: 0; }
-.panel h2 { font-size: 14px; margin: 0 0 10px; display: flex; align-items: center; gap: 8px; }
+.panel h2 { font-size: 14px; margin: 0 0 10px; display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; }
+.panel h2 .hint { font-weight: normal; }
 .panel h2 .count { color: var(--muted); font-weight: normal; }
 .panel h2 .tools { margin-left: auto; display: flex; gap: 6px; font-weight: normal; }
 .controls { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(280px, 100%), 1fr)); gap: 12px; margin-bottom: 16px; }
 .controls form, .controls .row { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
 .controls input { flex: 1; }
 .controls .title { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .6px; margin-bottom: 6px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 16px; }
-.scroll { max-height: 340px; overflow: auto; }
+/* Tables with many columns or action buttons take a whole row, so no column and no button ever
+   needs a sideways scroll; the narrow ones pair up (dense fills the gaps they leave). */
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); grid-auto-flow: row dense; align-items: start; gap: 16px; }
+.grid .wide { grid-column: 1 / -1; }
+.scroll { max-height: 340px; overflow-y: auto; overflow-x: hidden; }
 
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
-th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--border); vertical-align: middle; white-space: nowrap; }
-td { overflow: hidden; text-overflow: ellipsis; max-width: 260px; }
-th { color: var(--muted); font-weight: 500; font-size: 12px; position: sticky; top: 0; background: var(--panel); }
-td.actions { text-align: right; }
+th, td { text-align: left; padding: 5px 6px; border-bottom: 1px solid var(--border); vertical-align: middle; }
+/* Numbers and units stay on one line; names, targets, client strings and used/limit pairs wrap
+   rather than push the table wider than its panel. */
+td { white-space: nowrap; max-width: 320px; }
+#users-body td:first-child, #quotas-body td:first-child, #groups-body td:first-child, #sessions-body td:nth-child(2),
+#sessions-body td:nth-child(3), #fp-body td:nth-child(3), #fp-body td:nth-child(4), td:has(progress) { white-space: normal; overflow-wrap: anywhere; }
+th { color: var(--muted); font-weight: 500; font-size: 12px; position: sticky; top: 0; z-index: 1; background: var(--panel); }
+td.actions { text-align: right; white-space: nowrap; width: 1%; }
 td.actions button + button { margin-left: 4px; }
 tr.empty td { color: var(--muted); text-align: center; font-style: italic; }
-progress { width: 80px; height: 8px; vertical-align: middle; margin-right: 6px; accent-color: var(--accent); }
+progress { display: block; width: 100%; max-width: 140px; height: 8px; margin: 0 0 2px; accent-color: var(--accent); }
 .status-approved { color: var(--ok); }
 .status-blocked { color: var(--bad); }
 .status-pending { color: var(--warn); }
