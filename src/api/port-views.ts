@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EffectiveUser } from '../config/users.js';
-import type { FingerprintEntry } from '../store/fingerprints.js';
+import type { FingerprintEntry } from '../store/fingerprint-schema.js';
 import type { FingerprintView, QuotaUsage, UserDetail, UserSummary } from './port.js';
 
 export interface UserLiveStats {

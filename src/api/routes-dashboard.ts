@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard/page.js';
-import { fail } from './server.js';
+import { fail } from './route-context.js';
 import type { ManagementPort } from './port.js';
 import { PAC_CONTENT_TYPE, renderPac } from '../http/pac.js';
 

@@ -7,7 +7,7 @@ import type { PageQuery } from './pagination.js';
 import type { FingerprintStatus } from './port.js';
 import { paginated } from './routes-read.js';
 import * as S from './schemas.js';
-import { fail, ok, type ApiContext } from './server.js';
+import { fail, ok, type ApiContext } from './route-context.js';
 
 const statusResult = { type: 'object', additionalProperties: false, required: ['fingerprint', 'status'], properties: { fingerprint: { type: 'string' }, status: { type: 'string' }, label: { type: 'string' } } } as const;
 

@@ -8,7 +8,7 @@ import type { BackupPayload } from './port.js';
 import { paginated } from './routes-read.js';
 import type { PageQuery } from './pagination.js';
 import * as S from './schemas.js';
-import { fail, ok, type ApiContext } from './server.js';
+import { fail, ok, type ApiContext } from './route-context.js';
 
 /** A backup of a busy server (thousands of bans) is past 64 KiB; only restore may be this large. */
 export const RESTORE_BODY_LIMIT = 4 * 1024 * 1024;

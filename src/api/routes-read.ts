@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PageQueryError, paginate, type PageQuery } from './pagination.js';
 import type { UserSummary } from './port.js';
 import * as S from './schemas.js';
-import { fail, ok, type ApiContext } from './server.js';
+import { fail, ok, type ApiContext } from './route-context.js';
 
 const DETAILS_TRUE = new Set(['true', '1', 'yes']);
 const SSH_CONFIG_TOKEN = /^[A-Za-z0-9._@-]{1,255}$/;

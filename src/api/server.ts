@@ -10,10 +10,11 @@ import type { Clock } from '../clock.js';
 import type { EventBus } from '../observe/events.js';
 import { TicketIssuer } from '../observe/tickets.js';
 import { VERSION } from '../version.js';
-import { httpStatusOf, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import { MIN_TOKEN_LENGTH, TokenCheck } from './auth.js';
 import { LiveFeed } from './live.js';
 import { OpenApiCollector } from './openapi.js';
+import { fail, ok, type ApiContext } from './route-context.js';
 import type { ManagementPort } from './port.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerReadRoutes } from './routes-read.js';
@@ -52,26 +53,6 @@ export interface RouteFlags {
   ticket?: boolean;
   summary?: string;
   hidden?: boolean;
-}
-
-export interface ApiContext {
-  port: ManagementPort;
-  events: EventBus;
-  clock: Clock;
-  tickets: TicketIssuer;
-  live: LiveFeed;
-  openapi: OpenApiCollector;
-  maxBufferedBytes: number;
-  maxLiveClients: number;
-}
-
-export function ok<T>(data: T): { success: true; data: T; error: null } {
-  return { success: true, data, error: null };
-}
-
-/** An error answer: the HTTP status is the catalogue's for `code`, and the body names the code. */
-export function fail(reply: FastifyReply, code: ErrorCode, error: string, data: unknown = null): FastifyReply {
-  return reply.code(httpStatusOf(code)).send({ success: false, data, error, code });
 }
 
 /** A Fastify error's status as our code (unknown 4xx are bad requests, unknown 5xx internal). */

@@ -4,8 +4,8 @@
  * event JSON `{type, timestamp, data}`. A comment line every 10 s keeps proxies from timing out.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiContext } from './server.js';
-import { fail } from './server.js';
+import type { ApiContext } from './route-context.js';
+import { fail } from './route-context.js';
 import type { LiveMessage } from './live.js';
 
 const KEEPALIVE_MS = 10_000;

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ErrorCode } from '../errors.js';
-import { fail, type ApiContext } from './server.js';
+import { fail, type ApiContext } from './route-context.js';
 import type { LiveMessage } from './live.js';
 
 const MAX_TEXT = 4096;

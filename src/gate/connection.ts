@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Clock } from '../clock.js';
-import type { FingerprintEntry } from '../store/fingerprints.js';
+import type { FingerprintEntry } from '../store/fingerprint-schema.js';
 import { type BackendError, dialBackend, readBackendIdent, type BannerCache } from './backend.js';
 import { describeKexinit, type FingerprintMaterial } from './fingerprint.js';
 import { goQuote } from './go-format.js';

@@ -42,6 +42,21 @@ export interface AuthedSession {
 }
 
 /** The outcome of a relay, for logs, audit and accounting. */
+/**
+ * One tunnel's accounting and shaping, returned by `Limits.acquire` and consumed by the relay. The
+ * relay calls `account` for every chunk it read, forwards `pass` bytes, and cuts the tunnel when
+ * `exceeded` is set (telling the user `quotaClientMessage(exceeded)`); it waits `delayFor(n)` ms
+ * before reading more.
+ */
+export interface TrafficMeter {
+  account(n: number, dir: 'up' | 'down'): { pass: number; exceeded?: string };
+  delayFor(n: number): number;
+  /** Idempotent; frees the per-user and global tunnel slots. */
+  release(): void;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+}
+
 export interface RelayResult {
   bytesUp: number;
   bytesDown: number;

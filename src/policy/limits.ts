@@ -11,7 +11,8 @@ import { allow, deny, type Decision } from '../errors.js';
 import type { EventBus } from '../observe/events.js';
 import type { QuotaLedger } from './quota.js';
 import { CappedMap, createRateWindow, type RateWindow } from './rate.js';
-import { createTrafficMeter, type Shaper, type TrafficMeter } from './shaper.js';
+import type { TrafficMeter } from '../pipeline/types.js';
+import { createTrafficMeter, type Shaper } from './shaper.js';
 
 export interface LimitsDeps {
   config: () => Config;

@@ -10,13 +10,11 @@ import type { EffectiveUser } from '../config/users.js';
 import { deny, type Denial } from '../errors.js';
 import type { EventBus } from '../observe/events.js';
 import { nextUtcDayStart, nextUtcMonthStart, RollingSum, utcDay, utcMonth } from './rate.js';
-import type { TrafficMeter } from './shaper.js';
 import { QuotaDeltas } from './quota-deltas.js';
 import type { ClusterUsage, QuotaPersistence, QuotaReplica, QuotaScope, QuotaUsage, QuotaBackupEntry, UsageRecord } from './quota-types.js';
 
 export type { ClusterUsage, QuotaPersistence, QuotaReplica, QuotaScope, QuotaUsage, QuotaBackupEntry, UsageRecord };
 
-export type { TrafficMeter };
 
 export type BandwidthQuota = 'daily_bandwidth_bytes' | 'monthly_bandwidth_bytes' | 'bandwidth_per_hour_bytes' | 'total_bandwidth_bytes';
 export type ConnectionQuota = 'daily_connection_limit' | 'monthly_connection_limit';

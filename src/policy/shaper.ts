@@ -11,6 +11,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { EffectiveUser } from '../config/users.js';
 import type { EventBus } from '../observe/events.js';
+import type { TrafficMeter } from '../pipeline/types.js';
 import type { QuotaLedger } from './quota.js';
 import { burstFor, CappedMap, kbpsToBytesPerSec, TokenBucket } from './rate.js';
 
@@ -80,20 +81,6 @@ export class Shaper {
     }
     return b;
   }
-}
-
-/**
- * One tunnel's accounting and shaping, returned by `Limits.acquire`. The relay calls `account`
- * for every chunk it read, forwards `pass` bytes, and cuts the tunnel when `exceeded` is set
- * (telling the user `quotaClientMessage(exceeded)`); it waits `delayFor(n)` ms before forwarding.
- */
-export interface TrafficMeter {
-  account(n: number, dir: 'up' | 'down'): { pass: number; exceeded?: string };
-  delayFor(n: number): number;
-  /** Idempotent; frees the per-user and global tunnel slots. */
-  release(): void;
-  readonly bytesUp: number;
-  readonly bytesDown: number;
 }
 
 export interface MeterDeps {

@@ -5,18 +5,10 @@
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { RelayResult } from '../pipeline/types.js';
+import type { RelayResult, TrafficMeter } from '../pipeline/types.js';
 import { rawCapable, readRaw, writeRaw } from './raw-socket.js';
 
 const EMPTY = Buffer.alloc(0);
-
-export interface TrafficMeter {
-  /** Account n bytes just read; returns how many may still be forwarded and, if cut, which quota. */
-  account(n: number, dir: 'up' | 'down'): { pass: number; exceeded?: string };
-  /** Milliseconds to wait before reading more (shaping); 0 = go on. */
-  delayFor(n: number): number;
-  release(): void;
-}
 
 export interface RelayOptions {
   idleTimeoutMs: number;

@@ -1,10 +1,20 @@
 /** Texts the session prints around the commands: prompt, login MOTD, environment, system notices. */
 import { palette, printable } from './ansi.js';
 import { chooseMotd, renderMotd } from './motd.js';
-import type { ShellSessionOptions } from './session.js';
+import type { Clock } from '../clock.js';
+import type { ShellPort, ShellServerInfo, ShellSessionInfo } from './port.js';
 import type { ShellSettings } from './settings.js';
 
 const MAX_NOTICE_CHARS = 2000;
+
+/** What the texts read of a session's options (ShellSessionOptions has these fields; session.ts imports this file, not the reverse). */
+export interface SessionTextSource {
+  readonly info: ShellSessionInfo;
+  readonly server: ShellServerInfo;
+  readonly port: ShellPort;
+  readonly settings: ShellSettings;
+  readonly clock: Clock;
+}
 
 /**
  * `[shell].prompt` is the suffix after `user@hostname:cwd` ("$ " by default). A prompt that
@@ -21,7 +31,7 @@ export function buildPrompt(settings: ShellSettings, user: string, cwd: string, 
   return `${p.paint(['bold', 'green'], `${user}@${host}`)}:${p.paint(['bold', 'blue'], cwd)}${suffix}`;
 }
 
-export async function renderLoginMotd(o: ShellSessionOptions, colors: boolean): Promise<string> {
+export async function renderLoginMotd(o: SessionTextSource, colors: boolean): Promise<string> {
   const user = o.info.user;
   const choice = chooseMotd(o.settings, user);
   if (!choice.enabled) return '';
@@ -56,7 +66,7 @@ export async function renderLoginMotd(o: ShellSessionOptions, colors: boolean): 
   return text === '' || text.endsWith('\n') ? text : text + '\n';
 }
 
-export function shellEnvironment(o: ShellSessionOptions, cwd: string, term: string | undefined): ReadonlyMap<string, string> {
+export function shellEnvironment(o: SessionTextSource, cwd: string, term: string | undefined): ReadonlyMap<string, string> {
   const user = o.info.user.username;
   return new Map([
     ['USER', user],

@@ -3,7 +3,7 @@
  * extended in place (a database written by the Go tool opens unchanged), and the row mapping.
  */
 import type Database from 'better-sqlite3';
-import type { FingerprintEntry } from './fingerprints.js';
+import type { FingerprintMaterial } from '../gate/fingerprint.js';
 import { decodeTime } from './fingerprint-values.js';
 
 const TYPED_COLUMNS: readonly (readonly [string, string])[] = [
@@ -48,6 +48,20 @@ export function migrate(db: Database.Database): void {
 function addColumnIfMissing(db: Database.Database, table: string, column: string, def: string): void {
   const cols = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
   if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${def}`);
+}
+
+export type FingerprintStatus = 'pending' | 'approved' | 'blocked';
+
+/** A stored fingerprint: the handshake material of its latest sighting plus what the store tracks. */
+export interface FingerprintEntry extends FingerprintMaterial {
+  readonly status: FingerprintStatus | string;
+  readonly label: string;
+  /** Epoch ms, or null for the Go zero time / unparsable text. */
+  readonly firstSeen: number | null;
+  readonly lastSeen: number | null;
+  readonly count: number;
+  /** Sorted (byte order), as the original prints them. */
+  readonly ips: readonly string[];
 }
 
 export function toEntry(r: Row, ips: string[]): FingerprintEntry {

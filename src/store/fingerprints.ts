@@ -12,12 +12,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FingerprintMaterial } from '../gate/fingerprint.js';
 import { goQuote } from '../gate/go-format.js';
-import { ENTRY_COLUMNS, migrate, toEntry, type Row } from './fingerprint-schema.js';
+import { ENTRY_COLUMNS, migrate, toEntry, type FingerprintEntry, type FingerprintStatus, type Row } from './fingerprint-schema.js';
 import { TIME_MS_SQL, encodeTime, encodeTimeCached, sortBytes, timeMs } from './fingerprint-values.js';
 
 export { decodeTime, encodeTime, sortBytes, timeMs } from './fingerprint-values.js';
 
-export type FingerprintStatus = 'pending' | 'approved' | 'blocked';
 export const FINGERPRINT_STATUSES: readonly FingerprintStatus[] = ['pending', 'approved', 'blocked'];
 
 /** Newest source IPs kept per fingerprint; the original kept all, a disk-exhaustion vector. */
@@ -45,17 +44,6 @@ interface RecentSighting {
 /** Sightings counted but not yet written. */
 interface PendingSightings { m: FingerprintMaterial; count: number; lastSeen: string; firstAtMs: number; ips: Map<string, string> }
 
-/** A stored fingerprint: the handshake material of its latest sighting plus what the store tracks. */
-export interface FingerprintEntry extends FingerprintMaterial {
-  readonly status: FingerprintStatus | string;
-  readonly label: string;
-  /** Epoch ms, or null for the Go zero time / unparsable text. */
-  readonly firstSeen: number | null;
-  readonly lastSeen: number | null;
-  readonly count: number;
-  /** Sorted (byte order), as the original prints them. */
-  readonly ips: readonly string[];
-}
 
 export interface FingerprintEvent {
   readonly id: number;

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { relay, type TrafficMeter } from '../../src/relay/pipe.js';
+import type { TrafficMeter } from '../../src/pipeline/types.js';
+import { relay } from '../../src/relay/pipe.js';
 import { rawCapable, rawRelaySupported } from '../../src/relay/raw-socket.js';
 
 /** outer <-> [client | relay | target] <-> far: returns the four sockets. */
@@ -135,6 +136,8 @@ test('an upload quota cuts the stream at exactly the limit', async () => {
       },
       delayFor: () => 0,
       release: () => undefined,
+      get bytesUp() { return used; },
+      bytesDown: 0,
     };
     const result = relay(t.client, t.target, { idleTimeoutMs: 0, meter });
     const parts: Buffer[] = [];

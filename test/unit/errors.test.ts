@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fastify } from 'fastify';
 import { ERRORS, ERROR_CODES, Sks5Error, codeFromSocketError, httpStatusOf, isPolicyDenial, socksReplyOf, sshReasonOf, type ErrorCode } from '../../src/errors.js';
 import { encodeRefusal, parseReply } from '../../src/socks/codec.js';
-import { fail } from '../../src/api/server.js';
+import { fail } from '../../src/api/route-context.js';
 import { codeOfUpstreamReply } from '../../src/relay/upstream.js';
 
 /**

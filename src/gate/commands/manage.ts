@@ -2,7 +2,8 @@
  * `list`, `approve|block|pending`, `label`, `delete`: the original's flags, output and error
  * texts; silent on success. Fingerprints may be given as an unambiguous prefix.
  */
-import { FingerprintStore, type FingerprintEntry, type FingerprintStatus } from '../../store/fingerprints.js';
+import type { FingerprintEntry, FingerprintStatus } from '../../store/fingerprint-schema.js';
+import { FingerprintStore } from '../../store/fingerprints.js';
 import { isFingerprintHash } from '../fingerprint.js';
 import { formatUtc, sanitizeDisplay, tabwrite, valueOrDash } from '../go-format.js';
 import { CliExit, DEFAULT_DB, fatal, parseFlags, type CliIo } from './cli-io.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../../src/clock.js';
-import { QuotaLedger, quotaClientMessage, type TrafficMeter } from '../../../src/policy/quota.js';
+import type { TrafficMeter } from '../../../src/pipeline/types.js';
+import { QuotaLedger, quotaClientMessage } from '../../../src/policy/quota.js';
 import { Limits } from '../../../src/policy/limits.js';
 import { Shaper } from '../../../src/policy/shaper.js';
 import type { Config, ConfigInput } from '../../../src/config/schema.js';
