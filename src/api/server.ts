@@ -14,7 +14,7 @@ import type { ErrorCode } from '../errors.js';
 import { MIN_TOKEN_LENGTH, TokenCheck } from './auth.js';
 import { LiveFeed } from './live.js';
 import { OpenApiCollector } from './openapi.js';
-import { fail, ok, type ApiContext } from './route-context.js';
+import { fail, type ApiContext } from './route-context.js';
 import type { ManagementPort } from './port.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerReadRoutes } from './routes-read.js';
