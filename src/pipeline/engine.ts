@@ -180,9 +180,9 @@ export class Pipeline {
   #checkClientFingerprint(client: ClientInfo, user: EffectiveUser): Decision {
     if (!user.requireApprovedFingerprint || client.door !== 'ssh') return allow();
     const fp = this.#d.sessions.get(client.connId)?.clientFingerprint;
-    if (!fp) return deny('SKS5_DENY_FINGERPRINT', `${user.username}: SSH client fingerprint unknown (no KEXINIT seen)`, 'this SSH client is not approved');
+    if (!fp) return deny('SKS5_DENY_FINGERPRINT', `${user.username}: SSH client fingerprint unknown (no KEXINIT seen)`, 'this SSH client is not approved yet: ask an administrator to approve it');
     const status = this.#d.fingerprintStatus?.(fp) ?? null;
-    if (status !== 'approved') return deny('SKS5_DENY_FINGERPRINT', `${user.username}: SSH client fingerprint ${fp} is ${status ?? 'unknown'}, require_approved_fingerprint is on`, `this SSH client is not approved (fingerprint ${fp})`);
+    if (status !== 'approved') return deny('SKS5_DENY_FINGERPRINT', `${user.username}: SSH client fingerprint ${fp} is ${status ?? 'unknown'}, require_approved_fingerprint is on`, `this SSH client is not approved yet: ask an administrator to approve its fingerprint ${fp}`);
     return allow();
   }
 

@@ -122,7 +122,10 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
       return m.enabled ? { enabled: true, message: m.message } : { enabled: false };
     },
     setMaintenance(enabled, source, message) {
+      const was = d.stages.admission.maintenance().enabled;
       d.stages.admission.setMaintenance(enabled, message, source);
+      // Open shells learn of it as they would of a scheduled window (maintenance-watch.ts).
+      if (enabled && !was) d.sessions.broadcast(`maintenance: ${d.stages.admission.maintenance().message}`);
     },
     reload: () => d.reload(),
     kick(username, message) {

@@ -36,7 +36,8 @@ export interface AuthFlowDeps {
   /** Called once, before USERAUTH_SUCCESS is sent. */
   readonly onAuthenticated: (session: AuthedSession, restrictions: KeyRestrictions) => void;
   /** Attempts exhausted or account refused: end the connection after the failure reply. */
-  readonly disconnect: (reason: string) => void;
+  /** `clientText`, when given, is sent in the SSH DISCONNECT (OpenSSH prints it); `reason` is only logged. */
+  readonly disconnect: (reason: string, clientText?: string) => void;
 }
 
 interface Proof { factors: Factor[]; fingerprint?: string; restrictions?: KeyRestrictions }
@@ -123,8 +124,9 @@ export class SshAuthFlow {
     const d = this.#d.pipeline.authorize(this.#d.client, user, label, this.#fingerprint);
     this.#finished = true;
     if (!d.allow) {
-      ctx.reject([]);
-      this.#d.disconnect(d.operator);
+      // Credentials were right, so saying why costs nothing to an attacker. No USERAUTH_FAILURE
+      // first: OpenSSH would stop at "Permission denied" before reading the DISCONNECT's text.
+      this.#d.disconnect(d.operator, d.client);
       return;
     }
     this.#d.onAuthenticated(d.value, this.#restrictions);

@@ -13,6 +13,7 @@ import { UNRESTRICTED, type KeyRestrictions } from '../auth/key-options.js';
 import { SshAuthFlow, type TotpChecker } from './auth-flow.js';
 import { handleDirectTcpip } from './channels.js';
 import type { CredentialStore } from './credentials.js';
+import { DISCONNECT, sendDisconnect } from './disconnect.js';
 import { rejectChannelOpen } from './open-failure.js';
 import { REFUSAL } from './refusals.js';
 import { handleSession, type ShellBackend } from './session-channel.js';
@@ -71,12 +72,16 @@ export class SshConnection {
     this.#d.pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door: 'ssh', ...extra }, msg);
   }
 
-  /** Kick, shutdown, auth deadline: say goodbye at the SSH layer when we can, then drop the socket. */
-  close(reason: string): void {
+  /**
+   * Kick, shutdown, auth deadline: say goodbye at the SSH layer when we can, then drop the socket.
+   * `clientText` goes into the DISCONNECT, which OpenSSH prints; `reason` is for our log only.
+   */
+  close(reason: string, clientText?: string): void {
     if (this.#closed) return;
     this.#log('info', `closing SSH connection: ${reason}`);
     for (const t of this.#record.tunnels.values()) t.close(reason);
-    if (this.#conn) this.#conn.end();
+    if (this.#conn && clientText !== undefined) sendDisconnect(this.#conn, DISCONNECT.BY_APPLICATION, clientText);
+    else if (this.#conn) this.#conn.end();
     else this.#d.socket.destroy();
     setTimeout(() => this.#d.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
@@ -121,7 +126,7 @@ export class SshConnection {
         this.#record.authMethod = session.method;
         if (session.keyFingerprint !== undefined) this.#record.keyFingerprint = session.keyFingerprint;
       },
-      disconnect: (reason) => this.close(reason),
+      disconnect: (reason, clientText) => this.close(reason, clientText),
     });
     conn.on('authentication', (ctx) => { void flow.handle(ctx); });
 

@@ -40,9 +40,12 @@ require_approved_fingerprint = true
 
   const refused = await sshEcho(srv.ssh!.port);
   assert.notEqual(refused.code, 0, 'unapproved client refused');
-  assert.match(refused.stderr, /Permission denied/);
   const seen = await srv.waitForLog((l) => l.msg === 'SSH client fingerprint');
   const fp = String(seen.fingerprint);
+  // OpenSSH prints the DISCONNECT text: the client learns it is not approved yet, and which
+  // fingerprint to have approved (its own), nothing about the server's rules or other clients.
+  assert.match(refused.stderr, new RegExp(`Received disconnect from 127\\.0\\.0\\.1 port \\d+:11: this SSH client is not approved yet: ask an administrator to approve its fingerprint ${fp}`), refused.stderr);
+  assert.doesNotMatch(refused.stderr, /require_approved_fingerprint|pending|alice/);
   assert.match(fp, /^[0-9a-f]{32}$/);
   assert.match(String(seen.hassh), /^[0-9a-f]{32}$/);
   assert.match(String(seen.client), /^SSH-2\.0-OpenSSH/);
