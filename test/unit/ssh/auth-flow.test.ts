@@ -34,6 +34,7 @@ async function setup(user: Partial<EffectiveUser>, opts: { maxAttempts?: number;
   const failures: string[] = [];
   const sessions: AuthedSession[] = [];
   const disconnects: string[] = [];
+  const clientTexts: (string | undefined)[] = [];
   const alice = { username: 'alice', passwordHash: await hashPassword('pw', { memoryCost: 1024, timeCost: 1, parallelism: 1 }), authorizedKeys: [], authMethods: [], totpEnabled: false, totpSecret: undefined, ...user } as EffectiveUser;
   const pipeline = {
     users: new Map([['alice', alice]]),
@@ -42,16 +43,16 @@ async function setup(user: Partial<EffectiveUser>, opts: { maxAttempts?: number;
     log: { info: () => {}, warn: () => {} },
     recordAuthFailure: (_c: ClientInfo, u: string, m: string, r: string) => failures.push(`${u}/${m}: ${r}`),
     authorize: (c: ClientInfo, u: EffectiveUser, method: string, fp?: string) =>
-      opts.authorize === 'deny' ? deny('SKS5_DENY_TIME', 'outside access_hours') : allow({ client: c, user: u, method, ...(fp ? { keyFingerprint: fp } : {}) }),
+      opts.authorize === 'deny' ? deny('SKS5_DENY_TIME', 'outside access_hours', 'not allowed now') : allow({ client: c, user: u, method, ...(fp ? { keyFingerprint: fp } : {}) }),
   } as unknown as Pipeline;
   const flow = new SshAuthFlow({
     pipeline, client, totp: new TotpGuard(),
     keysOf: (u) => parseAuthorizedKeys(u.authorizedKeys).keys,
     trustedCasOf: () => [parseTrustedCa(fixtureText('ca_ed25519.pub'))],
     onAuthenticated: (s) => sessions.push(s),
-    disconnect: (r) => disconnects.push(r),
+    disconnect: (r, text) => { disconnects.push(r); if (text !== undefined) clientTexts.push(text); },
   });
-  return { flow, failures, sessions, disconnects };
+  return { flow, failures, sessions, disconnects, clientTexts };
 }
 
 
@@ -132,12 +133,14 @@ test('chain pubkey+password: partial success after the key, success after the pa
   assert.deepEqual(s.failures, []);
 });
 
-test('credentials right but the account refused (time window): rejected and disconnected', async () => {
+test('credentials right but the account refused (time window): disconnected with the client text, no failure reply first', async () => {
   const s = await setup({}, { authorize: 'deny' });
   const replies: Reply[] = [];
   await s.flow.handle(ctx('password', { password: 'pw' }, replies));
-  assert.deepEqual(replies[0], { kind: 'reject', methods: [], partial: undefined });
+  // A USERAUTH_FAILURE first would make OpenSSH print "Permission denied" and never show the text.
+  assert.deepEqual(replies, []);
   assert.deepEqual(s.disconnects, ['outside access_hours']);
+  assert.deepEqual(s.clientTexts, ['not allowed now']);
   assert.equal(s.sessions.length, 0);
 });
 
