@@ -9,7 +9,7 @@
  *
  * `source-address` (PROTOCOL.certkeys): comma-separated CIDRs or addresses only, no negation.
  */
-import { parseCanonicalIp, parseCidr, rangeContains, type IpRange } from '../policy/ip-address.js';
+import { parseCanonicalIp, parseCidr, rangeContains, unmapIpv4Text, type IpRange } from '../policy/ip-address.js';
 
 export const MAX_PATTERN_LIST_LENGTH = 4096;
 const MAX_ENTRIES = 256;
@@ -52,7 +52,7 @@ export function compileFromPatterns(list: string): SourceMatcher {
     source: list,
     matches(ip: string): boolean {
       const addr = parseCanonicalIp(ip);
-      const textual = addr ? canonicalText(ip) : ip;
+      const textual = addr ? unmapIpv4Text(ip) : ip;
       let positive = false;
       for (const e of entries) {
         const hit = 'range' in e ? addr !== undefined && rangeContains(e.range, addr) : e.glob.test(textual);
@@ -78,10 +78,4 @@ export function compileSourceAddress(list: string): SourceMatcher {
       return addr !== undefined && ranges.some((r) => rangeContains(r, addr));
     },
   };
-}
-
-/** `::ffff:10.1.2.3` is the IPv4 client 10.1.2.3: wildcard patterns are written against that form. */
-function canonicalText(ip: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return m?.[1] ?? ip;
 }

@@ -6,7 +6,7 @@
  * original's plain substring match let 1.2.3.4 match 1.2.3.45).
  */
 import { isIP } from 'node:net';
-import { normaliseIp } from './routes.js';
+import { unmapIpv4Text } from '../policy/ip-address.js';
 
 export interface LogTime {
   readonly ms: number;
@@ -136,7 +136,7 @@ export function extractSshUser(line: string): string {
 }
 
 export function isLoopback(addr: string): boolean {
-  const ip = normaliseIp(addr);
+  const ip = unmapIpv4Text(addr);
   if (isIP(ip) === 4) return ip.startsWith('127.');
   return ip === '::1' || /^0{1,4}(:0{1,4}){6}:0{0,3}1$/.test(ip);
 }

@@ -8,7 +8,8 @@ import { BannerCache } from './backend.js';
 import { DEFAULT_TIMEOUTS, handleConnection, type ConnectionContext, type GateStore, type GateTimeouts } from './connection.js';
 import { noMetrics, type GateMetrics } from './metrics.js';
 import { ConcurrencyLimit, DEFAULT_RATE_LIMIT, SourceRateLimiter, type RateLimitOptions } from './rate.js';
-import { normaliseIp, type Route } from './routes.js';
+import { unmapIpv4Text } from '../policy/ip-address.js';
+import type { Route } from './routes.js';
 
 export const MAX_CONCURRENT_CONNECTIONS = 1024;
 const SWEEP_EVERY_MS = 60_000;
@@ -85,7 +86,7 @@ export class Gate {
   }
 
   #accept(socket: Socket, route: Route, banner: BannerCache): void {
-    const ip = normaliseIp(socket.remoteAddress ?? '');
+    const ip = unmapIpv4Text(socket.remoteAddress ?? '');
     this.#metrics.connection(route.listen);
     socket.on('error', () => {});
     const slot = this.#slots.tryAcquire();

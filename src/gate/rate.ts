@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import type { Clock } from '../clock.js';
-import { normaliseIp } from './routes.js';
+import { unmapIpv4Text } from '../policy/ip-address.js';
 
 export interface RateLimitOptions {
   /** Tokens per second. */
@@ -61,7 +61,7 @@ export class SourceRateLimiter {
 
 /** IPv4 as is; IPv6 masked to its /64 (one customer prefix = one budget); anything else verbatim. */
 export function rateLimitKey(ip: string): string {
-  const n = normaliseIp(ip);
+  const n = unmapIpv4Text(ip);
   if (isIP(n) !== 6) return n;
   const groups = expandIpv6(n);
   if (groups === null) return n;

@@ -3,6 +3,7 @@
  * route fails before any listener opens.
  */
 import { isIP } from 'node:net';
+import { unmapIpv4Text } from '../policy/ip-address.js';
 
 export interface HostPort {
   /** Undefined for `:22` (all interfaces, dual-stack), as Go's net.Listen treats an empty host. */
@@ -53,17 +54,8 @@ export function parseHostPort(addr: string, what: string): HostPort {
   return { host: host === '' ? undefined : host, port: Number(portText) };
 }
 
-/**
- * Node reports IPv4 clients of a dual-stack `[::]` listener as `::ffff:1.2.3.4`; Go reports
- * `1.2.3.4`. Normalise so IP columns, rate-limit keys and correlate match the original.
- */
-export function normaliseIp(ip: string): string {
-  const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  return m ? (m[1] as string) : ip;
-}
-
 /** `host:port` with brackets for IPv6, as Go prints addresses. */
 export function joinHostPort(host: string, port: number): string {
-  const h = normaliseIp(host);
+  const h = unmapIpv4Text(host);
   return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
 }

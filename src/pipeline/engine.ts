@@ -22,6 +22,7 @@ import type { AdmissionSlot, AuthedSession, ClientInfo, Release, RelayResult, Ta
 import type { StartupsSnapshot } from '../policy/startup-budget.js';
 import { StartupDropLog } from '../observe/startup-drop-log.js';
 import type { World } from './world.js';
+import { unmapIpv4Text } from '../policy/ip-address.js';
 
 /** Pre-auth admission (connection slots, allowlist, bans, rate, reputation, maintenance). */
 export interface AdmissionStage {
@@ -97,7 +98,7 @@ export class Pipeline {
   get dns(): DnsCache { return this.#d.dns; }
 
   newClient(ip: string, port: number, door: Door): ClientInfo {
-    return { ip: normalizeIp(ip), port, door, connId: nextConnId(), startedAt: this.#d.clock.now() };
+    return { ip: unmapIpv4Text(ip.toLowerCase()), port, door, connId: nextConnId(), startedAt: this.#d.clock.now() };
   }
 
   /** On TCP accept, before any handshake byte: nothing expensive happens for a refused source. */
@@ -304,11 +305,4 @@ export class Pipeline {
       destroy: () => { socket.destroy(); cleanup(); },
     };
   }
-}
-
-/** IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address: one identity for bans, limits and ACLs. */
-export function normalizeIp(ip: string): string {
-  const lower = ip.toLowerCase();
-  if (lower.startsWith('::ffff:') && /^\d+\.\d+\.\d+\.\d+$/.test(lower.slice(7))) return lower.slice(7);
-  return lower;
 }

@@ -76,6 +76,18 @@ export function unmapIpv4(ip: IpAddress): IpAddress {
   return ip;
 }
 
+/**
+ * unmapIpv4 on text, for the places that keep addresses as strings (socket addresses, log fields,
+ * rate-limit keys): `::ffff:a.b.c.d` (prefix in any case) is `a.b.c.d`; any other text is returned
+ * as given. The one place that decides what counts as an IPv4-mapped address in text.
+ */
+export function unmapIpv4Text(text: string): string {
+  // Dotted quads (what sockets report for IPv4) leave at the first character.
+  if (text.length < 14 || text.charCodeAt(0) !== 0x3a || text.slice(0, 7).toLowerCase() !== '::ffff:') return text;
+  const rest = text.slice(7);
+  return isIP(rest) === 4 ? rest : text;
+}
+
 /** parseIp followed by unmapIpv4: the address policy should reason about. */
 export function parseCanonicalIp(text: string): IpAddress | undefined {
   const ip = parseIp(text);

@@ -1,5 +1,6 @@
 /** Source address lists (`source_ips`, `allowed_source_ips`, `ban_whitelist`): IPs and CIDRs. */
 import { BlockList, isIP } from 'node:net';
+import { unmapIpv4Text } from './ip-address.js';
 
 const cache = new WeakMap<readonly string[], BlockList>();
 
@@ -26,6 +27,6 @@ export function isIpInList(ip: string, list: readonly string[]): boolean {
   if (bl.check(ip, fam === 4 ? 'ipv4' : 'ipv6')) return true;
   // An IPv4 client may be listed as IPv4-mapped IPv6 and vice versa.
   if (fam === 4) return bl.check(`::ffff:${ip}`, 'ipv6');
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return m ? bl.check(m[1]!, 'ipv4') : false;
+  const v4 = unmapIpv4Text(ip);
+  return v4 !== ip && bl.check(v4, 'ipv4');
 }

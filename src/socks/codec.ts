@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { socksReplyOf, type ErrorCode } from '../errors.js';
+import { unmapIpv4Text } from '../policy/ip-address.js';
 
 export const VERSION = 0x05;
 export const METHOD = { NO_AUTH: 0x00, GSSAPI: 0x01, USER_PASS: 0x02, NO_ACCEPTABLE: 0xff } as const;
@@ -161,7 +162,7 @@ export function encodeRefusal(code: ErrorCode): Buffer {
 }
 
 export function encodeReply(rep: number, host = '0.0.0.0', port = 0): Buffer {
-  const h = stripMapped(host);
+  const h = unmapIpv4Text(host);
   // The common reply (an IPv4 bound address) in one 10-byte buffer: one per tunnel.
   if (isIP(h) === 4) {
     const out = Buffer.allocUnsafe(10);
@@ -209,11 +210,7 @@ export function parseUdpDatagram(buf: Buffer): Parse<UdpDatagram> {
 }
 
 export function encodeUdpDatagram(host: string, port: number, data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([0, 0, 0]), encodeAddress(stripMapped(host), port), data]);
-}
-
-export function stripMapped(ip: string): string {
-  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  return Buffer.concat([Buffer.from([0, 0, 0]), encodeAddress(unmapIpv4Text(host), port), data]);
 }
 
 function hex(n: number): string {

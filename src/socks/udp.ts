@@ -7,7 +7,8 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIP, type Socket } from 'node:net';
-import { encodeRefusal, encodeReply, encodeUdpDatagram, parseUdpDatagram, stripMapped } from './codec.js';
+import { encodeRefusal, encodeReply, encodeUdpDatagram, parseUdpDatagram } from './codec.js';
+import { unmapIpv4Text } from '../policy/ip-address.js';
 import { filterAddresses } from '../relay/connect.js';
 import type { Pipeline } from '../pipeline/engine.js';
 import type { LimitsStage } from '../pipeline/engine.js';
@@ -48,11 +49,11 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
   const meter = slot.value;
   ctx.perUser.set(user.username, current + 1);
 
-  const localIp = stripMapped(control.localAddress ?? '127.0.0.1');
+  const localIp = unmapIpv4Text(control.localAddress ?? '127.0.0.1');
   const family = isIP(localIp) === 6 ? 'udp6' : 'udp4';
   const inbound = createSocket({ type: family });
   const outbound = createSocket({ type: family });
-  const clientIp = stripMapped(control.remoteAddress ?? '');
+  const clientIp = unmapIpv4Text(control.remoteAddress ?? '');
   // Where the client said it will send from (0.0.0.0:0 / port 0 = learn from the first datagram).
   const expectedPort = req.port;
   let clientPort: number | undefined = expectedPort !== 0 ? expectedPort : undefined;
@@ -95,7 +96,7 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
   log.info({ udp_port: bound.port }, 'udp association open');
 
   inbound.on('message', (msg, rinfo) => {
-    if (stripMapped(rinfo.address) !== clientIp) return;
+    if (unmapIpv4Text(rinfo.address) !== clientIp) return;
     if (clientPort === undefined) clientPort = rinfo.port;
     else if (rinfo.port !== clientPort) return;
     const d = parseUdpDatagram(msg);
@@ -114,7 +115,7 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
   });
 
   outbound.on('message', (msg, rinfo) => {
-    const ip = stripMapped(rinfo.address);
+    const ip = unmapIpv4Text(rinfo.address);
     if (!allowedTargets.has(`${ip}|${rinfo.port}`) || clientPort === undefined) return;
     last = Date.now();
     const r = meter.account(msg.length, 'down');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { joinHostPort, normaliseIp, parseHostPort, parseRoute } from '../../../src/gate/routes.js';
+import { unmapIpv4Text } from '../../../src/policy/ip-address.js';
+import { joinHostPort, parseHostPort, parseRoute } from '../../../src/gate/routes.js';
 
 test('routes split at the first = and accept Go listen forms', () => {
   const r = parseRoute('[::]:22=127.0.0.1:2222');
@@ -25,9 +26,9 @@ test('bad routes fail with the original text and the value', () => {
 });
 
 test('IPv4-mapped IPv6 is normalised to plain IPv4 as Go reports it', () => {
-  assert.equal(normaliseIp('::ffff:203.0.113.7'), '203.0.113.7');
-  assert.equal(normaliseIp('::FFFF:203.0.113.7'), '203.0.113.7');
-  assert.equal(normaliseIp('2001:db8::1'), '2001:db8::1');
+  assert.equal(unmapIpv4Text('::ffff:203.0.113.7'), '203.0.113.7');
+  assert.equal(unmapIpv4Text('::FFFF:203.0.113.7'), '203.0.113.7');
+  assert.equal(unmapIpv4Text('2001:db8::1'), '2001:db8::1');
   assert.equal(joinHostPort('::ffff:127.0.0.1', 41000), '127.0.0.1:41000');
   assert.equal(joinHostPort('::1', 41000), '[::1]:41000');
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatIp, formatRange, parseCanonicalIp, parseCidr, parseIp, rangeContains, type IpAddress, type IpRange } from '../../../src/policy/ip-address.js';
+import { formatIp, formatRange, parseCanonicalIp, parseCidr, parseIp, rangeContains, unmapIpv4, unmapIpv4Text, type IpAddress, type IpRange } from '../../../src/policy/ip-address.js';
 
 function cidr(text: string): IpRange {
   const r = parseCidr(text);
@@ -54,4 +54,22 @@ test('formatIp writes the canonical form (RFC 5952), the same as the WHATWG URL 
   fc.assert(fc.property(fc.ipV4(), (text) => {
     assert.equal(formatIp(ip(text)), text);
   }), { numRuns: 500 });
+});
+
+test('unmapIpv4Text: the one text rule for IPv4-mapped addresses (sockets, gate keys, SOCKS5 replies, source patterns)', () => {
+  assert.equal(unmapIpv4Text('::ffff:203.0.113.7'), '203.0.113.7');
+  assert.equal(unmapIpv4Text('::FFFF:203.0.113.7'), '203.0.113.7');
+  assert.equal(unmapIpv4Text('203.0.113.7'), '203.0.113.7');
+  assert.equal(unmapIpv4Text('2001:db8::1'), '2001:db8::1');
+  // Not a dotted quad after the prefix: kept as given (IPv6 hex form, out-of-range octets, trailing text).
+  assert.equal(unmapIpv4Text('::ffff:cb00:7107'), '::ffff:cb00:7107');
+  assert.equal(unmapIpv4Text('::ffff:999.1.1.1'), '::ffff:999.1.1.1');
+  assert.equal(unmapIpv4Text('::ffff:1.2.3.4x'), '::ffff:1.2.3.4x');
+  assert.equal(unmapIpv4Text(''), '');
+  // Agrees with the numeric rule wherever both apply.
+  for (const text of ['::ffff:10.0.0.1', '::ffff:0.0.0.0', '::ffff:255.255.255.255']) {
+    const ip = parseIp(text);
+    assert.ok(ip);
+    assert.equal(formatIp(unmapIpv4(ip)), unmapIpv4Text(text));
+  }
 });
