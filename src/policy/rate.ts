@@ -209,6 +209,9 @@ export class TokenBucket {
 
   get ratePerSec(): number { return this.#ratePerSec; }
 
+  /** When the balance was last brought up to date (the caller's clock): idle buckets can be swept. */
+  get updatedAt(): number { return this.#at; }
+
   /** Change the rate (config reload) keeping the current balance. */
   setRate(ratePerSec: number, burst: number, now: number): void {
     this.#refill(now);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../../src/clock.js';
-import { ConcurrencyLimit, DEFAULT_RATE_LIMIT, SourceRateLimiter, compressIpv6, rateLimitKey } from '../../../src/gate/rate.js';
+import { ConcurrencyLimit, DEFAULT_RATE_LIMIT, SourceRateLimiter, rateLimitKey } from '../../../src/gate/rate.js';
 
 const opts = (o: Partial<typeof DEFAULT_RATE_LIMIT>) => ({ ...DEFAULT_RATE_LIMIT, ...o });
 
@@ -66,11 +66,12 @@ test('sweep drops buckets idle for more than 5 minutes', () => {
   assert.equal(rl.size, 1);
 });
 
-test('compressIpv6 prints RFC 5952 text like Go', () => {
-  assert.equal(compressIpv6([0x2001, 0xdb8, 0, 0, 1, 0, 0, 0]), '2001:db8:0:0:1::');
-  assert.equal(compressIpv6([1, 0, 0, 2, 0, 0, 3, 4]), '1::2:0:0:3:4');
-  assert.equal(compressIpv6([0, 0, 0, 0, 0, 0, 0, 1]), '::1');
-  assert.equal(compressIpv6([1, 0, 2, 0, 3, 0, 4, 0]), '1:0:2:0:3:0:4:0');
+test('IPv6 keys are RFC 5952 text of the /64, like Go prints them; a zone is not part of the source', () => {
+  assert.equal(rateLimitKey('2001:db8:0:0:1:2:3:4'), '2001:db8::');
+  assert.equal(rateLimitKey('2001:0DB8:00ab:1::9'), '2001:db8:ab:1::');
+  assert.equal(rateLimitKey('::1'), '::');
+  assert.equal(rateLimitKey('fe80::1%eth0'), 'fe80::');
+  assert.equal(rateLimitKey('1:0:2:0:3:0:4:0'), '1:0:2::');
 });
 
 test('concurrency cap: try-acquire fails at the cap; release is idempotent', () => {
