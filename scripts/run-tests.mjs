@@ -5,7 +5,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const kinds = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'fuzz', 'integration', 'e2e'];
+// zz-container (the image build, minutes long) comes last so a failure elsewhere shows first.
+const kinds = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'fuzz', 'integration', 'e2e', 'zz-container'];
 const files = [];
 function walk(dir) {
   let entries;
