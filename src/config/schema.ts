@@ -4,10 +4,11 @@
  * from it. Objects are strict so a typo is reported with its key path instead of silently ignored.
  */
 import { z } from 'zod';
+import { splitHostPort } from '../host-port.js';
 import { isValidCidrOrIp } from './validators.js';
 import { parseMaxStartups } from '../policy/startups.js';
 
-const listenAddr = z.string().min(1).refine((s) => /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/.test(s) && Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, {
+const listenAddr = z.string().min(1).refine((s) => splitHostPort(s).ok && !/[\s[\]]/.test(s.replace(/^\[[^\]]*\]/, '')), {
   message: 'expected HOST:PORT (IPv6 as [addr]:port)',
 });
 const cidr = z.string().refine(isValidCidrOrIp, { message: 'expected an IP address or CIDR such as 10.0.0.0/8' });

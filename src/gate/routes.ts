@@ -2,7 +2,7 @@
  * `--route LISTEN=BACKEND` and Go-style `host:port` addresses, compiled once at start so a bad
  * route fails before any listener opens.
  */
-import { isIP } from 'node:net';
+import { splitHostPort } from '../host-port.js';
 import { unmapIpv4Text } from '../policy/ip-address.js';
 
 export interface HostPort {
@@ -33,25 +33,18 @@ export function parseRoute(value: string): Route {
 
 /** Go `net.SplitHostPort` plus a numeric port: `[::]:22`, `0.0.0.0:22`, `:22`, `host:22`. */
 export function parseHostPort(addr: string, what: string): HostPort {
-  let host: string;
-  let portText: string;
-  if (addr.startsWith('[')) {
-    const close = addr.indexOf(']');
-    if (close < 0 || addr[close + 1] !== ':') throw new Error(`${what} address ${JSON.stringify(addr)}: missing port or ']'`);
-    host = addr.slice(1, close);
-    portText = addr.slice(close + 2);
-    if (isIP(host) !== 6) throw new Error(`${what} address ${JSON.stringify(addr)}: ${JSON.stringify(host)} is not an IPv6 address`);
-  } else {
-    const colon = addr.lastIndexOf(':');
-    if (colon < 0) throw new Error(`${what} address ${JSON.stringify(addr)}: missing port`);
-    host = addr.slice(0, colon);
-    portText = addr.slice(colon + 1);
-    if (host.includes(':')) throw new Error(`${what} address ${JSON.stringify(addr)}: too many colons (bracket IPv6 as [addr]:port)`);
+  const r = splitHostPort(addr);
+  if (!r.ok) {
+    const where = `${what} address ${JSON.stringify(addr)}`;
+    switch (r.problem) {
+      case 'unclosed-bracket': throw new Error(`${where}: missing port or ']'`);
+      case 'not-ipv6': throw new Error(`${where}: ${JSON.stringify(r.host)} is not an IPv6 address`);
+      case 'missing-port': throw new Error(`${where}: missing port`);
+      case 'unbracketed-ipv6': throw new Error(`${where}: too many colons (bracket IPv6 as [addr]:port)`);
+      case 'bad-port': throw new Error(`${where}: invalid port ${JSON.stringify(r.portText)}`);
+    }
   }
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-    throw new Error(`${what} address ${JSON.stringify(addr)}: invalid port ${JSON.stringify(portText)}`);
-  }
-  return { host: host === '' ? undefined : host, port: Number(portText) };
+  return { host: r.host === '' ? undefined : r.host, port: r.port };
 }
 
 /** `host:port` with brackets for IPv6, as Go prints addresses. */

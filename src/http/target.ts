@@ -4,6 +4,7 @@
  * against the pipeline like any other target.
  */
 import { isIP } from 'node:net';
+import { splitHostPort } from '../host-port.js';
 import type { Target } from '../pipeline/types.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -23,21 +24,19 @@ function port(text: string): number | undefined {
 
 /** CONNECT's request target: the port is mandatory (RFC 9110 section 9.3.6). */
 export function parseConnectTarget(authority: string): Parsed<Target> {
-  let host: string;
-  let portText: string;
-  if (authority.startsWith('[')) {
-    const close = authority.indexOf(']');
-    if (close < 0 || authority[close + 1] !== ':') return { ok: false, reason: 'expected [ipv6]:port' };
-    host = authority.slice(1, close);
-    portText = authority.slice(close + 2);
-    if (isIP(host) !== 6) return { ok: false, reason: 'not an IPv6 address inside brackets' };
-  } else {
-    const colon = authority.lastIndexOf(':');
-    if (colon <= 0) return { ok: false, reason: 'expected host:port' };
-    host = authority.slice(0, colon);
-    portText = authority.slice(colon + 1);
-    if (host.includes(':')) return { ok: false, reason: 'an IPv6 address needs brackets: [ipv6]:port' };
+  const r = splitHostPort(authority);
+  if (!r.ok) {
+    switch (r.problem) {
+      case 'unclosed-bracket': return { ok: false, reason: 'expected [ipv6]:port' };
+      case 'not-ipv6': return { ok: false, reason: 'not an IPv6 address inside brackets' };
+      case 'missing-port': return { ok: false, reason: 'expected host:port' };
+      case 'unbracketed-ipv6': return { ok: false, reason: 'an IPv6 address needs brackets: [ipv6]:port' };
+      case 'bad-port': return { ok: false, reason: `bad port "${r.portText.slice(0, 10)}"` };
+    }
   }
+  const { host } = r;
+  if (host === '') return { ok: false, reason: 'expected host:port' };
+  const portText = String(r.port);
   const p = port(portText);
   if (p === undefined) return { ok: false, reason: `bad port "${portText.slice(0, 10)}"` };
   if (!checkHost(host)) return { ok: false, reason: 'not a valid host name or address' };

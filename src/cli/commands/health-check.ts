@@ -3,6 +3,7 @@
  * Without --addr it probes the config's `server.ssh_listen` (loopback for a wildcard bind).
  */
 import { connect } from 'node:net';
+import { splitHostPort } from '../../host-port.js';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -11,11 +12,9 @@ import { loadHelperConfig, localAddressOf } from '../helper-config.js';
 const DEFAULT_ADDR = '127.0.0.1:2222';
 
 export function parseHostPort(text: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text.trim());
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return undefined;
-  return { host: (m[1] ?? m[2]) as string, port };
+  const r = splitHostPort(text.trim());
+  if (!r.ok || r.host === '' || r.port < 1 || /[\s[\]]/.test(r.host)) return undefined;
+  return { host: r.host, port: r.port };
 }
 
 export function probeTcp(host: string, port: number, timeoutMs: number): Promise<{ ok: true; ms: number } | { ok: false; reason: string }> {
