@@ -23,6 +23,10 @@ export interface StatusView {
   cluster?: ClusterHealthView;
 }
 
+/** One node of the cluster as GET /api/cluster shows it (this node has `self: true`). */
+export interface ClusterNodeView { node: string; self: boolean; version: string; started_at: string; last_heartbeat: string; sessions: number; tunnels: number }
+export interface ClusterView { enabled: boolean; node: string | null; state: string | null; nodes: ClusterNodeView[] }
+
 /** `degraded`: Redis is unreachable and this node serves on its own state until it is back. */
 export interface ClusterHealthView { node: string; state: 'connecting' | 'connected' | 'degraded'; redis: string; reason?: string }
 
@@ -168,6 +172,8 @@ export interface ManagementConfigView {
 
 export interface ManagementPort {
   status(): StatusView;
+  /** The cluster's nodes; absent (or enabled: false) without `[cluster]`. */
+  cluster?(): ClusterView;
   users(): UserSummary[];
   user(name: string): UserDetail | undefined;
   connections(): ConnectionsView;

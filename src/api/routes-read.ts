@@ -42,6 +42,9 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return ok(data);
   });
 
+  app.get('/api/cluster', { config: { summary: 'Nodes of the cluster: version, last heartbeat, sessions and tunnels' }, schema: { response: S.responses(S.clusterViewSchema) } }, async () =>
+    ok(port.cluster?.() ?? { enabled: false, node: null, state: null, nodes: [] }));
+
   app.get('/api/status', { config: { summary: 'Server status' }, schema: { response: S.responses(S.statusSchema) } }, async () => {
     const s = port.status();
     return ok({ status: s.maintenance ? 'maintenance' : 'ok', uptime_secs: s.uptime_secs, active_connections: s.active_connections, total_users: s.total_users, maintenance: s.maintenance });

@@ -12,6 +12,7 @@ const ip = z.string().min(1).max(64);
 const ms = z.number().int().nonnegative();
 const count = z.number().int().nonnegative();
 const user = z.string().min(1).max(256);
+const perUser = z.record(user, count).refine((r) => Object.keys(r).length <= 10_000, { message: 'more than 10000 users' });
 const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('ban'), ip, a: ms, e: ms, r: z.string().max(512) }),
   z.strictObject({ t: z.literal('unban'), ip, a: ms, e: ms }),
@@ -25,6 +26,10 @@ const change = z.discriminatedUnion('t', [
     h: z.array(z.tuple([ms, count])).max(120),
   }),
   z.strictObject({ t: z.literal('quota-reset'), u: user, s: z.enum(['all', 'daily', 'monthly', 'hourly', 'total']) }),
+  // Heartbeat: version, start time, this instant, sessions, open tunnels per user.
+  z.strictObject({ t: z.literal('hb'), ver: z.string().max(128), st: ms, at: ms, ss: count, c: perUser }),
+  z.strictObject({ t: z.literal('conns'), c: perUser }),
+  z.strictObject({ t: z.literal('urate'), u: user, at: z.array(ms).min(1).max(1000) }),
 ]);
 const envelope = z.strictObject({ v: z.literal(1), n: z.string().min(1).max(128), c: z.array(change).max(MAX_CHANGES_PER_MESSAGE) });
 

@@ -10,6 +10,10 @@ import type { BanList } from '../policy/ban.js';
 import type { Reputation } from '../policy/reputation.js';
 import type { QuotaLedger } from '../policy/quota.js';
 import { QuotaSync } from './quota-sync.js';
+import type { Limits } from '../policy/limits.js';
+import { HEARTBEAT_MS, Peers, type PeerView } from './peers.js';
+import { encodeEnvelope, type StateChange } from './messages.js';
+import { VERSION } from '../version.js';
 import { clusterKeys } from './keys.js';
 import { openRedisLink, safeReason, type RedisLink } from './redis-link.js';
 import { FLUSH_MS, StateSync, type SyncStats } from './state-sync.js';
@@ -30,6 +34,9 @@ export interface ClusterDeps {
   bans: BanList;
   reputation: Reputation;
   quotas: QuotaLedger;
+  limits: Limits;
+  /** Sessions (client connections) open on this node, for the heartbeat. */
+  sessions: () => number;
   log: ClusterLog;
 }
 
@@ -48,6 +55,8 @@ export interface ClusterStatus {
 export interface ClusterNode {
   readonly node: string;
   status(): ClusterStatus;
+  /** The other live nodes, as their heartbeats said. */
+  peers(): PeerView[];
   close(): Promise<void>;
 }
 
@@ -68,11 +77,33 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   if (!url) throw new Error('startCluster needs [cluster] redis_url');
   const node = defaultNodeName(cfg);
   const keys = clusterKeys(cfg.cluster.key_prefix);
+  const peers = new Peers(deps.clock, () => deps.config().security.rate_limit_max_users);
+  const startedAt = deps.clock.now();
   const quotaSync = new QuotaSync({ node, keys, config: deps.config, clock: deps.clock, ledger: deps.quotas });
   const sync = new StateSync({
     node, keys, config: deps.config, clock: deps.clock, bans: deps.bans, reputation: deps.reputation,
     warn: (m) => deps.log.warn(m), onQuota: (c) => quotaSync.receive(c),
+    onPeer: (from, c) => {
+      if (c.t === 'hb') peers.heartbeat(from, { version: c.ver, startedAt: c.st, at: c.at, sessions: c.ss, perUser: c.c });
+      else if (c.t === 'conns') peers.tunnelsChanged(from, c.c);
+      else peers.remoteOpenings(c.u, c.at);
+    },
   });
+  let lastTunnels = '{}';
+  const tunnelsNow = (): Record<string, number> => Object.fromEntries(deps.limits.activeByUser());
+  /** Heartbeat (every HEARTBEAT_MS) or, between them, what changed: tunnel counts and openings. */
+  const announce = (heartbeat: boolean): void => {
+    if (!link.up) return;
+    const changes: StateChange[] = [];
+    const tunnels = tunnelsNow();
+    const text = JSON.stringify(tunnels);
+    if (heartbeat) changes.push({ t: 'hb', ver: VERSION, st: startedAt, at: deps.clock.now(), ss: deps.sessions(), c: tunnels });
+    else if (text !== lastTunnels) changes.push({ t: 'conns', c: tunnels });
+    lastTunnels = text;
+    for (const [u, at] of peers.takeOpenings()) changes.push({ t: 'urate', u, at });
+    if (changes.length === 0) return;
+    link.client.publish(keys.stateChannel, encodeEnvelope(node, changes)).catch(() => undefined);
+  };
   let state: ClusterState = 'connecting';
   let reason: string | undefined;
   let since = deps.clock.now();
@@ -116,10 +147,12 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     },
   });
   deps.bans.replicateTo(sync.banReplica());
+  deps.limits.joinCluster(peers);
   deps.reputation.replicateTo(sync.reputationReplica());
 
   // unref: the timers must not keep a stopping process alive; close() flushes.
-  const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); }, FLUSH_MS).unref();
+  const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); announce(false); }, FLUSH_MS).unref();
+  const heartbeatTimer = setInterval(() => { peers.prune(); announce(true); }, HEARTBEAT_MS).unref();
   const refreshTimer = setInterval(() => {
     sync.sweep();
     sync.refreshBans().catch((err: unknown) => deps.log.warn(`cluster: ban refresh failed: ${safeReason(err)}`));
@@ -132,11 +165,14 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
 
   return {
     node,
+    peers: () => peers.list(),
     status: () => ({ node, redis: link.target, state, reason, since, stats: { ...sync.stats, published: sync.stats.published + quotaSync.published } }),
     async close(): Promise<void> {
       if (closed) return;
       clearInterval(flushTimer);
       clearInterval(refreshTimer);
+      clearInterval(heartbeatTimer);
+      deps.limits.joinCluster(undefined);
       await sync.flush().catch(() => undefined);
       await quotaSync.flush().catch(() => undefined);
       closed = true;

@@ -34,6 +34,8 @@ export interface StateSyncDeps {
   warn(message: string): void;
   /** Quota announcements go to the quota sync (src/cluster/quota-sync.ts). */
   onQuota?: (change: Extract<StateChange, { t: 'quota' | 'quota-reset' }>) => void;
+  /** Heartbeats, tunnel counts and openings go to the peer table (src/cluster/peers.ts). */
+  onPeer?: (node: string, change: Extract<StateChange, { t: 'hb' | 'conns' | 'urate' }>) => void;
 }
 
 export interface SyncStats { published: number; received: number; rejected: number; merges: number }
@@ -200,6 +202,11 @@ export class StateSync {
         case 'quota':
         case 'quota-reset':
           this.#d.onQuota?.(c);
+          break;
+        case 'hb':
+        case 'conns':
+        case 'urate':
+          this.#d.onPeer?.(node, c);
           break;
       }
     }

@@ -22,6 +22,18 @@ export interface LimitsDeps {
   shaper: Shaper;
 }
 
+/**
+ * What other nodes of a cluster contribute (src/cluster/): their open tunnels per user and the
+ * times of their recent tunnel openings, both kept locally from their announcements.
+ */
+export interface LimitsPeers {
+  tunnels(username: string): number;
+  /** Openings on other nodes within the last hour (any order); empty when none are known. */
+  openings(username: string): readonly number[];
+  /** A tunnel opened here for a user with connection-rate limits (announced to the others). */
+  opened(username: string, at: number): void;
+}
+
 interface UserRates { second?: RateWindow; minute?: RateWindow; hour?: RateWindow }
 
 /** Reuse a window while its limit is unchanged; a reload with a new limit starts a fresh one. */
@@ -45,11 +57,18 @@ export class Limits {
   readonly #rates: CappedMap<string, UserRates>;
   #serverSecond: RateWindow | undefined;
   #serverMinute: RateWindow | undefined;
+  #peers: LimitsPeers | undefined;
 
   constructor(deps: LimitsDeps) {
     this.#d = deps;
     this.#rates = new CappedMap(() => deps.config().security.rate_limit_max_users);
   }
+
+  /** Count other nodes' tunnels and openings from now on (undefined: this node alone). */
+  joinCluster(peers: LimitsPeers | undefined): void { this.#peers = peers; }
+
+  /** Open tunnels per user on this node (read-only view, for the cluster's announcements). */
+  activeByUser(): ReadonlyMap<string, number> { return this.#perUser; }
 
   /** Open tunnels, overall or for one user. */
   active(username?: string): number {
@@ -64,8 +83,12 @@ export class Limits {
       return deny('SKS5_DENY_CONN_LIMIT', `${name}: limits.max_connections (${max}) tunnels open`, 'server busy, try again later');
     }
     const mine = this.#perUser.get(name) ?? 0;
-    if (user.maxConnections > 0 && mine >= user.maxConnections) {
-      return deny('SKS5_DENY_CONN_LIMIT', `${name}: max_connections (${user.maxConnections}) tunnels open`, 'too many open connections');
+    if (user.maxConnections > 0) {
+      const elsewhere = this.#peers?.tunnels(name) ?? 0;
+      if (mine + elsewhere >= user.maxConnections) {
+        const where = elsewhere > 0 ? ` (${mine} here, ${elsewhere} on other nodes)` : '';
+        return deny('SKS5_DENY_CONN_LIMIT', `${name}: max_connections (${user.maxConnections}) tunnels open${where}`, 'too many open connections');
+      }
     }
 
     const now = this.#d.clock.now();
@@ -82,15 +105,17 @@ export class Limits {
     this.#rates.set(name, rates);
     this.#serverSecond = windowFor(this.#serverSecond, config.limits.max_new_connections_per_second, 1000);
     this.#serverMinute = windowFor(this.#serverMinute, config.limits.max_new_connections_per_minute, 60_000);
-    const windows: Array<[RateWindow | undefined, string, boolean]> = [
-      [second, 'rate_limits.connections_per_second', false],
-      [minute, 'rate_limits.connections_per_minute', false],
-      [hour, 'rate_limits.connections_per_hour', false],
-      [this.#serverSecond, 'limits.max_new_connections_per_second', true],
-      [this.#serverMinute, 'limits.max_new_connections_per_minute', true],
+    // Per-user windows count the user's openings on every node; server-wide ones protect this node.
+    const remote = second || minute || hour ? this.#peers?.openings(name) ?? [] : [];
+    const windows: Array<[RateWindow | undefined, string, boolean, number]> = [
+      [second, 'rate_limits.connections_per_second', false, 1000],
+      [minute, 'rate_limits.connections_per_minute', false, 60_000],
+      [hour, 'rate_limits.connections_per_hour', false, 3_600_000],
+      [this.#serverSecond, 'limits.max_new_connections_per_second', true, 0],
+      [this.#serverMinute, 'limits.max_new_connections_per_minute', true, 0],
     ];
-    for (const [log, limitName, server] of windows) {
-      if (log && !log.wouldAllow(now)) {
+    for (const [log, limitName, server, ms] of windows) {
+      if (log && !allowsWith(log, now, remote, ms)) {
         this.#d.events.emit('rate_limit.exceeded', { source_ip: sourceIp, username: name, limit: limitName });
         return deny('SKS5_DENY_RATE', `${name}: ${limitName} (${log.limit}) reached`, server ? 'server busy, try again later' : 'too many new connections, slow down');
       }
@@ -99,6 +124,7 @@ export class Limits {
     if (quota) return quota;
 
     for (const [log] of windows) log?.record(now);
+    if (second || minute || hour) this.#peers?.opened(name, now);
     this.#d.ledger.chargeConnection(name);
     this.#active++;
     this.#perUser.set(name, mine + 1);
@@ -128,4 +154,12 @@ export class Limits {
       },
     });
   }
+}
+
+/** `log` allows one more event at `now` once `remote` events within the last `ms` are counted too. */
+function allowsWith(log: RateWindow, now: number, remote: readonly number[], ms: number): boolean {
+  if (ms === 0 || remote.length === 0) return log.wouldAllow(now);
+  let n = 0;
+  for (const t of remote) if (now - t < ms && t <= now) n++;
+  return n === 0 ? log.wouldAllow(now) : log.count(now) + n < log.limit;
 }

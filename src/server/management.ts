@@ -58,6 +58,16 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
         ...(d.cluster ? { cluster: clusterView(d.cluster) } : {}),
       };
     },
+    cluster() {
+      const c = d.cluster;
+      if (!c) return { enabled: false, node: null, state: null, nodes: [] };
+      const s = c.status();
+      const iso = (ms: number): string => new Date(ms).toISOString();
+      const tunnels = d.stages.limits.active();
+      const self = { node: c.node, self: true, version: VERSION, started_at: iso(d.startedAt), last_heartbeat: iso(d.clock.now()), sessions: d.sessions.connections().length, tunnels };
+      const others = c.peers().map((p) => ({ node: p.node, self: false, version: p.version, started_at: iso(p.startedAt), last_heartbeat: iso(p.lastHeartbeat), sessions: p.sessions, tunnels: p.tunnels }));
+      return { enabled: true, node: c.node, state: s.state, nodes: [self, ...others] };
+    },
     users: () => [...d.world().users.values()].map((u) => userSummaryOf(u, live(u))),
     user(name) {
       const u = d.world().users.get(name);

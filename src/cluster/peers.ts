@@ -1,0 +1,106 @@
+/**
+ * The other nodes as this node last heard them: a heartbeat every HEARTBEAT_MS carries a node's
+ * version, start time, session count and open tunnels per user; a node not heard from for
+ * HEARTBEAT_TIMEOUT_MS is gone (killed, cut off), and its tunnels stop counting against anyone's
+ * max_connections. Also the users' recent tunnel openings on other nodes, so per-user connection
+ * rates hold across the cluster. Liveness uses the monotonic clock of this node only.
+ */
+import type { Clock } from '../clock.js';
+import type { LimitsPeers } from '../policy/limits.js';
+import { CappedMap } from '../policy/rate.js';
+
+export const HEARTBEAT_MS = 1000;
+export const HEARTBEAT_TIMEOUT_MS = 5000;
+const HOUR_MS = 3_600_000;
+/** Openings kept per user: enough for any per-second/minute limit; an hourly limit above it counts at most this many. */
+const MAX_OPENINGS_PER_USER = 4096;
+
+export interface PeerView {
+  node: string;
+  version: string;
+  startedAt: number;
+  /** The peer's own clock at its last heartbeat. */
+  lastHeartbeat: number;
+  sessions: number;
+  tunnels: number;
+}
+
+interface Peer extends PeerView { seenAt: number; perUser: Map<string, number> }
+
+export class Peers implements LimitsPeers {
+  readonly #clock: Clock;
+  readonly #peers = new Map<string, Peer>();
+  readonly #openings: CappedMap<string, number[]>;
+  #outgoing = new Map<string, number[]>();
+
+  constructor(clock: Clock, maxUsers: () => number) {
+    this.#clock = clock;
+    this.#openings = new CappedMap(maxUsers);
+  }
+
+  heartbeat(node: string, hb: { version: string; startedAt: number; at: number; sessions: number; perUser: Record<string, number> }): void {
+    const perUser = new Map(Object.entries(hb.perUser));
+    this.#peers.set(node, {
+      node, version: hb.version, startedAt: hb.startedAt, lastHeartbeat: hb.at, sessions: hb.sessions,
+      tunnels: sum(perUser), perUser, seenAt: this.#clock.monotonic(),
+    });
+  }
+
+  /** A change of a live peer's open tunnels between heartbeats. */
+  tunnelsChanged(node: string, perUser: Record<string, number>): void {
+    const p = this.#peers.get(node);
+    if (!p) return; // unknown until its first heartbeat (which carries the same counts)
+    p.perUser = new Map(Object.entries(perUser));
+    p.tunnels = sum(p.perUser);
+  }
+
+  remoteOpenings(username: string, at: readonly number[]): void {
+    const now = this.#clock.now();
+    const list = (this.#openings.get(username) ?? []).filter((t) => now - t < HOUR_MS);
+    for (const t of at) if (now - t < HOUR_MS) list.push(t);
+    this.#openings.set(username, list.slice(-MAX_OPENINGS_PER_USER));
+  }
+
+  /** Live peers, by name. */
+  list(): PeerView[] {
+    this.prune();
+    return [...this.#peers.values()].sort((a, b) => a.node.localeCompare(b.node))
+      .map(({ node, version, startedAt, lastHeartbeat, sessions, tunnels }) => ({ node, version, startedAt, lastHeartbeat, sessions, tunnels }));
+  }
+
+  /** Forget peers past the heartbeat timeout. */
+  prune(): void {
+    const now = this.#clock.monotonic();
+    for (const [name, p] of [...this.#peers]) if (now - p.seenAt > HEARTBEAT_TIMEOUT_MS) this.#peers.delete(name);
+  }
+
+  tunnels(username: string): number {
+    const now = this.#clock.monotonic();
+    let n = 0;
+    for (const p of this.#peers.values()) if (now - p.seenAt <= HEARTBEAT_TIMEOUT_MS) n += p.perUser.get(username) ?? 0;
+    return n;
+  }
+
+  openings(username: string): readonly number[] {
+    return this.#openings.get(username) ?? [];
+  }
+
+  opened(username: string, at: number): void {
+    const list = this.#outgoing.get(username) ?? [];
+    if (list.length < 1000) list.push(at);
+    this.#outgoing.set(username, list);
+  }
+
+  /** This node's openings since the last call, to announce. */
+  takeOpenings(): Array<[string, number[]]> {
+    const out = [...this.#outgoing];
+    this.#outgoing = new Map();
+    return out;
+  }
+}
+
+function sum(m: ReadonlyMap<string, number>): number {
+  let n = 0;
+  for (const v of m.values()) n += v;
+  return n;
+}

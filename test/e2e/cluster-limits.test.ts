@@ -1,0 +1,83 @@
+/**
+ * Per-user limits across two nodes on a real redis-server, driven by curl: max_connections counts
+ * tunnels open on both nodes; a node killed with kill -9 leaves /api/cluster and stops counting
+ * within the heartbeat timeout; a per-minute connection rate holds across nodes.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type ServerResponse } from 'node:http';
+import { startRedis } from '../helpers/redis-server.js';
+import { api, download, startNode, until } from '../helpers/cluster-nodes.js';
+import type { Sks5Process } from '../helpers/sks5-process.js';
+
+/** An HTTP target that answers "slow" and keeps every response open until the test ends. */
+async function holdingTarget(t: TestContext): Promise<string> {
+  const open = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    if (req.url === '/hold') { res.writeHead(200, { 'content-length': '1000000' }); res.write('x'); open.add(res); return; }
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { for (const r of open) r.destroy(); server.closeAllConnections(); server.close(); });
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+/** A curl that holds a tunnel open through `srv` until killed (by its PID, in `after` at the latest). */
+function holdTunnel(t: TestContext, srv: Sks5Process, base: string): ChildProcess {
+  const c = spawn('curl', ['-sS', '-o', '/dev/null', '--max-time', '120', '--socks5', `alice:secret@127.0.0.1:${srv.socks5!.port}`, `${base}/hold`], { stdio: 'ignore' });
+  // ChildProcess.kill (by its PID) does not throw when curl already ended, e.g. because its node was killed.
+  t.after(() => { if (c.exitCode === null) c.kill('SIGKILL'); });
+  return c;
+}
+
+const tunnelsOf = async (srv: Sks5Process, node: string): Promise<number | undefined> =>
+  ((await api(srv, '/api/cluster')).body.data.nodes as Array<{ node: string; tunnels: number }>).find((n) => n.node === node)?.tunnels;
+
+test('max_connections counts tunnels on both nodes; kill -9 of a node frees its share within the heartbeat timeout', async (t) => {
+  const redis = await startRedis(t);
+  const base = await holdingTarget(t);
+  const user = 'max_connections = 2\n';
+  const a = await startNode(t, 'node-a', redis.url, '', user);
+  const b = await startNode(t, 'node-b', redis.url, '', user);
+
+  const cluster = (await api(a, '/api/cluster')).body.data;
+  assert.equal(cluster.enabled, true);
+  assert.equal(cluster.node, 'node-a');
+  await until(async () => (await tunnelsOf(a, 'node-b')) !== undefined, 5000, 'A hears B\'s heartbeat');
+  const nodes = (await api(a, '/api/cluster')).body.data.nodes as Array<Record<string, unknown>>;
+  assert.deepEqual(nodes.map((n) => [n.node, n.self]), [['node-a', true], ['node-b', false]]);
+  assert.match(String(nodes[1]!.version), /^\d+\.\d+\.\d+/);
+  assert.ok(Date.now() - Date.parse(String(nodes[1]!.last_heartbeat)) < 5000, 'a recent heartbeat');
+
+  holdTunnel(t, a, base);
+  await until(async () => (await tunnelsOf(b, 'node-a')) === 1, 5000, 'B sees the tunnel on A');
+  holdTunnel(t, b, base);
+  await until(async () => (await tunnelsOf(a, 'node-b')) === 1, 5000, 'A sees the tunnel on B');
+  assert.equal((await download(a, `${base}/`)).code, 97, 'a third tunnel is refused on A (one here, one on B)');
+  assert.equal((await download(b, `${base}/`)).code, 97, 'and on B');
+
+  await b.stop('SIGKILL');
+  const gone = await until(async () => (await tunnelsOf(a, 'node-b')) === undefined, 15_000, 'B leaves A\'s node list');
+  // The timeout is 5 s from B's last heartbeat (at most 1 s before the kill); the rest is a loaded machine's slack.
+  assert.ok(gone < 8000, `B left after ${gone.toFixed(0)} ms (heartbeat timeout 5 s)`);
+  assert.deepEqual(await download(a, `${base}/`), { code: 0, bytes: 2 }, 'the dead node\'s tunnel no longer counts');
+});
+
+test('a per-minute connection rate holds across nodes', async (t) => {
+  const redis = await startRedis(t);
+  const base = await holdingTarget(t);
+  const user = '[users.rate_limits]\nconnections_per_minute = 3\n';
+  const a = await startNode(t, 'node-a', redis.url, '', user);
+  const b = await startNode(t, 'node-b', redis.url, '', user);
+  const conns = async (srv: Sks5Process): Promise<number> => (await api(srv, '/api/quotas/alice')).body.data.daily_connections as number;
+
+  assert.equal((await download(a, `${base}/`)).code, 0);
+  assert.equal((await download(a, `${base}/`)).code, 0);
+  // The openings are announced in the same tick as (and before) the counters B waits for here.
+  await until(async () => (await conns(b)) === 2, 5000, 'B has heard of the two connections on A');
+  assert.equal((await download(b, `${base}/`)).code, 0, 'the third in the minute passes on B');
+  assert.equal((await download(b, `${base}/`)).code, 97, 'the fourth is refused on B');
+  await until(async () => (await conns(a)) === 3, 5000, 'A has heard of the one on B');
+  assert.equal((await download(a, `${base}/`)).code, 97, 'and on A');
+});
