@@ -30,6 +30,12 @@ const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('hb'), ver: z.string().max(128), st: ms, at: ms, ss: count, c: perUser }),
   z.strictObject({ t: z.literal('conns'), c: perUser }),
   z.strictObject({ t: z.literal('urate'), u: user, at: z.array(ms).min(1).max(1000) }),
+  // An operator's action through one node's API, applied by every node to its own sessions.
+  z.strictObject({
+    t: z.literal('op'), k: z.enum(['kick', 'broadcast', 'maintenance']),
+    u: user.optional(), us: z.array(user).max(10_000).optional(), m: z.string().max(4096).optional(),
+    on: z.boolean().optional(), src: z.string().max(64).optional(),
+  }),
 ]);
 const envelope = z.strictObject({ v: z.literal(1), n: z.string().min(1).max(128), c: z.array(change).max(MAX_CHANGES_PER_MESSAGE) });
 

@@ -16,7 +16,7 @@ import { encodeEnvelope, type StateChange } from './messages.js';
 import { VERSION } from '../version.js';
 import { clusterKeys } from './keys.js';
 import { openRedisLink, safeReason, type RedisLink } from './redis-link.js';
-import { FLUSH_MS, StateSync, type SyncStats } from './state-sync.js';
+import { FLUSH_MS, StateSync, type ClusterOperation, type SyncStats } from './state-sync.js';
 
 /** How often bans are compared with Redis in full, besides the live channel. */
 export const BAN_REFRESH_MS = 10_000;
@@ -57,6 +57,10 @@ export interface ClusterNode {
   status(): ClusterStatus;
   /** The other live nodes, as their heartbeats said. */
   peers(): PeerView[];
+  /** Send an operator's action to every other node (no delivery guarantee while Redis is away). */
+  relay(op: ClusterOperation): void;
+  /** Where actions relayed by other nodes are applied (the management port registers it). */
+  onOperation(apply: (op: ClusterOperation) => void): void;
   close(): Promise<void>;
 }
 
@@ -79,10 +83,12 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   const keys = clusterKeys(cfg.cluster.key_prefix);
   const peers = new Peers(deps.clock, () => deps.config().security.rate_limit_max_users);
   const startedAt = deps.clock.now();
+  let applyOperation: (op: ClusterOperation) => void = () => undefined;
   const quotaSync = new QuotaSync({ node, keys, config: deps.config, clock: deps.clock, ledger: deps.quotas });
   const sync = new StateSync({
     node, keys, config: deps.config, clock: deps.clock, bans: deps.bans, reputation: deps.reputation,
     warn: (m) => deps.log.warn(m), onQuota: (c) => quotaSync.receive(c),
+    onOperation: (op) => applyOperation(op),
     onPeer: (from, c) => {
       if (c.t === 'hb') peers.heartbeat(from, { version: c.ver, startedAt: c.st, at: c.at, sessions: c.ss, perUser: c.c });
       else if (c.t === 'conns') peers.tunnelsChanged(from, c.c);
@@ -166,6 +172,11 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   return {
     node,
     peers: () => peers.list(),
+    relay(op) {
+      if (!link.up) { deps.log.warn({ node, op: op.k }, `cluster: Redis unavailable; ${op.k} applies to this node only`); return; }
+      link.client.publish(keys.stateChannel, encodeEnvelope(node, [op])).catch((err: unknown) => deps.log.warn(`cluster: ${op.k} not relayed: ${safeReason(err)}`));
+    },
+    onOperation(apply) { applyOperation = apply; },
     status: () => ({ node, redis: link.target, state, reason, since, stats: { ...sync.stats, published: sync.stats.published + quotaSync.published } }),
     async close(): Promise<void> {
       if (closed) return;

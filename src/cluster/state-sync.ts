@@ -36,7 +36,11 @@ export interface StateSyncDeps {
   onQuota?: (change: Extract<StateChange, { t: 'quota' | 'quota-reset' }>) => void;
   /** Heartbeats, tunnel counts and openings go to the peer table (src/cluster/peers.ts). */
   onPeer?: (node: string, change: Extract<StateChange, { t: 'hb' | 'conns' | 'urate' }>) => void;
+  /** Kick, broadcast and maintenance made through another node's API. */
+  onOperation?: (change: ClusterOperation) => void;
 }
+
+export type ClusterOperation = Extract<StateChange, { t: 'op' }>;
 
 export interface SyncStats { published: number; received: number; rejected: number; merges: number }
 
@@ -207,6 +211,9 @@ export class StateSync {
         case 'conns':
         case 'urate':
           this.#d.onPeer?.(node, c);
+          break;
+        case 'op':
+          this.#d.onOperation?.(c);
           break;
       }
     }

@@ -27,6 +27,22 @@ export interface ManagementDeps {
 }
 
 export function createManagementPort(d: ManagementDeps): ManagementPort {
+  // Actions relayed from another node's API apply here exactly as if made through this one, without relaying again.
+  d.cluster?.onOperation((op) => {
+    if (op.k === 'kick' && op.u !== undefined) kickHere(op.u, op.m);
+    else if (op.k === 'broadcast' && op.m !== undefined) d.sessions.broadcast(op.m, op.us);
+    else if (op.k === 'maintenance' && op.on !== undefined) maintenanceHere(op.on, op.src ?? 'cluster', op.m);
+  });
+  const kickHere = (username: string, message?: string): number => {
+    if (message) d.sessions.broadcast(message, [username]);
+    return d.sessions.kick(username, message ? `kicked: ${message}` : 'kicked by administrator');
+  };
+  const maintenanceHere = (enabled: boolean, source: string, message?: string): void => {
+    const was = d.stages.admission.maintenance().enabled;
+    d.stages.admission.setMaintenance(enabled, message, source);
+    // Open shells learn of it as they would of a scheduled window (maintenance-watch.ts).
+    if (enabled && !was) d.sessions.broadcast(`maintenance: ${d.stages.admission.maintenance().message}`);
+  };
   const quotaOf = (u: EffectiveUser): QuotaUsage => {
     const { daily_resets_at: _d, monthly_resets_at: _m, ...rest } = d.stages.state.usage(u);
     return rest;
@@ -132,18 +148,19 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
       return m.enabled ? { enabled: true, message: m.message } : { enabled: false };
     },
     setMaintenance(enabled, source, message) {
-      const was = d.stages.admission.maintenance().enabled;
-      d.stages.admission.setMaintenance(enabled, message, source);
-      // Open shells learn of it as they would of a scheduled window (maintenance-watch.ts).
-      if (enabled && !was) d.sessions.broadcast(`maintenance: ${d.stages.admission.maintenance().message}`);
+      maintenanceHere(enabled, source, message);
+      d.cluster?.relay({ t: 'op', k: 'maintenance', on: enabled, src: source.slice(0, 64), ...(message !== undefined ? { m: message.slice(0, 4096) } : {}) });
     },
     reload: () => d.reload(),
     kick(username, message) {
       if (!d.world().users.has(username)) return undefined;
-      if (message) d.sessions.broadcast(message, [username]);
-      return { sessions_cancelled: d.sessions.kick(username, message ? `kicked: ${message}` : 'kicked by administrator') };
+      d.cluster?.relay({ t: 'op', k: 'kick', u: username, ...(message ? { m: message.slice(0, 4096) } : {}) });
+      return { sessions_cancelled: kickHere(username, message) };
     },
-    broadcast: (message, users) => ({ delivered_to: d.sessions.broadcast(message, users) }),
+    broadcast(message, users) {
+      d.cluster?.relay({ t: 'op', k: 'broadcast', m: message.slice(0, 4096), ...(users ? { us: users.slice(0, 10_000) } : {}) });
+      return { delivered_to: d.sessions.broadcast(message, users) };
+    },
     backup(): BackupPayload {
       return {
         // The product version, as the original wrote it (restore takes this or our old integer 1).

@@ -42,7 +42,7 @@ export async function startNode(t: Parameters<typeof startSks5>[0], name: string
 }
 
 export async function api(srv: Sks5Process, path: string, init: RequestInit = {}): Promise<{ status: number; body: any; text: string }> {
-  const res = await fetch(`http://127.0.0.1:${srv.api!.port}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(`http://127.0.0.1:${srv.api!.port}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...(init.body ? { 'content-type': 'application/json' } : {}) } });
   const text = await res.text();
   return { status: res.status, body: JSON.parse(text), text };
 }
