@@ -5,6 +5,8 @@
  */
 import type { AclConfig, Config, GroupConfig, MotdConfig, QuotasConfig, RateLimitsConfig, ShellPermissions, TimeAccessConfig, UserConfig } from './schema.js';
 import { shellPermissionsSchema, quotasSchema, rateLimitsSchema } from './schema.js';
+import { compileSourceIps } from '../policy/source-ip.js';
+import { compileTimeAccess, type CompiledTimeAccess } from '../policy/time-window.js';
 
 export interface MergedAcl {
   default_policy: 'allow' | 'deny';
@@ -28,6 +30,8 @@ export interface EffectiveUser {
   readonly totpEnabled: boolean;
   readonly totpSecret: string | undefined;
   readonly sourceIps: readonly string[];
+  /** `source_ips` compiled when the config is loaded: whether a login from `ip` is allowed (empty list: always). */
+  readonly sourceAllowed: (ip: string) => boolean;
   /** ms since epoch, or undefined for no expiry */
   readonly expiresAt: number | undefined;
   readonly upstreamProxy: string | undefined;
@@ -37,6 +41,8 @@ export interface EffectiveUser {
   readonly motd: MotdConfig | undefined;
   readonly quotas: QuotasConfig;
   readonly timeAccess: TimeAccessConfig | undefined;
+  /** `timeAccess` compiled when the config is loaded; undefined when the account has no window. */
+  readonly timeWindow: CompiledTimeAccess | undefined;
   /** Ordered methods that must all succeed (e.g. ["pubkey","password"]); empty = any one method. */
   readonly authMethods: readonly string[];
   readonly idleWarningSecs: number;
@@ -83,6 +89,7 @@ function unique(rules: readonly string[]): string[] {
 export function resolveUser(config: Config, user: UserConfig): EffectiveUser {
   const group: GroupConfig | undefined = user.group ? config.groups.find((g) => g.name === user.group) : undefined;
   const expires = user.expires_at ? Date.parse(user.expires_at) : undefined;
+  const timeAccess = pick(user.time_access, group?.time_access);
   return Object.freeze({
     username: user.username,
     passwordHash: user.password_hash,
@@ -98,6 +105,7 @@ export function resolveUser(config: Config, user: UserConfig): EffectiveUser {
     totpEnabled: user.totp_enabled,
     totpSecret: user.totp_secret,
     sourceIps: Object.freeze([...user.source_ips]),
+    sourceAllowed: compileSourceIps(user.source_ips),
     expiresAt: expires,
     upstreamProxy: user.upstream_proxy ?? config.upstream_proxy?.url,
     aliases: Object.freeze({ ...user.aliases }),
@@ -105,7 +113,8 @@ export function resolveUser(config: Config, user: UserConfig): EffectiveUser {
     shellPermissions: pick(user.shell_permissions, group?.shell_permissions) ?? shellPermissionsSchema.parse({}),
     motd: pick(user.motd, group?.motd),
     quotas: pick(user.quotas, group?.quotas) ?? quotasSchema.parse({}),
-    timeAccess: pick(user.time_access, group?.time_access),
+    timeAccess,
+    timeWindow: timeAccess === undefined ? undefined : compileTimeAccess(timeAccess),
     authMethods: Object.freeze([...(pick(user.auth_methods, group?.auth_methods) ?? [])]),
     idleWarningSecs: pickNum(user.idle_warning_secs, group?.idle_warning_secs, config.limits.idle_warning_secs),
     colors: pick(user.colors, group?.colors) ?? config.shell.colors,

@@ -12,8 +12,6 @@ import type { EffectiveUser } from '../config/users.js';
 import { allow, deny, isPolicyDenial, type Decision, type Denial } from '../errors.js';
 import type { Door, EventBus } from '../observe/events.js';
 import { checkExpiry } from '../policy/expiry.js';
-import { checkTimeAccess } from '../policy/time-window.js';
-import { isIpInList } from '../policy/source-ip.js';
 import { connectTarget } from '../relay/connect.js';
 import type { DnsCache } from '../relay/dns-cache.js';
 import { relay } from '../relay/pipe.js';
@@ -165,10 +163,10 @@ export class Pipeline {
     const now = this.#d.clock.now();
     const exp = checkExpiry(user.expiresAt, now);
     if (!exp.allow) return deny('SKS5_DENY_EXPIRED', `${user.username}: ${exp.reason}`, 'account expired');
-    if (user.sourceIps.length > 0 && !isIpInList(client.ip, user.sourceIps)) {
+    if (!user.sourceAllowed(client.ip)) {
       return deny('SKS5_DENY_SOURCE_IP', `${user.username}: source ${client.ip} not in source_ips`, 'not allowed from this address');
     }
-    const t = checkTimeAccess(user.timeAccess, now);
+    const t = user.timeWindow?.check(now) ?? { allow: true };
     if (!t.allow) return deny('SKS5_DENY_TIME', `${user.username}: ${t.reason}`, `access not allowed at this time (${t.reason})`);
     return allow();
   }

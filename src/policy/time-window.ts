@@ -121,18 +121,10 @@ export function compileTimeAccess(ta: TimeAccessConfig): CompiledTimeAccess {
   return { check, problems };
 }
 
-const compiled = new WeakMap<TimeAccessConfig, CompiledTimeAccess>();
-
 /**
- * Whether `time_access` admits a connection at `nowMs`. Compiled once per config object (configs
- * are frozen snapshots), so a connection costs one Intl lookup.
+ * Whether `time_access` admits a connection at `nowMs`, compiling it for this one call. Connections
+ * use the window compiled at load (`EffectiveUser.timeWindow`); this is for one-off checks and tests.
  */
 export function checkTimeAccess(ta: TimeAccessConfig | undefined, nowMs: number): TimeAccessVerdict {
-  if (ta === undefined) return { allow: true };
-  let c = compiled.get(ta);
-  if (!c) {
-    c = compileTimeAccess(ta);
-    compiled.set(ta, c);
-  }
-  return c.check(nowMs);
+  return ta === undefined ? { allow: true } : compileTimeAccess(ta).check(nowMs);
 }
