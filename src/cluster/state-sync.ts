@@ -320,10 +320,13 @@ return 1`;
 /** Deletes a hash field only if it still holds the value we judged expired (another node may have rewritten it). */
 const DELETE_IF_UNCHANGED = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
 
-/** Changes counted as the metrics see them: each failure instant is one, however they were batched. */
+/**
+ * Changes counted as the metrics see them: each failure instant is one, however they were batched;
+ * heartbeats and tunnel counts are presence, not state, and do not count.
+ */
 function weight(changes: readonly StateChange[]): number {
   let n = 0;
-  for (const c of changes) n += c.t === 'fail' ? c.at.length : 1;
+  for (const c of changes) n += c.t === 'fail' ? c.at.length : c.t === 'hb' || c.t === 'conns' ? 0 : 1;
   return n;
 }
 
