@@ -12,6 +12,7 @@ import { TotpGuard } from '../auth/totp.js';
 import { buildAlgorithms, identFromServerId } from './algorithms.js';
 import type { TotpChecker } from './auth-flow.js';
 import { SshConnection } from './connection.js';
+import { DISCONNECT, sendDisconnect } from './disconnect.js';
 import { createCredentialStore } from './credentials.js';
 import { keepaliveOptions } from './keepalive.js';
 import { compileTrustedProxies } from './proxy-protocol.js';
@@ -69,6 +70,14 @@ export function sshSettingsError(c: ServerSection): string | undefined {
   }
 }
 
+/**
+ * During maintenance an SSH client is told why in a DISCONNECT, which needs its identification
+ * first: a few such refusals run at once, each for a bounded time; past the cap a client is simply
+ * closed as before, so maintenance cannot be turned into a way to hold the server's sockets.
+ */
+const MAX_MAINTENANCE_REFUSALS = 32;
+const MAINTENANCE_REFUSAL_MS = 10_000;
+
 /** Cap on a PROXY header's arrival: a trusted balancer sends it at once. */
 const PROXY_HEADER_TIMEOUT_MS = 10_000;
 
@@ -112,18 +121,38 @@ export function createSshServer(opts: SshServerOptions): SshServer {
   const byPeer = new Map<string, SshConnection>();
   const peerKey = (ip: string | undefined, port: number | undefined): string => `${ip ?? ''}|${port ?? 0}`;
 
+  /** Sockets let through only to hear the maintenance message, by transport peer. */
+  const refusing = new Map<string, string>();
+
   function onSshConnection(conn: Connection, info: Ssh2ClientInfo): void {
+    const text = refusing.get(peerKey(info.ip, info.port));
+    if (text !== undefined) {
+      conn.on('error', () => {});
+      // RFC 4253 11.1: DISCONNECT may come during key exchange; OpenSSH prints it at once.
+      sendDisconnect(conn, DISCONNECT.BY_APPLICATION, text);
+      return;
+    }
     const c = byPeer.get(peerKey(info.ip, info.port));
     if (!c || c.closed) { conn.end(); return; }
     c.attach(conn, info);
   }
   let ssh = build(cfg);
 
+  const refuseWithMessage = (socket: Socket, text: string): void => {
+    const key = peerKey(socket.remoteAddress, socket.remotePort);
+    refusing.set(key, `maintenance: ${text}`);
+    const timer = setTimeout(() => socket.destroy(), MAINTENANCE_REFUSAL_MS);
+    timer.unref();
+    socket.once('close', () => { clearTimeout(timer); refusing.delete(key); });
+    protocol().injectSocket(socket);
+  };
+
   const admitAndHandOver = (socket: Socket, source: { ip: string; port: number } | undefined): void => {
     const client = pipeline.newClient(source?.ip ?? socket.remoteAddress ?? '0.0.0.0', source?.port ?? socket.remotePort ?? 0, 'ssh');
     const admitted = pipeline.admit(client);
     if (!admitted.allow) {
-      socket.destroy();
+      if (admitted.code === 'SKS5_DENY_MAINTENANCE' && refusing.size < MAX_MAINTENANCE_REFUSALS) refuseWithMessage(socket, admitted.client);
+      else socket.destroy();
       return;
     }
     const key = peerKey(socket.remoteAddress, socket.remotePort);
