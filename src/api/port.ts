@@ -84,7 +84,8 @@ export interface UserDetail {
 
 export interface ConnectionsView {
   active_connections: number;
-  user_connections: Array<{ username: string; connections: number }>;
+  /** With [cluster], one entry per user and node, each with its `node`. */
+  user_connections: Array<{ username: string; connections: number; node?: string }>;
 }
 
 export interface BanView {
@@ -121,6 +122,8 @@ export interface SessionView {
   bytes_down: number;
   duration_secs: number;
   protocol: Door;
+  /** The node that carries it; set only with [cluster] (session ids are unique per node only). */
+  node?: string;
 }
 
 export interface QuotaSnapshot {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PageQueryError, paginate, type PageQuery } from './pagination.js';
-import type { UserSummary } from './port.js';
+import type { SessionView, UserSummary } from './port.js';
 import * as S from './schemas.js';
 import { fail, ok, type ApiContext } from './route-context.js';
 
@@ -76,7 +76,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     config: { summary: 'Active proxy sessions' },
     schema: { querystring: { type: 'object', additionalProperties: false, properties: S.paginationQuery }, response: S.responses(sessionList, true) },
   }, async (req, reply) => {
-    const page = paginated(reply, port.sessions(), (s) => s.session_id, req.query);
+    const page = paginated(reply, port.sessions(), sessionKey, req.query);
     return page ? { ...ok(page.items), next_cursor: page.next_cursor } : reply;
   });
 
@@ -85,7 +85,7 @@ export function registerReadRoutes(app: FastifyInstance, ctx: ApiContext): void 
     schema: { params: S.usernameParam, querystring: { type: 'object', additionalProperties: false, properties: S.paginationQuery }, response: S.responses(sessionList, true) },
   }, async (req, reply) => {
     if (!port.user(req.params.username)) return fail(reply, 'SKS5_ERR_API_NOT_FOUND', `user ${req.params.username} not found`);
-    const page = paginated(reply, port.sessions().filter((s) => s.username === req.params.username), (s) => s.session_id, req.query);
+    const page = paginated(reply, port.sessions().filter((s) => s.username === req.params.username), sessionKey, req.query);
     return page ? { ...ok(page.items), next_cursor: page.next_cursor } : reply;
   });
 
@@ -151,6 +151,11 @@ function withoutLiveFields(u: UserSummary): UserSummary {
 }
 
 /** Paginates, or answers 400 for a bad cursor and returns undefined. */
+/** Session ids are unique per node only, so a cluster-wide page is ordered by node first. */
+function sessionKey(s: SessionView): string {
+  return s.node === undefined ? s.session_id : `${s.node}\u0000${s.session_id}`;
+}
+
 export function paginated<T>(reply: FastifyReply, items: readonly T[], key: (t: T) => string, query: PageQuery) {
   try {
     return paginate(items, key, query);

@@ -76,7 +76,7 @@ export const userDetailSchema = obj({
 
 export const connectionsSchema = obj({
   active_connections: int,
-  user_connections: { type: 'array', items: obj({ username: str, connections: int }) },
+  user_connections: { type: 'array', items: obj({ username: str, connections: int, node: str }, ['username', 'connections']) },
 });
 
 export const banSchema = obj({ ip: str, remaining_secs: int });
@@ -89,7 +89,8 @@ export const groupSchema = obj({
 export const sessionSchema = obj({
   session_id: str, username: str, target_host: str, target_port: int, source_ip: str, started_at: str,
   bytes_up: int, bytes_down: int, duration_secs: int, protocol: { type: 'string', enum: ['ssh', 'socks5', 'socks5-tls', 'http', 'http-tls'] },
-});
+  node: str,
+}, ['session_id', 'username', 'target_host', 'target_port', 'source_ip', 'started_at', 'bytes_up', 'bytes_down', 'duration_secs', 'protocol']);
 
 const quotaSnapshotSchema = obj({ daily_bytes: int, daily_connections: int, monthly_bytes: int, monthly_connections: int, total_bytes: int });
 

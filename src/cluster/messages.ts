@@ -13,6 +13,13 @@ const ms = z.number().int().nonnegative();
 const count = z.number().int().nonnegative();
 const user = z.string().min(1).max(256);
 const perUser = z.record(user, count).refine((r) => Object.keys(r).length <= 10_000, { message: 'more than 10000 users' });
+/** Tunnels a node lists to the others; more are counted (/api/cluster) but not listed. */
+export const MAX_SHARED_SESSIONS = 1000;
+const sessionSummary = z.strictObject({
+  i: z.string().min(1).max(64), u: user, h: z.string().max(255), p: z.number().int().min(0).max(65_535),
+  ip, st: ms, bu: count, bd: count, pr: z.enum(['ssh', 'socks5', 'socks5-tls', 'http', 'http-tls']),
+});
+export type SessionSummary = z.output<typeof sessionSummary>;
 const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('ban'), ip, a: ms, e: ms, r: z.string().max(512) }),
   z.strictObject({ t: z.literal('unban'), ip, a: ms, e: ms }),
@@ -30,6 +37,9 @@ const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('hb'), ver: z.string().max(128), st: ms, at: ms, ss: count, c: perUser }),
   z.strictObject({ t: z.literal('conns'), c: perUser }),
   z.strictObject({ t: z.literal('urate'), u: user, at: z.array(ms).min(1).max(1000) }),
+  // The sending node's session registry (see session-summary.ts): its tunnels, at most
+  // MAX_SHARED_SESSIONS, and its authenticated client connections per user. Replaces the last one.
+  z.strictObject({ t: z.literal('sess'), s: z.array(sessionSummary).max(MAX_SHARED_SESSIONS), cu: perUser }),
   // An operator's action through one node's API, applied by every node to its own sessions.
   z.strictObject({
     t: z.literal('op'), k: z.enum(['kick', 'broadcast', 'maintenance']),

@@ -11,7 +11,8 @@ import type { Reputation } from '../policy/reputation.js';
 import type { QuotaLedger } from '../policy/quota.js';
 import { QuotaSync } from './quota-sync.js';
 import type { Limits } from '../policy/limits.js';
-import { HEARTBEAT_MS, Peers, type PeerView } from './peers.js';
+import { HEARTBEAT_MS, Peers, type PeerView, type RemoteSession } from './peers.js';
+import { sessionsSignature, type SharedSessions } from './session-summary.js';
 import { encodeEnvelope, type StateChange } from './messages.js';
 import { VERSION } from '../version.js';
 import { clusterKeys } from './keys.js';
@@ -37,6 +38,8 @@ export interface ClusterDeps {
   limits: Limits;
   /** Sessions (client connections) open on this node, for the heartbeat. */
   sessions: () => number;
+  /** This node's tunnels and connections per user, as the other nodes list them. */
+  sharedSessions: () => SharedSessions;
   log: ClusterLog;
 }
 
@@ -57,6 +60,10 @@ export interface ClusterNode {
   status(): ClusterStatus;
   /** The other live nodes, as their heartbeats said. */
   peers(): PeerView[];
+  /** The tunnels of the other live nodes, from their last announcement (no Redis round trip). */
+  remoteSessions(): RemoteSession[];
+  /** Authenticated client connections per user on the other live nodes. */
+  remoteConnections(): Array<{ node: string; username: string; connections: number }>;
   /** Send an operator's action to every other node (no delivery guarantee while Redis is away). */
   relay(op: ClusterOperation): void;
   /** Where actions relayed by other nodes are applied (the management port registers it). */
@@ -92,10 +99,12 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     onPeer: (from, c) => {
       if (c.t === 'hb') peers.heartbeat(from, { version: c.ver, startedAt: c.st, at: c.at, sessions: c.ss, perUser: c.c });
       else if (c.t === 'conns') peers.tunnelsChanged(from, c.c);
+      else if (c.t === 'sess') peers.sessionsChanged(from, c.s, c.cu);
       else peers.remoteOpenings(c.u, c.at);
     },
   });
   let lastTunnels = '{}';
+  let lastSessions = '';
   const tunnelsNow = (): Record<string, number> => Object.fromEntries(deps.limits.activeByUser());
   /** Heartbeat (every HEARTBEAT_MS) or, between them, what changed: tunnel counts and openings. */
   const announce = (heartbeat: boolean): void => {
@@ -106,6 +115,12 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     if (heartbeat) changes.push({ t: 'hb', ver: VERSION, st: startedAt, at: deps.clock.now(), ss: deps.sessions(), c: tunnels });
     else if (text !== lastTunnels) changes.push({ t: 'conns', c: tunnels });
     lastTunnels = text;
+    // The list goes with every heartbeat (byte counters, and a peer that joined late) and at once
+    // when a tunnel opens or closes; it comes after the heartbeat that makes the sender known.
+    const shared = deps.sharedSessions();
+    const signature = sessionsSignature(shared);
+    if (heartbeat || signature !== lastSessions) changes.push({ t: 'sess', s: shared.sessions, cu: shared.perUser });
+    lastSessions = signature;
     for (const [u, at] of peers.takeOpenings()) changes.push({ t: 'urate', u, at });
     if (changes.length === 0) return;
     link.client.publish(keys.stateChannel, encodeEnvelope(node, changes)).catch(() => undefined);
@@ -172,6 +187,8 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   return {
     node,
     peers: () => peers.list(),
+    remoteSessions: () => peers.remoteSessions(),
+    remoteConnections: () => peers.remoteConnections(),
     relay(op) {
       if (!link.up) { deps.log.warn({ node, op: op.k }, `cluster: Redis unavailable; ${op.k} applies to this node only`); return; }
       link.client.publish(keys.stateChannel, encodeEnvelope(node, [op])).catch((err: unknown) => deps.log.warn(`cluster: ${op.k} not relayed: ${safeReason(err)}`));

@@ -2,12 +2,13 @@
  * The other nodes as this node last heard them: a heartbeat every HEARTBEAT_MS carries a node's
  * version, start time, session count and open tunnels per user; a node not heard from for
  * HEARTBEAT_TIMEOUT_MS is gone (killed, cut off), and its tunnels stop counting against anyone's
- * max_connections. Also the users' recent tunnel openings on other nodes, so per-user connection
+ * max_connections and its sessions leave every node's /api/sessions. Also the users' recent tunnel openings on other nodes, so per-user connection
  * rates hold across the cluster. Liveness uses the monotonic clock of this node only.
  */
 import type { Clock } from '../clock.js';
 import type { LimitsPeers } from '../policy/limits.js';
 import { CappedMap } from '../policy/rate.js';
+import type { SessionSummary } from './messages.js';
 
 export const HEARTBEAT_MS = 1000;
 export const HEARTBEAT_TIMEOUT_MS = 5000;
@@ -25,7 +26,16 @@ export interface PeerView {
   tunnels: number;
 }
 
-interface Peer extends PeerView { seenAt: number; perUser: Map<string, number> }
+interface Peer extends PeerView {
+  seenAt: number;
+  perUser: Map<string, number>;
+  /** Its tunnels and authenticated connections per user, as last announced. */
+  sessionList: readonly SessionSummary[];
+  connsPerUser: Readonly<Record<string, number>>;
+}
+
+/** A tunnel of another live node. */
+export interface RemoteSession extends SessionSummary { node: string }
 
 export class Peers implements LimitsPeers {
   readonly #clock: Clock;
@@ -40,9 +50,11 @@ export class Peers implements LimitsPeers {
 
   heartbeat(node: string, hb: { version: string; startedAt: number; at: number; sessions: number; perUser: Record<string, number> }): void {
     const perUser = new Map(Object.entries(hb.perUser));
+    const known = this.#peers.get(node);
     this.#peers.set(node, {
       node, version: hb.version, startedAt: hb.startedAt, lastHeartbeat: hb.at, sessions: hb.sessions,
       tunnels: sum(perUser), perUser, seenAt: this.#clock.monotonic(),
+      sessionList: known?.sessionList ?? [], connsPerUser: known?.connsPerUser ?? {},
     });
   }
 
@@ -52,6 +64,34 @@ export class Peers implements LimitsPeers {
     if (!p) return; // unknown until its first heartbeat (which carries the same counts)
     p.perUser = new Map(Object.entries(perUser));
     p.tunnels = sum(p.perUser);
+  }
+
+  /** A live peer's session list (with its heartbeat or when its tunnels change); replaces the last one. */
+  sessionsChanged(node: string, sessions: readonly SessionSummary[], connsPerUser: Record<string, number>): void {
+    const p = this.#peers.get(node);
+    if (!p) return; // its heartbeat comes first in the same envelope
+    p.sessionList = sessions;
+    p.connsPerUser = connsPerUser;
+  }
+
+  /** The tunnels of every live peer, by node. */
+  remoteSessions(): RemoteSession[] {
+    this.prune();
+    const out: RemoteSession[] = [];
+    for (const p of this.#sorted()) for (const s of p.sessionList) out.push({ ...s, node: p.node });
+    return out;
+  }
+
+  /** Authenticated client connections per user of every live peer. */
+  remoteConnections(): Array<{ node: string; username: string; connections: number }> {
+    this.prune();
+    const out: Array<{ node: string; username: string; connections: number }> = [];
+    for (const p of this.#sorted()) for (const [username, connections] of Object.entries(p.connsPerUser)) out.push({ node: p.node, username, connections });
+    return out;
+  }
+
+  #sorted(): Peer[] {
+    return [...this.#peers.values()].sort((a, b) => a.node.localeCompare(b.node));
   }
 
   remoteOpenings(username: string, at: readonly number[]): void {
@@ -64,7 +104,7 @@ export class Peers implements LimitsPeers {
   /** Live peers, by name. */
   list(): PeerView[] {
     this.prune();
-    return [...this.#peers.values()].sort((a, b) => a.node.localeCompare(b.node))
+    return this.#sorted()
       .map(({ node, version, startedAt, lastHeartbeat, sessions, tunnels }) => ({ node, version, startedAt, lastHeartbeat, sessions, tunnels }));
   }
 

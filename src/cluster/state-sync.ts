@@ -34,8 +34,8 @@ export interface StateSyncDeps {
   warn(message: string): void;
   /** Quota announcements go to the quota sync (src/cluster/quota-sync.ts). */
   onQuota?: (change: Extract<StateChange, { t: 'quota' | 'quota-reset' }>) => void;
-  /** Heartbeats, tunnel counts and openings go to the peer table (src/cluster/peers.ts). */
-  onPeer?: (node: string, change: Extract<StateChange, { t: 'hb' | 'conns' | 'urate' }>) => void;
+  /** Heartbeats, tunnel counts, session lists and openings go to the peer table (src/cluster/peers.ts). */
+  onPeer?: (node: string, change: Extract<StateChange, { t: 'hb' | 'conns' | 'sess' | 'urate' }>) => void;
   /** Kick, broadcast and maintenance made through another node's API. */
   onOperation?: (change: ClusterOperation) => void;
 }
@@ -209,6 +209,7 @@ export class StateSync {
           break;
         case 'hb':
         case 'conns':
+        case 'sess':
         case 'urate':
           this.#d.onPeer?.(node, c);
           break;
@@ -326,7 +327,7 @@ const DELETE_IF_UNCHANGED = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] 
  */
 function weight(changes: readonly StateChange[]): number {
   let n = 0;
-  for (const c of changes) n += c.t === 'fail' ? c.at.length : c.t === 'hb' || c.t === 'conns' ? 0 : 1;
+  for (const c of changes) n += c.t === 'fail' ? c.at.length : c.t === 'hb' || c.t === 'conns' || c.t === 'sess' ? 0 : 1;
   return n;
 }
 

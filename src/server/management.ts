@@ -61,13 +61,17 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
     };
   };
   const activeConnections = (): number => d.sessions.connections().filter((c) => c.username !== undefined).length;
+  // Other nodes' sessions as their last announcement said: read from memory, never from Redis here.
+  const remoteConnections = () => d.cluster?.remoteConnections() ?? [];
+  // With [cluster], every entry names its node, local ones included; without it there is no field.
+  const localNode = d.cluster ? { node: d.cluster.node } : {};
 
   return {
     status() {
       const m = d.stages.admission.maintenance();
       return {
         uptime_secs: Math.floor((d.clock.now() - d.startedAt) / 1000),
-        active_connections: activeConnections(),
+        active_connections: activeConnections() + remoteConnections().reduce((n, r) => n + r.connections, 0),
         total_users: d.world().users.size,
         maintenance: m.enabled,
         ...(m.enabled ? { maintenance_message: m.message } : {}),
@@ -92,7 +96,11 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
     connections() {
       const per = new Map<string, number>();
       for (const c of d.sessions.connections()) if (c.username) per.set(c.username, (per.get(c.username) ?? 0) + 1);
-      return { active_connections: activeConnections(), user_connections: [...per].map(([username, connections]) => ({ username, connections })) };
+      const remote = remoteConnections();
+      return {
+        active_connections: activeConnections() + remote.reduce((n, r) => n + r.connections, 0),
+        user_connections: [...[...per].map(([username, connections]) => ({ username, connections, ...localNode })), ...remote.map(({ username, connections, node }) => ({ username, connections, node }))],
+      };
     },
     sessions() {
       const now = d.clock.now();
@@ -102,9 +110,15 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
           out.push({
             session_id: t.sessionId, username: t.username, target_host: t.targetHost, target_port: t.targetPort,
             source_ip: c.sourceIp, started_at: new Date(t.startedAt).toISOString(), bytes_up: t.bytesUp, bytes_down: t.bytesDown,
-            duration_secs: Math.floor((now - t.startedAt) / 1000), protocol: c.door,
+            duration_secs: Math.floor((now - t.startedAt) / 1000), protocol: c.door, ...localNode,
           });
         }
+      }
+      for (const r of d.cluster?.remoteSessions() ?? []) {
+        out.push({
+          session_id: r.i, username: r.u, target_host: r.h, target_port: r.p, source_ip: r.ip, started_at: new Date(r.st).toISOString(),
+          bytes_up: r.bu, bytes_down: r.bd, duration_secs: Math.max(0, Math.floor((now - r.st) / 1000)), protocol: r.pr, node: r.node,
+        });
       }
       return out;
     },

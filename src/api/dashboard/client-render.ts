@@ -124,8 +124,10 @@ function renderBans(bans) {
 
 function renderSessions(sessions) {
   setText('sessions-count', sessions.length);
-  syncTable($('sessions-body'), sessions, (x) => x.session_id, (x) => [
-    { text: x.session_id, className: 'mono' }, x.username, x.target_host + ':' + x.target_port, { text: x.source_ip, className: 'mono' },
+  // Session ids are unique per node only: in a cluster the row names its node too.
+  const sid = (x) => (x.node ? x.session_id + '@' + x.node : x.session_id);
+  syncTable($('sessions-body'), sessions, sid, (x) => [
+    { text: sid(x), className: 'mono' }, x.username, x.target_host + ':' + x.target_port, { text: x.source_ip, className: 'mono' },
     x.protocol, fmtDuration(x.duration_secs), fmtBytes(x.bytes_up), fmtBytes(x.bytes_down),
   ], (x, td) => {
     td.append(el('button', { type: 'button', className: 'small danger', text: 'Kick', title: 'Close every connection of ' + x.username, onClick: (ev) => kickUser(x.username, ev.currentTarget) }));

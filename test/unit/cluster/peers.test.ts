@@ -60,3 +60,22 @@ test('limits: max_connections and per-user rates include what the peers report',
   clock.advance(60_000);
   assert.equal(limits.acquire(alice).allow, true, 'a minute later they no longer count');
 });
+
+const summary = (i: string, st: number) => ({ i, u: 'alice', h: 'example.com', p: 443, ip: '127.0.0.1', st, bu: 1, bd: 2, pr: 'socks5' as const });
+
+test("a peer's session list replaces the last one and leaves with the peer", () => {
+  const clock = new FakeClock('2026-05-01T12:00:00Z');
+  const peers = new Peers(clock, () => 100);
+  peers.sessionsChanged('b', [summary('s1', 1)], { alice: 1 });
+  assert.deepEqual(peers.remoteSessions(), [], 'unknown until its heartbeat');
+  peers.heartbeat('b', hb(clock.now(), { alice: 1 }));
+  peers.sessionsChanged('b', [summary('s1', 1), summary('s2', 2)], { alice: 1 });
+  peers.heartbeat('b', hb(clock.now(), { alice: 2 }));
+  assert.deepEqual(peers.remoteSessions().map((s) => [s.node, s.i]), [['b', 's1'], ['b', 's2']], 'a heartbeat keeps the list');
+  assert.deepEqual(peers.remoteConnections(), [{ node: 'b', username: 'alice', connections: 1 }]);
+  peers.sessionsChanged('b', [summary('s2', 2)], {});
+  assert.deepEqual(peers.remoteSessions().map((s) => s.i), ['s2']);
+  assert.deepEqual(peers.remoteConnections(), []);
+  clock.advance(HEARTBEAT_TIMEOUT_MS + 1);
+  assert.deepEqual(peers.remoteSessions(), [], 'gone with the peer after the heartbeat timeout');
+});
