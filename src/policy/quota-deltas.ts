@@ -3,18 +3,12 @@
  * sends them in batches). Daily and monthly parts roll with the calendar like the ledger's own
  * counters; the hourly part keeps its one-minute slices. Pure bookkeeping: `now` comes in.
  */
+import type { CalendarCounters } from './quota-types.js';
 import { utcDay, utcMonth } from './rate.js';
 
 export const HOUR_SLICE_MS = 60_000;
 
-export interface QuotaDelta {
-  day: number;
-  month: number;
-  dailyBytes: number;
-  dailyConnections: number;
-  monthlyBytes: number;
-  monthlyConnections: number;
-  totalBytes: number;
+export interface QuotaDelta extends CalendarCounters {
   /** one-minute slice index -> bytes */
   hour: Map<number, number>;
 }

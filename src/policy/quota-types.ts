@@ -56,8 +56,8 @@ export interface QuotaBackupEntry {
 
 export type QuotaScope = 'all' | 'daily' | 'monthly' | 'hourly' | 'total';
 
-/** The cluster's counters of one user (Redis), for the current day and month. */
-export interface ClusterUsage {
+/** One user's calendar counters: the UTC day and month they belong to, and what was counted in them. */
+export interface CalendarCounters {
   day: number;
   month: number;
   dailyBytes: number;
@@ -65,6 +65,11 @@ export interface ClusterUsage {
   monthlyBytes: number;
   monthlyConnections: number;
   totalBytes: number;
+}
+
+/** The cluster's counters of one user (Redis), for the current day and month. */
+export interface ClusterUsage extends CalendarCounters {
+  /** [one-minute slice index, bytes] */
   hour: Array<[number, number]>;
 }
 

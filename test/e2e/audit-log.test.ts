@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startHttpTarget, startSks5, testHash } from '../helpers/sks5-process.js';
+import { startHttpTarget, startSks5, testHash, LOOPBACK_NO_GUARDS } from '../helpers/sks5-process.js';
 
 const run = promisify(execFile);
 const SSH_OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
@@ -36,12 +36,7 @@ test("audit lines carry the original's field names and values for SOCKS5 and SSH
   const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'sks5-audit-e2e-'));
   const audit = join(dir, 'audit.log');
   const srv = await startSks5(t, `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-[security]
-ip_guard_enabled = false
-ban_enabled = false
+${LOOPBACK_NO_GUARDS}
 [logging]
 format = "json"
 audit_log_path = "${audit}"

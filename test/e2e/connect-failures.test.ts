@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
-import { startSks5, startHttpTarget, testHash, type Sks5Process } from '../helpers/sks5-process.js';
+import { startSks5, startHttpTarget, testHash, type Sks5Process, LOOPBACK_NO_GUARDS } from '../helpers/sks5-process.js';
 import { socksConnect } from '../helpers/socks-client.js';
 
 async function closedPort(): Promise<number> {
@@ -34,12 +34,7 @@ listen = "127.0.0.1:0"`;
 test('a refused connection to a closed port moves the connect-failure counter, not sks5_acl_denied_total', async (t) => {
   const port = await closedPort();
   const srv = await startSks5(t, `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-[security]
-ip_guard_enabled = false
-ban_enabled = false
+${LOOPBACK_NO_GUARDS}
 ${METRICS}
 [[users]]
 username = "alice"
@@ -75,12 +70,7 @@ test('upstream proxy failures: refused, denied, timed out, unreachable and bad c
   const closed = await closedPort();
   // The upstream: a real SOCKS5 server (sks5) that denies 127.0.0.3 by ACL.
   const upstream = await startSks5(t, `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-[security]
-ip_guard_enabled = false
-ban_enabled = false
+${LOOPBACK_NO_GUARDS}
 [[users]]
 username = "up"
 password_hash = "${await testHash('uppw')}"
@@ -105,12 +95,7 @@ upstream_proxy = "${url}"
 default_policy = "allow"
 `;
   const front = await startSks5(t, `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-[security]
-ip_guard_enabled = false
-ban_enabled = false
+${LOOPBACK_NO_GUARDS}
 [limits]
 connection_timeout = 1
 ${METRICS}

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { startHttpTarget, startSks5, testHash, type Sks5Process } from '../helpers/sks5-process.js';
+import { startHttpTarget, startSks5, testHash, type Sks5Process, LOOPBACK_NO_GUARDS } from '../helpers/sks5-process.js';
 
 function curl(front: Sks5Process, url: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -24,23 +24,13 @@ const targetsSeen = (upstream: Sks5Process): string[] => upstream.logs.filter((l
 test('remote_dns: the upstream gets the name and resolves it; name rules apply, address rules cannot see it; default stays local', async (t) => {
   const port = await startHttpTarget(t, 'resolved by the upstream');
   const upstream = await startSks5(t, `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-[security]
-ip_guard_enabled = false
-ban_enabled = false
+${LOOPBACK_NO_GUARDS}
 [[users]]
 username = "up"
 password_hash = "${await testHash('uppw')}"
 `, { expect: ['socks5'] });
   const front = async (remote: boolean): Promise<Sks5Process> => startSks5(t, `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-[security]
-ip_guard_enabled = false
-ban_enabled = false
+${LOOPBACK_NO_GUARDS}
 [upstream_proxy]
 url = "socks5://up:uppw@127.0.0.1:${upstream.socks5!.port}"
 remote_dns = ${remote}

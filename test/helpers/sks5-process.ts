@@ -120,6 +120,12 @@ export const LOOPBACK_LISTENERS = `[server]
 socks5_listen = "127.0.0.1:0"
 ssh_listen = "127.0.0.1:0"`;
 
+/** LOOPBACK_LISTENERS with the anti-SSRF guard and auto-ban off, for tests whose targets are on loopback. */
+export const LOOPBACK_NO_GUARDS = `${LOOPBACK_LISTENERS}
+[security]
+ip_guard_enabled = false
+ban_enabled = false`;
+
 /** LOOPBACK_LISTENERS plus the management API on loopback with this bearer token. */
 export function withApiToml(token: string): string {
   return `${LOOPBACK_LISTENERS}
