@@ -6,22 +6,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type ServerResponse } from 'node:http';
 import { startRedis } from '../helpers/redis-server.js';
-import { api, download, startNode, until } from '../helpers/cluster-nodes.js';
+import { api, download, startNode, until, holdingTarget } from '../helpers/cluster-nodes.js';
 import type { Sks5Process } from '../helpers/sks5-process.js';
 
-/** An HTTP target that answers "slow" and keeps every response open until the test ends. */
-async function holdingTarget(t: TestContext): Promise<string> {
-  const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    if (req.url === '/hold') { res.writeHead(200, { 'content-length': '1000000' }); res.write('x'); open.add(res); return; }
-    res.end('ok');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { for (const r of open) r.destroy(); server.closeAllConnections(); server.close(); });
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
 
 /** A curl that holds a tunnel open through `srv` until killed (by its PID, in `after` at the latest). */
 function holdTunnel(t: TestContext, srv: Sks5Process, base: string): ChildProcess {
@@ -36,7 +24,7 @@ const tunnelsOf = async (srv: Sks5Process, node: string): Promise<number | undef
 
 test('max_connections counts tunnels on both nodes; kill -9 of a node frees its share within the heartbeat timeout', async (t) => {
   const redis = await startRedis(t);
-  const base = await holdingTarget(t);
+  const { base } = await holdingTarget(t);
   const user = 'max_connections = 2\n';
   const a = await startNode(t, 'node-a', redis.url, '', user);
   const b = await startNode(t, 'node-b', redis.url, '', user);
@@ -66,7 +54,7 @@ test('max_connections counts tunnels on both nodes; kill -9 of a node frees its 
 
 test('a per-minute connection rate holds across nodes', async (t) => {
   const redis = await startRedis(t);
-  const base = await holdingTarget(t);
+  const { base } = await holdingTarget(t);
   const user = '[users.rate_limits]\nconnections_per_minute = 3\n';
   const a = await startNode(t, 'node-a', redis.url, '', user);
   const b = await startNode(t, 'node-b', redis.url, '', user);

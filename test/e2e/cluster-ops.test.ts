@@ -3,27 +3,16 @@
  * a curl tunnel held open through A; maintenance switched on through B refuses new connections on A
  * and switched off through A lets them in on B again.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer, type ServerResponse } from 'node:http';
 import { startRedis } from '../helpers/redis-server.js';
-import { api, download, startNode, until } from '../helpers/cluster-nodes.js';
+import { api, download, startNode, until, holdingTarget } from '../helpers/cluster-nodes.js';
 
-async function holdingTarget(t: TestContext): Promise<string> {
-  const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    if (req.url === '/hold') { res.writeHead(200, { 'content-length': '1000000' }); res.write('x'); open.add(res); return; }
-    res.end('ok');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { for (const r of open) r.destroy(); server.closeAllConnections(); server.close(); });
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
 
 test('kick through B ends a tunnel on A; maintenance through B refuses on A, lifted through A', async (t) => {
   const redis = await startRedis(t);
-  const base = await holdingTarget(t);
+  const { base } = await holdingTarget(t);
   const a = await startNode(t, 'node-a', redis.url);
   const b = await startNode(t, 'node-b', redis.url);
 

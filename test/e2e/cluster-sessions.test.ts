@@ -4,26 +4,14 @@
  * and leaves B's list once the tunnel ends. No secret of the session reaches B. A node killed with
  * SIGKILL takes its sessions out of B's list within the heartbeat timeout.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer, type ServerResponse } from 'node:http';
 import { startRedis } from '../helpers/redis-server.js';
-import { api, startNode, until } from '../helpers/cluster-nodes.js';
+import { api, holdingTarget, startNode, until } from '../helpers/cluster-nodes.js';
 import { HEARTBEAT_TIMEOUT_MS } from '../../src/cluster/peers.js';
 
 /** An HTTP target whose /hold answer starts and then waits until `release` is called. */
-async function holdingTarget(t: TestContext): Promise<{ base: string; release: () => void }> {
-  const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    if (req.url === '/hold') { res.writeHead(200, { 'content-length': '2' }); res.write('x'); open.add(res); return; }
-    res.end('ok');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { for (const r of open) r.destroy(); server.closeAllConnections(); server.close(); });
-  const release = (): void => { for (const r of open) r.end('x'); open.clear(); };
-  return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, release };
-}
 
 interface Session { session_id: string; username: string; target_port: number; node?: string }
 

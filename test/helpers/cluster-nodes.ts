@@ -3,6 +3,8 @@
  * metrics on port 0, ban_threshold 3) and the probes the tests use (API, curl, metrics, polling).
  */
 import { execFile } from 'node:child_process';
+import { createServer, type ServerResponse } from 'node:http';
+import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { startSks5, testHash, type Sks5Process } from './sks5-process.js';
 
@@ -84,3 +86,16 @@ export async function until(check: () => Promise<boolean>, ms: number, what: str
   }
 }
 
+
+/** An HTTP target whose /hold answer stays open (a tunnel held through a node) until `release` or the test's end; other paths answer "ok". */
+export async function holdingTarget(t: TestContext): Promise<{ base: string; release: () => void }> {
+  const open = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    if (req.url === '/hold') { res.writeHead(200, { 'content-length': '2' }); res.write('x'); open.add(res); return; }
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { for (const r of open) r.destroy(); server.closeAllConnections(); server.close(); });
+  const release = (): void => { for (const r of open) r.end('x'); open.clear(); };
+  return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, release };
+}
