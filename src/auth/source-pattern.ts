@@ -9,7 +9,7 @@
  *
  * `source-address` (PROTOCOL.certkeys): comma-separated CIDRs or addresses only, no negation.
  */
-import { parseCanonicalIp, parseCidr, rangeContains, unmapIpv4Text, type IpRange } from '../policy/ip-address.js';
+import { compileIpList, parseCanonicalIp, parseCidr, rangeContains, unmapIpv4Text, type IpRange } from '../policy/ip-address.js';
 
 export const MAX_PATTERN_LIST_LENGTH = 4096;
 const MAX_ENTRIES = 256;
@@ -66,16 +66,6 @@ export function compileFromPatterns(list: string): SourceMatcher {
 
 /** Compile a certificate `source-address` list (CIDRs and addresses only). */
 export function compileSourceAddress(list: string): SourceMatcher {
-  const ranges = splitList(list, 'source-address').map((raw) => {
-    const range = parseCidr(raw);
-    if (typeof range === 'string') throw new Error(`source-address entry "${raw}": ${range}`);
-    return range;
-  });
-  return {
-    source: list,
-    matches(ip: string): boolean {
-      const addr = parseCanonicalIp(ip);
-      return addr !== undefined && ranges.some((r) => rangeContains(r, addr));
-    },
-  };
+  const ips = compileIpList(splitList(list, 'source-address'), 'source-address entry');
+  return { source: list, matches: (ip) => ips.contains(ip) };
 }

@@ -5,13 +5,16 @@
  */
 import { z } from 'zod';
 import { splitHostPort } from '../host-port.js';
-import { isValidCidrOrIp } from './validators.js';
+import { parseCidr } from '../policy/ip-address.js';
 import { parseMaxStartups } from '../policy/startups.js';
 
 const listenAddr = z.string().min(1).refine((s) => splitHostPort(s).ok && !/[\s[\]]/.test(s.replace(/^\[[^\]]*\]/, '')), {
   message: 'expected HOST:PORT (IPv6 as [addr]:port)',
 });
-const cidr = z.string().refine(isValidCidrOrIp, { message: 'expected an IP address or CIDR such as 10.0.0.0/8' });
+const cidr = z.string().superRefine((s, ctx) => {
+  const r = parseCidr(s);
+  if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: `expected an IP address or CIDR such as 10.0.0.0/8: ${r}` });
+});
 const uint = z.number().int().nonnegative();
 const policy = z.enum(['allow', 'deny']);
 

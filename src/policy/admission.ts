@@ -14,8 +14,8 @@ import type { Config } from '../config/schema.js';
 import { allow, deny, type Decision } from '../errors.js';
 import type { EventBus } from '../observe/events.js';
 import type { AdmissionSlot } from '../pipeline/types.js';
-import { canonicalIp, compileRanges, rangesContain, type BanList } from './ban.js';
-import type { IpRange } from './ip-address.js';
+import type { BanList } from './ban.js';
+import { canonicalIp, compileIpList, type IpList } from './ip-address.js';
 import { activeWindow, type ActiveMaintenance } from './maintenance-schedule.js';
 import { CappedMap, createRateWindow, type RateWindow } from './rate.js';
 import type { Reputation } from './reputation.js';
@@ -42,7 +42,7 @@ export interface AdmissionDeps {
 export const RAPID_CONNECTIONS_PER_MINUTE = 60;
 
 const DEFAULT_MAINTENANCE_MESSAGE = 'Server is under maintenance. Please try again later.';
-interface Compiled { source: Config; allowed: IpRange[] }
+interface Compiled { source: Config; allowed: IpList }
 
 export class Admission {
   readonly #deps: AdmissionDeps;
@@ -79,7 +79,7 @@ export class Admission {
     const maintenance = this.#maintenanceAt(compiled, now);
     if (maintenance.enabled) return deny('SKS5_DENY_MAINTENANCE', `maintenance mode: refused ${ip}`, maintenance.message);
 
-    if (compiled.allowed.length > 0 && !rangesContain(compiled.allowed, ip)) {
+    if (compiled.allowed.ranges.length > 0 && !compiled.allowed.contains(ip)) {
       return deny('SKS5_DENY_SOURCE_IP', `${ip} is not in security.allowed_source_ips`);
     }
     if (this.#deps.geoip) {
@@ -214,7 +214,7 @@ export class Admission {
 
   #compile(config: Config): Compiled {
     if (this.#compiled?.source === config) return this.#compiled;
-    this.#compiled = { source: config, allowed: compileRanges(config.security.allowed_source_ips) };
+    this.#compiled = { source: config, allowed: compileIpList(config.security.allowed_source_ips, 'security.allowed_source_ips') };
     return this.#compiled;
   }
 }

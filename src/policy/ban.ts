@@ -6,7 +6,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../observe/events.js';
-import { formatIp, parseCanonicalIp, parseCidr, rangeContains, type IpRange } from './ip-address.js';
+import { canonicalIp, compileIpList, formatIp, parseCanonicalIp, type IpList } from './ip-address.js';
 import { CappedMap } from './rate.js';
 
 export interface BanRecord { ip: string; expiresAt: number; reason: string }
@@ -37,37 +37,6 @@ export type BanResult = { ok: true; ip: string; expiresAt: number } | { ok: fals
 /** Longest ban the API may set: a year. Longer values are almost always a unit mistake. */
 export const MAX_MANUAL_BAN_SECS = 365 * 86_400;
 
-const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-/** Dotted quad with no leading zeros: already in the form formatIp would produce. */
-const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
-
-/**
- * The address policy reasons about: `::ffff:1.2.3.4` is 1.2.3.4, IPv6 in RFC 5952 form, so one
- * host cannot dodge a ban by changing how its address is spelled. Unparseable text is kept as is.
- */
-export function canonicalIp(text: string): string {
-  // What sockets report for IPv4 is already canonical: admission asks this several times per connection.
-  if (CANONICAL_V4.test(text)) return text;
-  const ip = parseCanonicalIp(text);
-  return ip === undefined ? text : formatIp(ip);
-}
-
-/** Compile IP/CIDR strings once per config object; invalid entries were rejected by the schema. */
-export function compileRanges(list: readonly string[]): IpRange[] {
-  const ranges: IpRange[] = [];
-  for (const entry of list) {
-    const r = parseCidr(entry);
-    if (typeof r !== 'string') ranges.push(r);
-  }
-  return ranges;
-}
-
-export function rangesContain(ranges: readonly IpRange[], ipText: string): boolean {
-  const ip = parseCanonicalIp(ipText);
-  if (ip === undefined) return false;
-  return ranges.some((r) => rangeContains(r, ip));
-}
-
 export interface BanListDeps {
   config: () => Config;
   clock: Clock;
@@ -84,7 +53,7 @@ export class BanList {
   readonly #bans: CappedMap<string, { expiresAt: number; reason: string }>;
   readonly #failures: CappedMap<string, number[]>;
   #whitelistSource: readonly string[] | undefined;
-  #whitelist: IpRange[] = [];
+  #whitelist: IpList = compileIpList([]);
   #replica: BanReplica | undefined;
 
   constructor(deps: BanListDeps) {
@@ -108,10 +77,10 @@ export class BanList {
   isWhitelisted(ip: string): boolean {
     const list = this.#config().security.ban_whitelist;
     if (list !== this.#whitelistSource) {
-      this.#whitelist = compileRanges(list);
+      this.#whitelist = compileIpList(list, 'security.ban_whitelist');
       this.#whitelistSource = list;
     }
-    return this.#whitelist.length > 0 && rangesContain(this.#whitelist, ip);
+    return this.#whitelist.contains(ip);
   }
 
   /** Is `ip` banned now? An expired ban is removed here (and `ban.expired` emitted). */

@@ -1,7 +1,15 @@
 /**
- * IP addresses as numbers, so ACL and anti-SSRF ranges are compared with two bigint comparisons
- * instead of string work per connection. Validation is delegated to node:net's isIP (strict: no
- * octal, no shorthand IPv4), so every text we convert here is already well formed.
+ * The one IP-address module: parse, normalise (IPv4-mapped IPv6 is the IPv4 host), format (RFC 5952),
+ * and match address lists. Addresses are numbers, so a range is two bigint comparisons instead of
+ * string work per connection. Validation is delegated to node:net's isIP (strict: no octal, no
+ * shorthand IPv4), so every text we convert here is already well formed.
+ *
+ * Why not node:net's BlockList for the lists: its check() answers yes/no, while the ACL and the
+ * anti-SSRF guard report which rule or range matched, and the rate keys need a prefix mask; and it
+ * is slower here: 8 CIDRs, 4 addresses in turn, 500k checks on Node 20, BlockList.check 2.1-3.5 us
+ * against 0.8 us for parseCanonicalIp + IpList (the C++ call builds a SocketAddress per check).
+ * Keeping one matcher means source_ips, allowed_source_ips, ban_whitelist, trusted proxies and
+ * certificate source-address lists cannot disagree with the ACL about what 10.0.0.0/8 contains.
  */
 import { isIP } from 'node:net';
 
@@ -94,6 +102,22 @@ export function parseCanonicalIp(text: string): IpAddress | undefined {
   return ip === undefined ? undefined : unmapIpv4(ip);
 }
 
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+/** Dotted quad with no leading zeros: already in the form formatIp would produce. */
+const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
+/**
+ * The address as a map key (bans, reputation, per-IP rates): `::ffff:1.2.3.4` is 1.2.3.4, IPv6 in
+ * RFC 5952 form, so one host cannot dodge a ban by changing how its address is spelled.
+ * Unparseable text is kept as is.
+ */
+export function canonicalIp(text: string): string {
+  // What sockets report for IPv4 is already canonical: admission asks this several times per connection.
+  if (CANONICAL_V4.test(text)) return text;
+  const ip = parseCanonicalIp(text);
+  return ip === undefined ? text : formatIp(ip);
+}
+
 export function formatIp(ip: IpAddress): string {
   if (ip.family === 4) {
     const v = Number(ip.value);
@@ -159,4 +183,30 @@ export function rangeContains(range: IpRange, ip: IpAddress): boolean {
 export function formatRange(range: IpRange): string {
   const network = formatIp({ family: range.family, value: range.first });
   return range.prefix === bitsOf(range.family) ? network : `${network}/${range.prefix}`;
+}
+
+/** A compiled list of addresses and CIDRs (`source_ips`, `allowed_source_ips`, `ban_whitelist`, ...). */
+export interface IpList {
+  readonly ranges: readonly IpRange[];
+  /** The first range holding `ipText` (IPv4-mapped text counts as its IPv4 address); undefined otherwise. */
+  match(ipText: string): IpRange | undefined;
+  contains(ipText: string): boolean;
+}
+
+/**
+ * Compile a list once, at config load. A malformed entry throws `<what>: <reason>`; config lists
+ * reach here already checked by the schema (which uses parseCidr too), so that is a programming error.
+ */
+export function compileIpList(entries: readonly string[], what = 'address list'): IpList {
+  const ranges = entries.map((entry) => {
+    const r = parseCidr(entry);
+    if (typeof r === 'string') throw new Error(`${what}: ${r}`);
+    return r;
+  });
+  const match = (ipText: string): IpRange | undefined => {
+    if (ranges.length === 0) return undefined;
+    const ip = parseCanonicalIp(ipText);
+    return ip === undefined ? undefined : ranges.find((r) => rangeContains(r, ip));
+  };
+  return { ranges, match, contains: (ipText) => match(ipText) !== undefined };
 }

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
-import { canonicalIp } from './ban.js';
+import { canonicalIp } from './ip-address.js';
 import { CappedMap } from './rate.js';
 
 export const REPUTATION_POINTS = {

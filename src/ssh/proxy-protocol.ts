@@ -5,7 +5,7 @@
  * many bytes the header used. "Not enough bytes yet" is normal: a header may arrive in pieces.
  */
 import { isIP } from 'node:net';
-import { formatIp, parseCanonicalIp, parseCidr, rangeContains, unmapIpv4, type IpRange } from '../policy/ip-address.js';
+import { compileIpList, formatIp, unmapIpv4 } from '../policy/ip-address.js';
 
 /** v1 lines are at most 107 bytes including CRLF (spec section 2.1). */
 export const MAX_V1_LENGTH = 107;
@@ -109,13 +109,6 @@ function parseV2(buf: Buffer): ProxyParse {
 
 /** Compile `proxy_protocol_trusted_cidrs` once; only those peers may speak for someone else. */
 export function compileTrustedProxies(cidrs: readonly string[]): (peerIp: string) => boolean {
-  const ranges: IpRange[] = cidrs.map((c) => {
-    const r = parseCidr(c);
-    if (typeof r === 'string') throw new Error(`server.proxy_protocol_trusted_cidrs: ${r}`);
-    return r;
-  });
-  return (peerIp) => {
-    const ip = parseCanonicalIp(peerIp);
-    return ip !== undefined && ranges.some((r) => rangeContains(r, ip));
-  };
+  const trusted = compileIpList(cidrs, 'server.proxy_protocol_trusted_cidrs');
+  return (peerIp) => trusted.contains(peerIp);
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../../src/clock.js';
-import { BanList, canonicalIp, MAX_MANUAL_BAN_SECS, type BanPersistence } from '../../../src/policy/ban.js';
+import { BanList, MAX_MANUAL_BAN_SECS, type BanPersistence } from '../../../src/policy/ban.js';
+import { canonicalIp } from '../../../src/policy/ip-address.js';
 import type { Config } from '../../../src/config/schema.js';
 import { makeConfig, recordingBus } from '../store/state-fixtures.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatIp, formatRange, parseCanonicalIp, parseCidr, parseIp, rangeContains, unmapIpv4, unmapIpv4Text, type IpAddress, type IpRange } from '../../../src/policy/ip-address.js';
+import { canonicalIp, compileIpList, formatIp, formatRange, parseCanonicalIp, parseCidr, parseIp, rangeContains, unmapIpv4, unmapIpv4Text, type IpAddress, type IpRange } from '../../../src/policy/ip-address.js';
 
 function cidr(text: string): IpRange {
   const r = parseCidr(text);
@@ -72,4 +72,28 @@ test('unmapIpv4Text: the one text rule for IPv4-mapped addresses (sockets, gate 
     assert.ok(ip);
     assert.equal(formatIp(unmapIpv4(ip)), unmapIpv4Text(text));
   }
+});
+
+test('compileIpList: match names the range that holds an address, IPv4-mapped text is its IPv4 address', () => {
+  const list = compileIpList(['10.0.0.0/8', '2001:db8::/32', '203.0.113.7', '::ffff:192.0.2.0/120']);
+  assert.equal(list.match('10.9.8.7') && formatRange(list.match('10.9.8.7') as IpRange), '10.0.0.0/8');
+  assert.equal(formatRange(list.match('::ffff:10.1.1.1') as IpRange), '10.0.0.0/8');
+  assert.equal(formatRange(list.match('2001:DB8::5') as IpRange), '2001:db8::/32');
+  assert.equal(formatRange(list.match('192.0.2.200') as IpRange), '192.0.2.0/24');
+  assert.equal(list.contains('203.0.113.7'), true);
+  assert.equal(list.contains('203.0.113.8'), false);
+  assert.equal(list.contains('not an address'), false);
+  assert.equal(compileIpList([]).contains('10.0.0.1'), false);
+});
+
+test('compileIpList: a malformed entry throws with the list name and the reason', () => {
+  assert.throws(() => compileIpList(['10.0.0.0/33'], 'security.ban_whitelist'), /^Error: security\.ban_whitelist: prefix length 33 is larger than 32 for IPv4$/);
+  assert.throws(() => compileIpList(['fe80::1%eth0']), /"fe80::1%eth0" is not an IP address/);
+});
+
+test('canonicalIp: the map key for an address, whatever its spelling', () => {
+  assert.equal(canonicalIp('::FFFF:10.0.0.1'), '10.0.0.1');
+  assert.equal(canonicalIp('2001:DB8:0:0:0:0:0:1'), '2001:db8::1');
+  assert.equal(canonicalIp('10.0.0.1'), '10.0.0.1');
+  assert.equal(canonicalIp('bogus'), 'bogus');
 });
