@@ -80,7 +80,7 @@ export class SshConnection {
     if (this.#closed) return;
     this.#log('info', `closing SSH connection: ${reason}`);
     for (const t of this.#record.tunnels.values()) t.close(reason);
-    if (this.#conn && clientText !== undefined) sendDisconnect(this.#conn, DISCONNECT.BY_APPLICATION, clientText);
+    if (this.#conn && clientText !== undefined) sendDisconnect(this.#conn, DISCONNECT.BY_APPLICATION, clientText, this.#d.pipeline.config.fast_paths.ssh_disconnect_text);
     else if (this.#conn) this.#conn.end();
     else this.#d.socket.destroy();
     setTimeout(() => this.#d.socket.destroy(), CLOSE_GRACE_MS).unref();

@@ -6,7 +6,9 @@
  *
  * Like open-failure.ts, this reaches into ssh2's internals (`Connection._protocol`, its packet writer
  * and cipher, the same calls `Protocol.disconnect` makes); when their shape is not what we expect we
- * fall back to ssh2's own `end()` (no text) and a unit test fails loudly.
+ * fall back to ssh2's own `end()` (no text) and a unit test fails loudly. `fast_paths.ssh_disconnect_text
+ * = false` (passed as `withText`) skips the internals altogether: ssh2's public `end()`, which sends
+ * DISCONNECT 11 (by application) with an empty description, so OpenSSH prints no reason.
  */
 import type { Connection } from 'ssh2';
 
@@ -37,9 +39,12 @@ export function canSendDisconnect(conn: Connection): boolean {
   return typeof w?.alloc === 'function' && typeof w.finalize === 'function' && typeof w.allocStartKEX === 'number' && typeof proto?._cipher?.encrypt === 'function';
 }
 
-/** Sends DISCONNECT(reason, text) then ends the connection; returns false when only `end()` was possible. */
-export function sendDisconnect(conn: Connection, reason: number, text: string): boolean {
-  if (!canSendDisconnect(conn)) {
+/**
+ * Sends DISCONNECT(reason, text) then ends the connection; returns false when only `end()` was used
+ * (internals not as expected, or `withText` false: the operator switched this fast path off).
+ */
+export function sendDisconnect(conn: Connection, reason: number, text: string, withText = true): boolean {
+  if (!withText || !canSendDisconnect(conn)) {
     conn.end();
     return false;
   }

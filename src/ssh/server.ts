@@ -129,7 +129,7 @@ export function createSshServer(opts: SshServerOptions): SshServer {
     if (text !== undefined) {
       conn.on('error', () => {});
       // RFC 4253 11.1: DISCONNECT may come during key exchange; OpenSSH prints it at once.
-      sendDisconnect(conn, DISCONNECT.BY_APPLICATION, text);
+      sendDisconnect(conn, DISCONNECT.BY_APPLICATION, text, pipeline.config.fast_paths.ssh_disconnect_text);
       return;
     }
     const c = byPeer.get(peerKey(info.ip, info.port));

@@ -20,7 +20,7 @@ before(async () => {
   const pw = await fastHash('secret');
   h = await startHarness({
     server: { socks5_listen: '127.0.0.1:0' },
-    fast_paths: { raw_relay: false, ssh_open_failure_reason: false, ssh_channel_single_destroy: false },
+    fast_paths: { raw_relay: false, ssh_open_failure_reason: false, ssh_channel_single_destroy: false, ssh_disconnect_text: false },
     users: [
       { username: 'alice', password_hash: pw },
       { username: 'denied', password_hash: pw, acl: { default_policy: 'deny', allow: ['example.invalid:443'] } },
