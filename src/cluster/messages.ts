@@ -37,6 +37,8 @@ const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('hb'), ver: z.string().max(128), st: ms, at: ms, ss: count, c: perUser }),
   z.strictObject({ t: z.literal('conns'), c: perUser }),
   z.strictObject({ t: z.literal('urate'), u: user, at: z.array(ms).min(1).max(1000) }),
+  // Connection openings of one client IP under security.max_new_connections_per_ip_per_minute.
+  z.strictObject({ t: z.literal('iprate'), ip, at: z.array(ms).min(1).max(1000) }),
   // The sending node's session registry (see session-summary.ts): its tunnels, at most
   // MAX_SHARED_SESSIONS, and its authenticated client connections per user. Replaces the last one.
   z.strictObject({ t: z.literal('sess'), s: z.array(sessionSummary).max(MAX_SHARED_SESSIONS), cu: perUser }),

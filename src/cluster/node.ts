@@ -11,9 +11,11 @@ import type { Reputation } from '../policy/reputation.js';
 import type { QuotaLedger } from '../policy/quota.js';
 import { QuotaSync } from './quota-sync.js';
 import type { Limits } from '../policy/limits.js';
+import type { Admission } from '../policy/admission.js';
+import { IpOpenings } from './ip-openings.js';
 import { HEARTBEAT_MS, Peers, type PeerView, type RemoteSession } from './peers.js';
 import { sessionsSignature, type SharedSessions } from './session-summary.js';
-import { encodeEnvelope, type StateChange } from './messages.js';
+import { chunkChanges, encodeEnvelope, type StateChange } from './messages.js';
 import { VERSION } from '../version.js';
 import { clusterKeys } from './keys.js';
 import { openRedisLink, safeReason, type RedisLink } from './redis-link.js';
@@ -36,6 +38,8 @@ export interface ClusterDeps {
   reputation: Reputation;
   quotas: QuotaLedger;
   limits: Limits;
+  /** Pre-auth admission, for the per-IP connection rate counted cluster-wide (optional in tests). */
+  admission?: Admission;
   /** Sessions (client connections) open on this node, for the heartbeat. */
   sessions: () => number;
   /** This node's tunnels and connections per user, as the other nodes list them. */
@@ -89,6 +93,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   const node = defaultNodeName(cfg);
   const keys = clusterKeys(cfg.cluster.key_prefix);
   const peers = new Peers(deps.clock, () => deps.config().security.rate_limit_max_users);
+  const ipOpenings = new IpOpenings(deps.clock, () => deps.config().security.rate_limit_max_ips);
   const startedAt = deps.clock.now();
   let applyOperation: (op: ClusterOperation) => void = () => undefined;
   const quotaSync = new QuotaSync({ node, keys, config: deps.config, clock: deps.clock, ledger: deps.quotas });
@@ -100,6 +105,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
       if (c.t === 'hb') peers.heartbeat(from, { version: c.ver, startedAt: c.st, at: c.at, sessions: c.ss, perUser: c.c });
       else if (c.t === 'conns') peers.tunnelsChanged(from, c.c);
       else if (c.t === 'sess') peers.sessionsChanged(from, c.s, c.cu);
+      else if (c.t === 'iprate') ipOpenings.remote(c.ip, c.at);
       else peers.remoteOpenings(c.u, c.at);
     },
   });
@@ -122,8 +128,9 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     if (heartbeat || signature !== lastSessions) changes.push({ t: 'sess', s: shared.sessions, cu: shared.perUser });
     lastSessions = signature;
     for (const [u, at] of peers.takeOpenings()) changes.push({ t: 'urate', u, at });
+    for (const [ip, at] of ipOpenings.take()) changes.push({ t: 'iprate', ip, at });
     if (changes.length === 0) return;
-    link.client.publish(keys.stateChannel, encodeEnvelope(node, changes)).catch(() => undefined);
+    for (const chunk of chunkChanges(changes)) link.client.publish(keys.stateChannel, encodeEnvelope(node, chunk)).catch(() => undefined);
   };
   let state: ClusterState = 'connecting';
   let reason: string | undefined;
@@ -169,6 +176,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   });
   deps.bans.replicateTo(sync.banReplica());
   deps.limits.joinCluster(peers);
+  deps.admission?.joinCluster(ipOpenings);
   deps.reputation.replicateTo(sync.reputationReplica());
 
   // unref: the timers must not keep a stopping process alive; close() flushes.
@@ -176,6 +184,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   const heartbeatTimer = setInterval(() => { peers.prune(); announce(true); }, HEARTBEAT_MS).unref();
   const refreshTimer = setInterval(() => {
     sync.sweep();
+    ipOpenings.sweep();
     sync.refreshBans().catch((err: unknown) => deps.log.warn(`cluster: ban refresh failed: ${safeReason(err)}`));
   }, BAN_REFRESH_MS).unref();
 
@@ -201,6 +210,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
       clearInterval(refreshTimer);
       clearInterval(heartbeatTimer);
       deps.limits.joinCluster(undefined);
+      deps.admission?.joinCluster(undefined);
       await sync.flush().catch(() => undefined);
       await quotaSync.flush().catch(() => undefined);
       closed = true;

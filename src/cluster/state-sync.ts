@@ -35,7 +35,7 @@ export interface StateSyncDeps {
   /** Quota announcements go to the quota sync (src/cluster/quota-sync.ts). */
   onQuota?: (change: Extract<StateChange, { t: 'quota' | 'quota-reset' }>) => void;
   /** Heartbeats, tunnel counts, session lists and openings go to the peer table (src/cluster/peers.ts). */
-  onPeer?: (node: string, change: Extract<StateChange, { t: 'hb' | 'conns' | 'sess' | 'urate' }>) => void;
+  onPeer?: (node: string, change: Extract<StateChange, { t: 'hb' | 'conns' | 'sess' | 'urate' | 'iprate' }>) => void;
   /** Kick, broadcast and maintenance made through another node's API. */
   onOperation?: (change: ClusterOperation) => void;
 }
@@ -211,6 +211,7 @@ export class StateSync {
         case 'conns':
         case 'sess':
         case 'urate':
+        case 'iprate':
           this.#d.onPeer?.(node, c);
           break;
         case 'op':

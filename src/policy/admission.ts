@@ -41,6 +41,17 @@ export interface AdmissionDeps {
  */
 export const RAPID_CONNECTIONS_PER_MINUTE = 60;
 
+/**
+ * What other nodes of a cluster contribute to the per-IP rate (src/cluster/ip-openings.ts): their
+ * recent openings per client IP, kept locally from their announcements.
+ */
+export interface AdmissionPeers {
+  /** Openings of this IP on other nodes within the last minute (any order). */
+  openings(ip: string): readonly number[];
+  /** An opening admitted here under a per-IP limit (announced to the others). */
+  opened(ip: string, at: number): void;
+}
+
 const DEFAULT_MAINTENANCE_MESSAGE = 'Server is under maintenance. Please try again later.';
 interface Compiled { source: Config; allowed: IpList }
 
@@ -52,6 +63,7 @@ export class Admission {
   #serverMinute: RateWindow | undefined;
   #active = 0;
   readonly #startups: StartupBudget;
+  #peers: AdmissionPeers | undefined;
   #manual: { enabled: boolean; message: string } = { enabled: false, message: DEFAULT_MAINTENANCE_MESSAGE };
 
   constructor(deps: AdmissionDeps) {
@@ -59,6 +71,9 @@ export class Admission {
     this.#perIp = new CappedMap(() => deps.config().security.rate_limit_max_ips);
     this.#startups = new StartupBudget(deps.random);
   }
+
+  /** Count other nodes' openings per IP from now on (undefined: this node alone). */
+  joinCluster(peers: AdmissionPeers | undefined): void { this.#peers = peers; }
 
   /** Authenticated connections currently holding a max_connections slot. */
   get active(): number { return this.#active; }
@@ -185,7 +200,16 @@ export class Admission {
       log = createRateWindow(size, 60_000);
     }
     this.#perIp.set(ip, log);
-    if (log.tryRecord(now)) return allow();
+    // With a limit set, openings of this address on the other nodes count too (they arrive in their
+    // 100 ms batches, so spreading over N nodes buys at most one batch per node). Without one the
+    // window only feeds the local "rapid" reputation signal, which stays per node.
+    const remote = limit > 0 ? this.#peers?.openings(ip) ?? [] : [];
+    let n = 0;
+    for (const t of remote) if (now - t < 60_000 && t <= now) n++;
+    if (n === 0 ? log.tryRecord(now) : log.count(now) + n < log.limit && log.tryRecord(now)) {
+      if (limit > 0) this.#peers?.opened(ip, now);
+      return allow();
+    }
     this.#deps.reputation.rapidConnection(ip);
     if (limit === 0) return allow();
     this.#deps.events.emit('rate_limit.exceeded', { source_ip: ip, limit: 'max_new_connections_per_ip_per_minute' });

@@ -1,14 +1,15 @@
 /**
  * Per-user limits across two nodes on a real redis-server, driven by curl: max_connections counts
  * tunnels open on both nodes; a node killed with kill -9 leaves /api/cluster and stops counting
- * within the heartbeat timeout; a per-minute connection rate holds across nodes.
+ * within the heartbeat timeout; a per-minute connection rate holds across nodes, per user and per
+ * client IP.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startRedis } from '../helpers/redis-server.js';
-import { api, download, startNode, until, holdingTarget } from '../helpers/cluster-nodes.js';
-import type { Sks5Process } from '../helpers/sks5-process.js';
+import { api, download, nodeToml, startNode, until, holdingTarget } from '../helpers/cluster-nodes.js';
+import { startSks5, type Sks5Process } from '../helpers/sks5-process.js';
 
 
 /** A curl that holds a tunnel open through `srv` until killed (by its PID, in `after` at the latest). */
@@ -68,4 +69,24 @@ test('a per-minute connection rate holds across nodes', async (t) => {
   assert.equal((await download(b, `${base}/`)).code, 97, 'the fourth is refused on B');
   await until(async () => (await conns(a)) === 3, 5000, 'A has heard of the one on B');
   assert.equal((await download(a, `${base}/`)).code, 97, 'and on A');
+});
+
+test('the per-IP connection rate (max_new_connections_per_ip_per_minute) holds across nodes', async (t) => {
+  const redis = await startRedis(t);
+  const { base } = await holdingTarget(t);
+  const toml = async (name: string): Promise<string> =>
+    (await nodeToml(name, redis.url)).replace('ban_duration = 600', 'ban_duration = 600\nmax_new_connections_per_ip_per_minute = 3');
+  const a = await startSks5(t, await toml('node-a'), { expect: ['socks5', 'ssh', 'api', 'metrics'] });
+  const b = await startSks5(t, await toml('node-b'), { expect: ['socks5', 'ssh', 'api', 'metrics'] });
+  const conns = async (srv: Sks5Process): Promise<number> => (await api(srv, '/api/quotas/alice')).body.data.daily_connections as number;
+
+  assert.equal((await download(a, `${base}/`)).code, 0);
+  assert.equal((await download(a, `${base}/`)).code, 0);
+  // The IP openings go in the same announcement as (and before) the quota counters B waits for.
+  await until(async () => (await conns(b)) === 2, 5000, 'B has heard of the two connections on A');
+  assert.equal((await download(b, `${base}/`)).code, 0, 'the third from 127.0.0.1 in the minute passes on B');
+  assert.notEqual((await download(b, `${base}/`)).code, 0, 'the fourth is refused on B');
+  assert.equal((await download(b, `${base}/`, '127.0.0.2')).code, 0, 'another address is not affected');
+  await until(async () => (await conns(a)) === 4, 5000, 'A has heard of the ones on B');
+  assert.notEqual((await download(a, `${base}/`)).code, 0, '127.0.0.1 is refused on A too');
 });
