@@ -53,19 +53,31 @@ test('max_connections counts tunnels on both nodes; kill -9 of a node frees its 
   assert.deepEqual(await download(a, `${base}/`), { code: 0, bytes: 2 }, 'the dead node\'s tunnel no longer counts');
 });
 
+/** alice's connections today as a node counts them (its own plus what the others announced). */
+async function conns(srv: Sks5Process): Promise<number> {
+  return (await api(srv, '/api/quotas/alice')).body.data.daily_connections as number;
+}
+
+/**
+ * Uses a limit of 3 per minute across two nodes: two connections on A, then (once B has heard of them)
+ * the third on B, which must still pass. The openings go in the same announcement as, and before, the
+ * quota counters waited for here, so B's count proves it has them.
+ */
+async function spendThreeOfThree(a: Sks5Process, b: Sks5Process, base: string): Promise<void> {
+  assert.equal((await download(a, `${base}/`)).code, 0);
+  assert.equal((await download(a, `${base}/`)).code, 0);
+  await until(async () => (await conns(b)) === 2, 5000, 'B has heard of the two connections on A');
+  assert.equal((await download(b, `${base}/`)).code, 0, 'the third in the minute passes on B');
+}
+
 test('a per-minute connection rate holds across nodes', async (t) => {
   const redis = await startRedis(t);
   const { base } = await holdingTarget(t);
   const user = '[users.rate_limits]\nconnections_per_minute = 3\n';
   const a = await startNode(t, 'node-a', redis.url, '', user);
   const b = await startNode(t, 'node-b', redis.url, '', user);
-  const conns = async (srv: Sks5Process): Promise<number> => (await api(srv, '/api/quotas/alice')).body.data.daily_connections as number;
 
-  assert.equal((await download(a, `${base}/`)).code, 0);
-  assert.equal((await download(a, `${base}/`)).code, 0);
-  // The openings are announced in the same tick as (and before) the counters B waits for here.
-  await until(async () => (await conns(b)) === 2, 5000, 'B has heard of the two connections on A');
-  assert.equal((await download(b, `${base}/`)).code, 0, 'the third in the minute passes on B');
+  await spendThreeOfThree(a, b, base);
   assert.equal((await download(b, `${base}/`)).code, 97, 'the fourth is refused on B');
   await until(async () => (await conns(a)) === 3, 5000, 'A has heard of the one on B');
   assert.equal((await download(a, `${base}/`)).code, 97, 'and on A');
@@ -78,13 +90,8 @@ test('the per-IP connection rate (max_new_connections_per_ip_per_minute) holds a
     (await nodeToml(name, redis.url)).replace('ban_duration = 600', 'ban_duration = 600\nmax_new_connections_per_ip_per_minute = 3');
   const a = await startSks5(t, await toml('node-a'), { expect: ['socks5', 'ssh', 'api', 'metrics'] });
   const b = await startSks5(t, await toml('node-b'), { expect: ['socks5', 'ssh', 'api', 'metrics'] });
-  const conns = async (srv: Sks5Process): Promise<number> => (await api(srv, '/api/quotas/alice')).body.data.daily_connections as number;
 
-  assert.equal((await download(a, `${base}/`)).code, 0);
-  assert.equal((await download(a, `${base}/`)).code, 0);
-  // The IP openings go in the same announcement as (and before) the quota counters B waits for.
-  await until(async () => (await conns(b)) === 2, 5000, 'B has heard of the two connections on A');
-  assert.equal((await download(b, `${base}/`)).code, 0, 'the third from 127.0.0.1 in the minute passes on B');
+  await spendThreeOfThree(a, b, base);
   assert.notEqual((await download(b, `${base}/`)).code, 0, 'the fourth is refused on B');
   assert.equal((await download(b, `${base}/`, '127.0.0.2')).code, 0, 'another address is not affected');
   await until(async () => (await conns(a)) === 4, 5000, 'A has heard of the ones on B');
