@@ -8,7 +8,6 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'smol-toml';
 import { z } from 'zod';
 import { configSchema } from '../config/schema.js';
-import { describeKey } from './config-descriptions.js';
 import { renderPipelineDocs } from './gen-pipeline-docs.js';
 
 interface JsonNode {
@@ -43,6 +42,9 @@ function plain(node: JsonNode): JsonNode {
   return node.anyOf?.find((n) => n.type !== 'null') ?? node;
 }
 
+/** The schema's `.describe()` text; zod puts it on the wrapper (optional, default) or the inner type. */
+const descriptionOf = (n: JsonNode): string | undefined => plain(n).description ?? n.description;
+
 const isTable = (n: JsonNode): boolean => plain(n).type === 'object' && plain(n).properties !== undefined;
 const isTableArray = (n: JsonNode): boolean => plain(n).type === 'array' && plain(n).items !== undefined && isTable(plain(n).items as JsonNode);
 
@@ -76,7 +78,7 @@ export function configKeyRows(): KeyRow[] {
     const n = plain(node);
     for (const [key, child] of Object.entries(n.properties ?? {})) {
       const path = prefix === '' ? key : `${prefix}.${key}`;
-      const description = plain(child).description ?? child.description ?? describeKey(path) ?? '';
+      const description = descriptionOf(child) ?? '';
       rows.push({ path, type: typeOf(child), default: defaultOf(path, child, n.required?.includes(key) === true && plain(child).default === undefined), description });
       if (isTable(child)) walk(child, path);
       else if (isTableArray(child)) walk(plain(child).items as JsonNode, `${path}[]`);
@@ -170,7 +172,7 @@ function emitTable(out: string[], path: string, node: JsonNode, header: string |
       sub.push([key, child]);
       continue;
     }
-    const desc = p.description ?? child.description ?? describeKey(keyPath.replace(/^(users|groups)\./, '$1[].'));
+    const desc = descriptionOf(child);
     if (desc) out.push(`${c}# ${desc}`);
     if (sample && key in sample) out.push(`${c}${tomlLine(key, sample[key])}`);
     else if (p.default !== undefined && !sample) out.push(`${c}${tomlLine(key, p.default)}`);
@@ -186,7 +188,7 @@ function emitTable(out: string[], path: string, node: JsonNode, header: string |
 
 function emitArray(out: string[], path: string, node: JsonNode, live: boolean): void {
   const items = plain(node).items as JsonNode;
-  const desc = plain(node).description ?? describeKey(path);
+  const desc = descriptionOf(node);
   out.push('', `# ---- [[${path}]]${desc ? `: ${desc}` : ''}`);
   emitTable(out, path, items, `[[${path}]]`, !live, SAMPLES[path] ?? {});
 }
@@ -199,7 +201,7 @@ export function renderExampleToml(): string {
     '# Replace the example password_hash with the output of `sks5 hash-password`.',
   ];
   for (const [key, child] of Object.entries(root.properties ?? {})) {
-    const desc = describeKey(key);
+    const desc = descriptionOf(child);
     if (isTableArray(child)) {
       emitArray(out, key, child, key === 'users');
     } else if (isTable(child)) {

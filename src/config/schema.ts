@@ -1,7 +1,9 @@
 /**
  * The one config schema: the TOML format of the original sks5, its key names and defaults.
  * Types come from this object (`Config`), validation too, and `npm run gen` writes docs/config.md
- * from it. Objects are strict so a typo is reported with its key path instead of silently ignored.
+ * and config.example.toml from it: every key's description is its `.describe()` here, so a new key
+ * cannot land undocumented (the gen-docs test fails). Objects are strict so a typo is reported with
+ * its key path instead of silently ignored.
  */
 import { z } from 'zod';
 import { splitHostPort } from '../host-port.js';
@@ -26,56 +28,56 @@ export const aclSchema = z.strictObject({
 });
 
 export const globalAclSchema = z.strictObject({
-  default_policy: policy.default('allow'),
-  allow: z.array(z.string()).default([]),
-  deny: z.array(z.string()).default([]),
+  default_policy: policy.default('allow').describe('Policy when no rule matches'),
+  allow: z.array(z.string()).default([]).describe('Allow rules (see users[].acl.allow)'),
+  deny: z.array(z.string()).default([]).describe('Deny rules, checked first'),
 });
 
 export const shellPermissionsSchema = z.strictObject({
-  show_connections: z.boolean().default(true),
-  show_bandwidth: z.boolean().default(true),
-  show_acl: z.boolean().default(true),
-  show_status: z.boolean().default(true),
-  show_history: z.boolean().default(true),
-  show_fingerprint: z.boolean().default(true),
-  test_command: z.boolean().default(true),
-  ping_command: z.boolean().default(true),
-  resolve_command: z.boolean().default(true),
-  bookmark_command: z.boolean().default(true),
-  alias_command: z.boolean().default(true),
-  show_quota: z.boolean().default(true),
-  show_role: z.boolean().default(true),
-  show_group: z.boolean().default(true),
-  show_expires: z.boolean().default(true),
-  show_source_ip: z.boolean().default(true),
-  show_auth_method: z.boolean().default(true),
-  show_uptime: z.boolean().default(true),
+  show_connections: z.boolean().default(true).describe('Allow the shell feature "show_connections"'),
+  show_bandwidth: z.boolean().default(true).describe('Allow the shell feature "show_bandwidth"'),
+  show_acl: z.boolean().default(true).describe('Allow the shell feature "show_acl"'),
+  show_status: z.boolean().default(true).describe('Allow the shell feature "show_status"'),
+  show_history: z.boolean().default(true).describe('Allow the shell feature "show_history"'),
+  show_fingerprint: z.boolean().default(true).describe('Allow the shell feature "show_fingerprint"'),
+  test_command: z.boolean().default(true).describe('Allow the shell feature "test_command"'),
+  ping_command: z.boolean().default(true).describe('Allow the shell feature "ping_command"'),
+  resolve_command: z.boolean().default(true).describe('Allow the shell feature "resolve_command"'),
+  bookmark_command: z.boolean().default(true).describe('Allow the shell feature "bookmark_command"'),
+  alias_command: z.boolean().default(true).describe('Allow the shell feature "alias_command"'),
+  show_quota: z.boolean().default(true).describe('Allow the shell feature "show_quota"'),
+  show_role: z.boolean().default(true).describe('Allow the shell feature "show_role"'),
+  show_group: z.boolean().default(true).describe('Allow the shell feature "show_group"'),
+  show_expires: z.boolean().default(true).describe('Allow the shell feature "show_expires"'),
+  show_source_ip: z.boolean().default(true).describe('Allow the shell feature "show_source_ip"'),
+  show_auth_method: z.boolean().default(true).describe('Allow the shell feature "show_auth_method"'),
+  show_uptime: z.boolean().default(true).describe('Allow the shell feature "show_uptime"'),
 });
 
 export const motdSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  colors: z.boolean().default(true),
-  template: z.string().max(16384).optional(),
+  enabled: z.boolean().default(true).describe('Show the message of the day'),
+  colors: z.boolean().default(true).describe('ANSI colors in the message'),
+  template: z.string().max(16384).optional().describe('Template text; absent = built-in'),
 });
 
 export const rateLimitsSchema = z.strictObject({
-  connections_per_second: uint.default(0),
-  connections_per_minute: uint.default(0),
-  connections_per_hour: uint.default(0),
+  connections_per_second: uint.default(0).describe('New connections per second'),
+  connections_per_minute: uint.default(0).describe('New connections per minute'),
+  connections_per_hour: uint.default(0).describe('New connections per hour'),
 });
 
 export const quotasSchema = z.strictObject({
-  daily_bandwidth_bytes: uint.default(0),
-  daily_connection_limit: uint.default(0),
-  monthly_bandwidth_bytes: uint.default(0),
-  monthly_connection_limit: uint.default(0),
-  bandwidth_per_hour_bytes: uint.default(0),
-  total_bandwidth_bytes: uint.default(0),
+  daily_bandwidth_bytes: uint.default(0).describe('Bytes per day'),
+  daily_connection_limit: uint.default(0).describe('Connections per day'),
+  monthly_bandwidth_bytes: uint.default(0).describe('Bytes per calendar month'),
+  monthly_connection_limit: uint.default(0).describe('Connections per calendar month'),
+  bandwidth_per_hour_bytes: uint.default(0).describe('Bytes per rolling hour'),
+  total_bandwidth_bytes: uint.default(0).describe('Bytes ever'),
 });
 
 export const timeAccessSchema = z.strictObject({
-  access_hours: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'expected HH:MM-HH:MM').optional(),
-  access_days: z.array(z.string().transform((d) => d.toLowerCase()).pipe(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))).default([]),
+  access_hours: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'expected HH:MM-HH:MM').optional().describe('HH:MM-HH:MM (may cross midnight)'),
+  access_days: z.array(z.string().transform((d) => d.toLowerCase()).pipe(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))).default([]).describe('Days allowed: mon..sun (empty = every day)'),
   timezone: z.string().optional().describe('IANA time zone (e.g. Europe/Paris); UTC when absent'),
 });
 
@@ -83,98 +85,99 @@ const authMethod = z.enum(['password', 'pubkey', 'publickey', 'certificate', 'ke
 
 /** Fields a group and a user share; a user value overrides the group's, which overrides the global one. */
 const inheritable = {
-  max_bandwidth_kbps: uint.optional(),
-  max_aggregate_bandwidth_kbps: uint.optional(),
-  max_new_connections_per_minute: uint.optional(),
-  allow_shell: z.boolean().optional(),
-  allow_forwarding: z.boolean().optional(),
-  shell_permissions: shellPermissionsSchema.optional(),
-  motd: motdSchema.optional(),
-  quotas: quotasSchema.optional(),
-  time_access: timeAccessSchema.optional(),
-  auth_methods: z.array(authMethod).optional(),
-  idle_warning_secs: uint.optional(),
-  role: z.enum(['user', 'admin']).optional(),
-  colors: z.boolean().optional(),
-  connect_retry: uint.max(10).optional(),
-  connect_retry_delay_ms: uint.optional(),
-  rate_limits: rateLimitsSchema.optional(),
-  require_approved_fingerprint: z.boolean().optional(),
+  max_bandwidth_kbps: uint.optional().describe('Per-connection bandwidth in kbit/s (0 = unlimited)'),
+  max_aggregate_bandwidth_kbps: uint.optional().describe('Total bandwidth across connections in kbit/s (0 = unlimited)'),
+  max_new_connections_per_minute: uint.optional().describe('New connections per minute (0 = unlimited)'),
+  allow_shell: z.boolean().optional().describe('Allow the interactive shell'),
+  allow_forwarding: z.boolean().optional().describe('Allow port forwarding (SSH -D/-L and SOCKS5)'),
+  shell_permissions: shellPermissionsSchema.optional().describe('Which shell commands are available (all true by default)'),
+  // A user's or group's template falls back to the global one before the built-in text.
+  motd: motdSchema.extend({ template: motdSchema.shape.template.describe('Template text') }).optional().describe('Message of the day override'),
+  quotas: quotasSchema.optional().describe('Traffic and connection quotas (0 = unlimited)'),
+  time_access: timeAccessSchema.optional().describe('When logins are allowed'),
+  auth_methods: z.array(authMethod).optional().describe('Methods that must all succeed, in order (empty = any one)'),
+  idle_warning_secs: uint.optional().describe('Idle warning before disconnect (0 = off)'),
+  role: z.enum(['user', 'admin']).optional().describe('"user" or "admin"'),
+  colors: z.boolean().optional().describe('ANSI colors in the shell'),
+  connect_retry: uint.max(10).optional().describe('Outbound connect retries (0-10)'),
+  connect_retry_delay_ms: uint.optional().describe('First retry delay (doubles)'),
+  rate_limits: rateLimitsSchema.optional().describe('New-connection rate limits (0 = unlimited)'),
+  require_approved_fingerprint: z.boolean().optional().describe('Refuse SSH clients whose fingerprint is not approved'),
 };
 
 export const groupSchema = z.strictObject({
-  name: z.string().min(1),
-  acl: aclSchema.optional(),
-  max_connections_per_user: uint.optional(),
+  name: z.string().min(1).describe('Group name referenced by users[].group'),
+  acl: aclSchema.optional().describe('Group destination rules'),
+  max_connections_per_user: uint.optional().describe('Concurrent connections per member (0 = unlimited)'),
   ...inheritable,
 });
 
 export const userSchema = z.strictObject({
-  username: z.string().min(1).max(255).regex(/^[^\s:\x00-\x1f]+$/, 'no spaces, colons or control characters'),
+  username: z.string().min(1).max(255).regex(/^[^\s:\x00-\x1f]+$/, 'no spaces, colons or control characters').describe('Login name, unique'),
   // Not checked here: a placeholder hash (as in the original's example file) only disables password
   // login for this user, so validate.ts warns instead of refusing the file.
-  password_hash: z.string().optional(),
-  authorized_keys: z.array(z.string()).default([]),
-  group: z.string().optional(),
-  max_connections: uint.optional(),
-  totp_enabled: z.boolean().default(false),
-  totp_secret: z.string().regex(/^[A-Z2-7]+=*$/i, 'expected a base32 secret').optional(),
-  source_ips: z.array(cidr).default([]),
-  expires_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an RFC 3339 date-time').optional(),
-  upstream_proxy: z.string().optional(),
-  aliases: z.record(z.string(), z.string()).default({}),
-  acl: aclSchema.prefault({}),
+  password_hash: z.string().optional().describe('Argon2id PHC string from `sks5 hash-password` (anything else warns at start and never matches)'),
+  authorized_keys: z.array(z.string()).default([]).describe('Public keys, one authorized_keys line each (a line that does not parse warns and is ignored)'),
+  group: z.string().optional().describe('Group whose settings this user inherits (a name with no [[groups]] entry warns; the user gets the global settings)'),
+  max_connections: uint.optional().describe('Concurrent connections (absent = group, then limits.max_connections_per_user)'),
+  totp_enabled: z.boolean().default(false).describe('Require a TOTP code after the password'),
+  totp_secret: z.string().regex(/^[A-Z2-7]+=*$/i, 'expected a base32 secret').optional().describe('Base32 seed from `sks5 generate-totp`'),
+  source_ips: z.array(cidr).default([]).describe('Client addresses/CIDRs this user may connect from (empty = any)'),
+  expires_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an RFC 3339 date-time').optional().describe('RFC 3339 time after which the account is refused'),
+  upstream_proxy: z.string().optional().describe('socks5:// proxy for this user\'s connections (overrides upstream_proxy; socks5h:// resolves names there)'),
+  aliases: z.record(z.string(), z.string()).default({}).describe('Shell aliases (name = command)'),
+  acl: aclSchema.prefault({}).describe('Destination rules for this user'),
   ...inheritable,
 });
 
 export const serverSchema = z.strictObject({
-  ssh_listen: listenAddr.default('0.0.0.0:2222'),
-  socks5_listen: listenAddr.optional(),
-  host_key_path: z.string().default('host_key'),
-  server_id: z.string().startsWith('SSH-2.0-', 'must start with SSH-2.0-').default('SSH-2.0-sks5'),
-  banner: z.string().default('Welcome to sks5'),
-  motd_path: z.string().optional(),
-  allowed_ciphers: z.array(z.string()).default([]),
-  allowed_kex: z.array(z.string()).default([]),
-  shutdown_timeout: uint.default(30),
-  socks5_tls_cert: z.string().optional(),
-  socks5_tls_key: z.string().optional(),
-  dns_cache_ttl: z.number().int().min(-1).default(-1),
-  dns_cache_max_entries: uint.default(1000),
-  connect_retry: uint.max(10).default(0),
-  connect_retry_delay_ms: uint.default(1000),
-  bookmarks_path: z.string().optional(),
-  ssh_keepalive_interval_secs: uint.default(15),
-  ssh_keepalive_max: uint.default(3),
-  ssh_auth_timeout: z.number().int().min(10).max(600).default(120),
+  ssh_listen: listenAddr.default('0.0.0.0:2222').describe('SSH listen address (HOST:PORT; IPv6 as [addr]:port)'),
+  socks5_listen: listenAddr.optional().describe('Standalone SOCKS5 listen address; absent = SOCKS5 only through SSH -D'),
+  host_key_path: z.string().default('host_key').describe('SSH host key file; an Ed25519 key is generated there when missing'),
+  server_id: z.string().startsWith('SSH-2.0-', 'must start with SSH-2.0-').default('SSH-2.0-sks5').describe('SSH identification string sent to clients'),
+  banner: z.string().default('Welcome to sks5').describe('Text shown before authentication'),
+  motd_path: z.string().optional().describe('File with the message of the day shown in the shell'),
+  allowed_ciphers: z.array(z.string()).default([]).describe('Restrict SSH ciphers (empty = library defaults)'),
+  allowed_kex: z.array(z.string()).default([]).describe('Restrict SSH key exchange algorithms (empty = library defaults)'),
+  shutdown_timeout: uint.default(30).describe('Seconds to let connections drain on SIGTERM'),
+  socks5_tls_cert: z.string().optional().describe('PEM certificate to serve SOCKS5 over TLS (set with socks5_tls_key)'),
+  socks5_tls_key: z.string().optional().describe('PEM private key for socks5_tls_cert'),
+  dns_cache_ttl: z.number().int().min(-1).default(-1).describe('DNS cache TTL in seconds: -1 = 60 s, 0 = no cache'),
+  dns_cache_max_entries: uint.default(1000).describe('DNS cache size (host:port entries)'),
+  connect_retry: uint.max(10).default(0).describe('Retries when an outbound connect fails (0-10)'),
+  connect_retry_delay_ms: uint.default(1000).describe('First retry delay; doubles each retry, capped at 10 s'),
+  bookmarks_path: z.string().optional().describe('Legacy bookmarks file (bookmarks live in persistence.data_dir)'),
+  ssh_keepalive_interval_secs: uint.default(15).describe('Seconds between SSH keepalives (0 = off)'),
+  ssh_keepalive_max: uint.default(3).describe('Unanswered keepalives before the connection is dropped'),
+  ssh_auth_timeout: z.number().int().min(10).max(600).default(120).describe('Seconds allowed to authenticate (10-600)'),
   proxy_protocol: z.boolean().default(false).describe('Accept PROXY protocol v1/v2 on the SSH listener'),
-  proxy_protocol_trusted_cidrs: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
-  http_proxy_listen: listenAddr.optional(),
-  http_proxy_tls_cert: z.string().optional(),
-  http_proxy_tls_key: z.string().optional(),
+  proxy_protocol_trusted_cidrs: z.array(cidr).default(['127.0.0.0/8', '::1/128']).describe('Peers allowed to send a PROXY protocol header'),
+  http_proxy_listen: listenAddr.optional().describe('HTTP proxy listen address (CONNECT and absolute-form http:// requests, Basic auth); absent = off'),
+  http_proxy_tls_cert: z.string().optional().describe('PEM certificate to serve the HTTP proxy over TLS, an HTTPS proxy (set with http_proxy_tls_key)'),
+  http_proxy_tls_key: z.string().optional().describe('PEM private key for http_proxy_tls_cert'),
 });
 
 export const shellSchema = z.strictObject({
-  hostname: z.string().default('sks5-proxy'),
-  prompt: z.string().default('$ '),
-  colors: z.boolean().default(true),
-  autocomplete: z.boolean().default(true),
+  hostname: z.string().default('sks5-proxy').describe('Host name shown in the shell prompt'),
+  prompt: z.string().default('$ ').describe('Shell prompt suffix'),
+  colors: z.boolean().default(true).describe('ANSI colors in the shell'),
+  autocomplete: z.boolean().default(true).describe('Tab completion in the shell'),
 });
 
 export const limitsSchema = z.strictObject({
-  max_connections: uint.default(1000),
-  max_connections_per_user: uint.default(0),
-  connection_timeout: z.number().int().positive().default(300),
-  idle_timeout: uint.default(0),
-  max_auth_attempts: z.number().int().positive().default(3),
-  socks5_handshake_timeout: z.number().int().min(1).max(120).default(30),
-  http_header_timeout: z.number().int().min(1).max(120).default(30),
-  idle_warning_secs: uint.default(0),
-  max_bandwidth_mbps: uint.default(0),
-  max_new_connections_per_second: uint.default(0),
-  max_new_connections_per_minute: uint.default(0),
-  udp_relay_timeout: uint.default(300),
-  max_udp_sessions_per_user: uint.default(0),
+  max_connections: uint.default(1000).describe('Concurrent authenticated connections, all users and doors (0 = unlimited); connections still authenticating count against max_startups instead'),
+  max_connections_per_user: uint.default(0).describe('Concurrent connections per user (0 = unlimited)'),
+  connection_timeout: z.number().int().positive().default(300).describe('Seconds allowed to connect to a target'),
+  idle_timeout: uint.default(0).describe('Close a relay idle this many seconds (0 = never)'),
+  max_auth_attempts: z.number().int().positive().default(3).describe('Failed authentications before the connection is closed'),
+  socks5_handshake_timeout: z.number().int().min(1).max(120).default(30).describe('Seconds allowed for the SOCKS5 greeting and request (1-120)'),
+  http_header_timeout: z.number().int().min(1).max(120).default(30).describe('Seconds allowed for an HTTP proxy request line and headers, and for the TLS handshake of an HTTPS proxy (1-120)'),
+  idle_warning_secs: uint.default(0).describe('Warn shell users this many seconds before the idle timeout (0 = off)'),
+  max_bandwidth_mbps: uint.default(0).describe('Server-wide bandwidth cap in Mbit/s (0 = unlimited)'),
+  max_new_connections_per_second: uint.default(0).describe('Server-wide new connections per second (0 = unlimited)'),
+  max_new_connections_per_minute: uint.default(0).describe('Server-wide new connections per minute (0 = unlimited)'),
+  udp_relay_timeout: uint.default(300).describe('UDP ASSOCIATE session timeout in seconds'),
+  max_udp_sessions_per_user: uint.default(0).describe('UDP sessions per user (0 = unlimited)'),
   max_startups: z.string().default('200:30:500').superRefine((s, ctx) => {
     const r = parseMaxStartups(s);
     if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
@@ -183,123 +186,123 @@ export const limitsSchema = z.strictObject({
 });
 
 export const securitySchema = z.strictObject({
-  allowed_source_ips: z.array(cidr).default([]),
-  ban_enabled: z.boolean().default(true),
-  ban_threshold: z.number().int().min(1).default(5),
-  ban_window: z.number().int().positive().default(300),
-  ban_duration: z.number().int().positive().default(900),
-  ban_whitelist: z.array(cidr).default([]),
-  ip_guard_enabled: z.boolean().default(true),
+  allowed_source_ips: z.array(cidr).default([]).describe('Only these client addresses/CIDRs may connect (empty = all)'),
+  ban_enabled: z.boolean().default(true).describe('Ban client IPs after repeated authentication failures'),
+  ban_threshold: z.number().int().min(1).default(5).describe('Failures within ban_window that trigger a ban'),
+  ban_window: z.number().int().positive().default(300).describe('Seconds over which failures are counted'),
+  ban_duration: z.number().int().positive().default(900).describe('Ban length in seconds'),
+  ban_whitelist: z.array(cidr).default([]).describe('Addresses/CIDRs never banned'),
+  ip_guard_enabled: z.boolean().default(true).describe('Refuse targets in private, loopback, link-local and metadata ranges (anti-SSRF)'),
   ip_guard_exemptions: z.array(z.string()).default([]).describe('Targets the anti-SSRF guard lets through, as ADDRESS[/PREFIX]:PORT ("127.0.0.1:8080", "10.0.0.0/8:443", "[::1]:9000", ports "8000-8100" or "*"); matched on the address actually connected to, like the guard; host names are refused'),
-  max_new_connections_per_ip_per_minute: uint.default(0),
-  totp_required_for: z.array(z.enum(['ssh', 'socks5', 'http'])).default([]),
-  ip_reputation_enabled: z.boolean().default(false),
-  ip_reputation_ban_threshold: uint.default(100),
-  trusted_user_ca_keys: z.array(z.string()).default([]),
-  argon2_memory_cost: z.number().int().min(1024).default(19456),
-  argon2_time_cost: z.number().int().min(1).default(2),
-  argon2_parallelism: z.number().int().min(1).default(1),
-  rate_limit_cleanup_interval: z.number().int().positive().default(60),
-  rate_limit_max_ips: z.number().int().positive().default(100000),
-  rate_limit_max_users: z.number().int().positive().default(10000),
+  max_new_connections_per_ip_per_minute: uint.default(0).describe('New connections per client IP per minute (0 = unlimited)'),
+  totp_required_for: z.array(z.enum(['ssh', 'socks5', 'http'])).default([]).describe('Protocols that require a TOTP code: "ssh", "socks5", "http" (the HTTP proxy door)'),
+  ip_reputation_enabled: z.boolean().default(false).describe('Score client IPs by past behaviour and ban bad ones'),
+  ip_reputation_ban_threshold: uint.default(100).describe('Reputation score that triggers a ban'),
+  trusted_user_ca_keys: z.array(z.string()).default([]).describe('CA public keys (authorized_keys format) trusted to sign user certificates'),
+  argon2_memory_cost: z.number().int().min(1024).default(19456).describe('Argon2id memory in KiB for hash-password'),
+  argon2_time_cost: z.number().int().min(1).default(2).describe('Argon2id iterations'),
+  argon2_parallelism: z.number().int().min(1).default(1).describe('Argon2id lanes'),
+  rate_limit_cleanup_interval: z.number().int().positive().default(60).describe('Seconds between rate-limiter cleanups'),
+  rate_limit_max_ips: z.number().int().positive().default(100000).describe('Client IPs tracked by the rate limiter'),
+  rate_limit_max_users: z.number().int().positive().default(10000).describe('Users tracked by the rate limiter'),
   auth_cache_ttl: uint.default(300).describe('Seconds a SOCKS5 password that verified is remembered (as an HMAC) so repeat connections skip Argon2id; 0 = verify every connection'),
   require_approved_fingerprint: z.boolean().default(false).describe('Refuse SSH clients whose KEXINIT fingerprint is not approved in the gate store'),
   fingerprint_db: z.string().optional().describe('sshgate-format SQLite store for SSH client fingerprints (default: data_dir/fingerprints.db)'),
 });
 
 export const loggingSchema = z.strictObject({
-  level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-  format: z.enum(['pretty', 'json']).default('pretty'),
-  audit_log_path: z.string().optional(),
-  audit_max_size_mb: z.number().int().positive().default(100),
-  audit_max_files: z.number().int().positive().default(5),
-  connection_flow_logs: z.boolean().default(false),
-  log_denied_connections: z.boolean().default(true),
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info').describe('trace, debug, info, warn or error'),
+  format: z.enum(['pretty', 'json']).default('pretty').describe('"pretty" for terminals, "json" for collectors'),
+  audit_log_path: z.string().optional().describe('JSON-lines audit log file (absent = no audit file)'),
+  audit_max_size_mb: z.number().int().positive().default(100).describe('Rotate the audit log at this size'),
+  audit_max_files: z.number().int().positive().default(5).describe('Rotated audit files kept'),
+  connection_flow_logs: z.boolean().default(false).describe('Debug trace of every pipeline step'),
+  log_denied_connections: z.boolean().default(true).describe('Log a warning for each denied connection'),
 });
 
 export const metricsSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  listen: listenAddr.default('127.0.0.1:9090'),
-  max_metric_labels: z.number().int().positive().default(100),
+  enabled: z.boolean().default(false).describe('Serve /metrics'),
+  listen: listenAddr.default('127.0.0.1:9090').describe('Metrics listen address'),
+  max_metric_labels: z.number().int().positive().default(100).describe('Distinct user label values before they are folded into "other"'),
 });
 
 export const apiSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  listen: listenAddr.default('127.0.0.1:9091'),
-  token: z.string().default(''),
+  enabled: z.boolean().default(false).describe('Serve the API (requires a token)'),
+  listen: listenAddr.default('127.0.0.1:9091').describe('API listen address'),
+  token: z.string().default('').describe('Bearer token, at least 16 characters when enabled'),
 });
 
 export const geoipSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  database_path: z.string().optional(),
-  allowed_countries: z.array(z.string().length(2).transform((s) => s.toUpperCase())).default([]),
-  denied_countries: z.array(z.string().length(2).transform((s) => s.toUpperCase())).default([]),
-  fail_closed: z.boolean().default(false),
+  enabled: z.boolean().default(false).describe('Check client countries'),
+  database_path: z.string().optional().describe('MaxMind country database (.mmdb)'),
+  allowed_countries: z.array(z.string().length(2).transform((s) => s.toUpperCase())).default([]).describe('ISO codes allowed (empty = all not denied)'),
+  denied_countries: z.array(z.string().length(2).transform((s) => s.toUpperCase())).default([]).describe('ISO codes refused'),
+  fail_closed: z.boolean().default(false).describe('Refuse clients whose country is unknown'),
 });
 
 export const upstreamProxySchema = z.strictObject({
-  url: z.string().regex(/^socks5h?:\/\//, 'expected socks5://[user:pass@]host:port'),
-  remote_dns: z.boolean().default(false),
+  url: z.string().regex(/^socks5h?:\/\//, 'expected socks5://[user:pass@]host:port').describe('socks5://[user:pass@]host:port (socks5h:// also sends names unresolved, as remote_dns)'),
+  remote_dns: z.boolean().default(false).describe('Send host names to the upstream unresolved (for upstreams that resolve in another network, e.g. Tor); name ACL rules still apply, address rules and the anti-SSRF guard cannot see the address (applies to per-user upstreams too)'),
 });
 
 export const webhookSchema = z.strictObject({
-  url: z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL'),
-  events: z.array(z.string()).default([]),
-  secret: z.string().optional(),
-  format: z.enum(['generic', 'slack', 'discord', 'custom']).default('generic'),
-  template: z.string().optional(),
-  allow_private_ips: z.boolean().default(false),
-  max_retries: uint.max(20).default(3),
-  retry_delay_ms: uint.default(1000),
-  max_retry_delay_ms: uint.default(30000),
+  url: z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL').describe('http(s) endpoint; private addresses need allow_private_ips'),
+  events: z.array(z.string()).default([]).describe('Event names to send (empty = all)'),
+  secret: z.string().optional().describe('HMAC-SHA256 signing secret'),
+  format: z.enum(['generic', 'slack', 'discord', 'custom']).default('generic').describe('generic, slack, discord or custom'),
+  template: z.string().optional().describe('Body template for format = "custom"'),
+  allow_private_ips: z.boolean().default(false).describe('Allow loopback/private targets'),
+  max_retries: uint.max(20).default(3).describe('Delivery retries'),
+  retry_delay_ms: uint.default(1000).describe('First retry delay (doubles)'),
+  max_retry_delay_ms: uint.default(30000).describe('Retry delay cap'),
 });
 
 export const alertRuleSchema = z.strictObject({
-  name: z.string().min(1),
-  condition: z.enum(['bandwidth_exceeded', 'connections_exceeded', 'auth_failures', 'monthly_bandwidth_exceeded', 'hourly_bandwidth_exceeded']),
-  threshold: uint,
-  window_secs: z.number().int().positive().default(3600),
-  users: z.array(z.string()).default([]),
-  webhook_url: z.string().optional(),
+  name: z.string().min(1).describe('Rule name'),
+  condition: z.enum(['bandwidth_exceeded', 'connections_exceeded', 'auth_failures', 'monthly_bandwidth_exceeded', 'hourly_bandwidth_exceeded']).describe('What is measured'),
+  threshold: uint.describe('Value that fires the alert'),
+  window_secs: z.number().int().positive().default(3600).describe('Measurement window'),
+  users: z.array(z.string()).default([]).describe('Users watched (empty = all)'),
+  webhook_url: z.string().optional().describe('Where the alert is posted'),
 });
 
 export const alertingSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  rules: z.array(alertRuleSchema).default([]),
+  enabled: z.boolean().default(false).describe('Evaluate alert rules'),
+  rules: z.array(alertRuleSchema).default([]).describe('Alert rules'),
 });
 
 export const maintenanceWindowSchema = z.strictObject({
-  schedule: z.string().regex(/^(daily|mon|tue|wed|thu|fri|sat|sun)\s+([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/i, 'expected "Sun 02:00-04:00" or "daily 03:00-04:30"'),
-  message: z.string().default('Server is under scheduled maintenance. Please try again later.'),
-  disconnect_existing: z.boolean().default(false),
+  schedule: z.string().regex(/^(daily|mon|tue|wed|thu|fri|sat|sun)\s+([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/i, 'expected "Sun 02:00-04:00" or "daily 03:00-04:30"').describe('"Sun 02:00-04:00" or "daily 03:00-04:30"'),
+  message: z.string().default('Server is under scheduled maintenance. Please try again later.').describe('Message shown to refused clients'),
+  disconnect_existing: z.boolean().default(false).describe('Also close open connections when the window starts'),
 });
 
 export const connectionPoolSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  max_idle_per_host: uint.default(10),
-  idle_timeout_secs: uint.default(60),
+  enabled: z.boolean().default(false).describe('Not enforced (pooling client streams is unsafe for a proxy)'),
+  max_idle_per_host: uint.default(10).describe('Not enforced'),
+  idle_timeout_secs: uint.default(60).describe('Not enforced'),
 });
 
 export const persistenceSchema = z.strictObject({
-  data_dir: z.string().optional(),
+  data_dir: z.string().optional().describe('Directory for state files'),
   state: z.strictObject({
-    enabled: z.boolean().default(true),
-    flush_interval_secs: z.number().int().min(1).max(3600).default(30),
-    ip_reputation_min_score: uint.default(10),
-    ip_reputation_flush_interval_secs: z.number().int().min(1).max(3600).default(300),
-    inactive_user_retention_days: uint.default(30),
-  }).prefault({}),
+    enabled: z.boolean().default(true).describe('Persist bans, quotas and reputation'),
+    flush_interval_secs: z.number().int().min(1).max(3600).default(30).describe('Seconds between state flushes'),
+    ip_reputation_min_score: uint.default(10).describe('Scores below this are not persisted'),
+    ip_reputation_flush_interval_secs: z.number().int().min(1).max(3600).default(300).describe('Seconds between reputation flushes'),
+    inactive_user_retention_days: uint.default(30).describe('Forget state of users inactive this long'),
+  }).prefault({}).describe('Bans, quotas and reputation'),
   userdata: z.strictObject({
-    enabled: z.boolean().default(true),
-    shell_history_max: uint.max(10000).default(100),
-    shell_history_flush_secs: z.number().int().min(1).max(600).default(60),
-    bookmarks_max: uint.max(1000).default(50),
-    inactive_retention_days: uint.default(90),
-  }).prefault({}),
+    enabled: z.boolean().default(true).describe('Persist shell history and bookmarks'),
+    shell_history_max: uint.max(10000).default(100).describe('History lines kept per user'),
+    shell_history_flush_secs: z.number().int().min(1).max(600).default(60).describe('Seconds between history flushes'),
+    bookmarks_max: uint.max(1000).default(50).describe('Bookmarks per user'),
+    inactive_retention_days: uint.default(90).describe('Forget data of users inactive this long'),
+  }).prefault({}).describe('Shell history and bookmarks'),
   config_history: z.strictObject({
-    enabled: z.boolean().default(true),
-    max_entries: z.number().int().min(1).max(500).default(50),
-  }).prefault({}),
+    enabled: z.boolean().default(true).describe('Keep previous configs'),
+    max_entries: z.number().int().min(1).max(500).default(50).describe('Configs kept'),
+  }).prefault({}).describe('Copies of previous configs on reload'),
 });
 
 /** `redis://` or `rediss://` (TLS), optional `user:password@`, optional `/db`; never echoed in errors (it may hold a password). */
@@ -333,26 +336,26 @@ export const fastPathsSchema = z.strictObject({
 }).describe('Switches for the fast paths that reach into Node or ssh2 internals; turn one off if a release breaks it');
 
 export const configSchema = z.strictObject({
-  server: serverSchema.prefault({}),
-  shell: shellSchema.prefault({}),
-  limits: limitsSchema.prefault({}),
-  security: securitySchema.prefault({}),
-  logging: loggingSchema.prefault({}),
-  metrics: metricsSchema.prefault({}),
-  api: apiSchema.prefault({}),
-  geoip: geoipSchema.prefault({}),
-  motd: motdSchema.prefault({}),
-  acl: globalAclSchema.prefault({}),
-  upstream_proxy: upstreamProxySchema.optional(),
-  webhooks: z.array(webhookSchema).default([]),
-  alerting: alertingSchema.prefault({}),
-  maintenance_windows: z.array(maintenanceWindowSchema).default([]),
-  connection_pool: connectionPoolSchema.prefault({}),
-  persistence: persistenceSchema.prefault({}),
-  cluster: clusterSchema.prefault({}),
+  server: serverSchema.prefault({}).describe('Listeners, host key and connection-level settings'),
+  shell: shellSchema.prefault({}).describe('The built-in restricted shell'),
+  limits: limitsSchema.prefault({}).describe('Server-wide connection limits and timeouts'),
+  security: securitySchema.prefault({}).describe('Bans, source restrictions, SSRF guard, TOTP and password hashing'),
+  logging: loggingSchema.prefault({}).describe('Logs and the audit trail'),
+  metrics: metricsSchema.prefault({}).describe('Prometheus endpoint'),
+  api: apiSchema.prefault({}).describe('REST API and dashboard'),
+  geoip: geoipSchema.prefault({}).describe('Country filtering of client addresses'),
+  motd: motdSchema.prefault({}).describe('Message of the day in the shell'),
+  acl: globalAclSchema.prefault({}).describe('Global destination rules, merged into every user\'s ACL'),
+  upstream_proxy: upstreamProxySchema.optional().describe('Send all outbound connections through another SOCKS5 proxy'),
+  webhooks: z.array(webhookSchema).default([]).describe('HTTP notifications of events'),
+  alerting: alertingSchema.prefault({}).describe('Threshold alerts'),
+  maintenance_windows: z.array(maintenanceWindowSchema).default([]).describe('Scheduled windows during which new connections are refused'),
+  connection_pool: connectionPoolSchema.prefault({}).describe('Accepted for compatibility; connections are never pooled'),
+  persistence: persistenceSchema.prefault({}).describe('State kept across restarts (SQLite under data_dir)'),
+  cluster: clusterSchema.prefault({}).describe('Several instances acting as one through Redis (docs/cluster.md)'),
   fast_paths: fastPathsSchema.prefault({}),
-  groups: z.array(groupSchema).default([]),
-  users: z.array(userSchema).min(1, 'at least one [[users]] entry is required'),
+  groups: z.array(groupSchema).default([]).describe('Named sets of defaults that users join with `group`'),
+  users: z.array(userSchema).min(1, 'at least one [[users]] entry is required').describe('Accounts (at least one)'),
 });
 
 export type Config = z.output<typeof configSchema>;
