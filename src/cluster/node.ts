@@ -18,7 +18,8 @@ import { sessionsSignature, type SharedSessions } from './session-summary.js';
 import { chunkChanges, encodeEnvelope, type StateChange } from './messages.js';
 import { VERSION } from '../version.js';
 import { clusterKeys } from './keys.js';
-import { openRedisLink, safeReason, type RedisLink } from './redis-link.js';
+import { openRedisLink, safeReason } from './redis-link.js';
+import type { StoreLink, StoreLinkOptions } from './store.js';
 import { FLUSH_MS, StateSync, type ClusterOperation, type SyncStats } from './state-sync.js';
 
 /** How often bans are compared with Redis in full, besides the live channel. */
@@ -45,6 +46,13 @@ export interface ClusterDeps {
   /** This node's tunnels and connections per user, as the other nodes list them. */
   sharedSessions: () => SharedSessions;
   log: ClusterLog;
+  /**
+   * The store to share through; default Redis at `[cluster] redis_url`. `[server] workers` without
+   * Redis passes the primary process's store (worker-store.ts).
+   */
+  openStore?: (opts: StoreLinkOptions) => StoreLink;
+  /** This node's name; default defaultNodeName(config). A worker is `<name>/w<index>`. */
+  nodeName?: string;
 }
 
 export type ClusterState = 'connecting' | 'connected' | 'degraded';
@@ -89,8 +97,9 @@ export function defaultNodeName(config: Config, host = hostname(), pid = process
 export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   const cfg = deps.config();
   const url = cfg.cluster.redis_url;
-  if (!url) throw new Error('startCluster needs [cluster] redis_url');
-  const node = defaultNodeName(cfg);
+  const open = deps.openStore ?? (url ? (o: StoreLinkOptions) => openRedisLink({ url, ...o }) : undefined);
+  if (!open) throw new Error('startCluster needs [cluster] redis_url or a store');
+  const node = deps.nodeName ?? defaultNodeName(cfg);
   const keys = clusterKeys(cfg.cluster.key_prefix);
   const peers = new Peers(deps.clock, () => deps.config().security.rate_limit_max_users);
   const ipOpenings = new IpOpenings(deps.clock, () => deps.config().security.rate_limit_max_ips);
@@ -151,8 +160,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     if (was !== 'degraded') deps.log.warn({ node, redis: link.target, reason: why }, `cluster: Redis unavailable (${why}); serving on this node's state, changes are merged when it is back`);
   };
 
-  const link: RedisLink = openRedisLink({
-    url,
+  const link: StoreLink = open({
     channel: keys.stateChannel,
     onMessage: (text) => sync.receive(text),
     onDown: (why) => { if (!closed) degrade(why); },

@@ -17,20 +17,12 @@ import { HOUR_SLICE_MS } from '../policy/quota-deltas.js';
 import { utcDay, utcMonth } from '../policy/rate.js';
 import type { ClusterKeys } from './keys.js';
 import { encodeEnvelope, chunkChanges, type StateChange } from './messages.js';
-import type { RedisCommands } from './redis-link.js';
+import type { StoreBatch, StoreCommands } from './store.js';
 
 const DAY_KEY_TTL_MS = 2 * 86_400_000;
 const MONTH_KEY_TTL_MS = 32 * 86_400_000;
 const HOUR_KEY_TTL_MS = 2 * 3_600_000;
 const HOUR_SLICES = 60;
-
-/** Raise each field to at least the given value (never lower: another node may have added more). */
-const RAISE_FIELDS = `for i = 1, #ARGV, 2 do
-  local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[i])) or 0
-  local want = tonumber(ARGV[i + 1])
-  if want > cur then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-end
-return 1`;
 
 export interface QuotaSyncDeps {
   node: string;
@@ -40,13 +32,11 @@ export interface QuotaSyncDeps {
   ledger: QuotaLedger;
 }
 
-type Multi = ReturnType<RedisCommands['multi']>;
-
 export class QuotaSync {
   readonly #d: QuotaSyncDeps;
   readonly #deltas: QuotaDeltas;
   #resets: Array<[string, QuotaScope]> = [];
-  #client: RedisCommands | undefined;
+  #client: StoreCommands | undefined;
   #flushing = false;
   published = 0;
 
@@ -61,7 +51,7 @@ export class QuotaSync {
   detach(): void { this.#client = undefined; }
 
   /** After (re)connecting: raise Redis to what this node knew, then read every configured user's totals back. */
-  async resync(client: RedisCommands): Promise<void> {
+  async resync(client: StoreCommands): Promise<void> {
     this.#client = undefined;
     const { keys, ledger, clock } = this.#d;
     const configured = this.#configured();
@@ -147,15 +137,15 @@ export class QuotaSync {
   }
 }
 
-function raise(multi: Multi, key: string, pairs: ReadonlyArray<string | number>, ttlMs: number): void {
+function raise(multi: StoreBatch, key: string, pairs: ReadonlyArray<string | number>, ttlMs: number): void {
   const args: string[] = [];
   for (let i = 0; i + 1 < pairs.length; i += 2) if (Number(pairs[i + 1]) > 0) args.push(String(pairs[i]), String(pairs[i + 1]));
   if (args.length === 0) return;
-  multi.eval(RAISE_FIELDS, { keys: [key], arguments: args });
+  multi.raiseFields(key, args);
   if (ttlMs > 0) multi.pExpire(key, ttlMs);
 }
 
-function addDelta(multi: Multi, keys: ClusterKeys, name: string, d: QuotaDelta): void {
+function addDelta(multi: StoreBatch, keys: ClusterKeys, name: string, d: QuotaDelta): void {
   if (d.dailyBytes > 0 || d.dailyConnections > 0) {
     const k = keys.quotaDay(d.day, name);
     multi.hIncrBy(k, 'b', d.dailyBytes).hIncrBy(k, 'c', d.dailyConnections).pExpire(k, DAY_KEY_TTL_MS);
@@ -172,7 +162,7 @@ function addDelta(multi: Multi, keys: ClusterKeys, name: string, d: QuotaDelta):
   }
 }
 
-function readTotals(multi: Multi, keys: ClusterKeys, name: string, day: number, month: number): void {
+function readTotals(multi: StoreBatch, keys: ClusterKeys, name: string, day: number, month: number): void {
   multi.hGetAll(keys.quotaDay(day, name)).hGetAll(keys.quotaMonth(month, name)).hGetAll(keys.quotaTotal(name)).hGetAll(keys.quotaHour(name));
 }
 

@@ -17,7 +17,7 @@ import { CappedMap } from '../policy/rate.js';
 import { decodeBanVersion, encodeBanVersion, isNewer, planBanMerge, type BanVersion } from './ban-versions.js';
 import { ipOfFailKey, type ClusterKeys } from './keys.js';
 import { chunkChanges, decodeEnvelope, encodeEnvelope, type StateChange } from './messages.js';
-import type { RedisCommands } from './redis-link.js';
+import type { StoreBatch, StoreCommands } from './store.js';
 
 /** Outbox period: the bound on how late another node learns of a change, and on kill -9 loss. */
 export const FLUSH_MS = 100;
@@ -51,7 +51,7 @@ export class StateSync {
   readonly #pendingFail = new Map<string, number[]>();
   readonly #pendingRep = new Map<string, { points: number; at: number; failures: number }>();
   readonly #stats: SyncStats = { published: 0, received: 0, rejected: 0, merges: 0 };
-  #client: RedisCommands | undefined;
+  #client: StoreCommands | undefined;
   #flushing = false;
   #outboxFullWarned = false;
 
@@ -97,7 +97,7 @@ export class StateSync {
   }
 
   /** Redis is up (again): merge both ways, then let the outbox flow. */
-  async resync(client: RedisCommands): Promise<void> {
+  async resync(client: StoreCommands): Promise<void> {
     this.#client = undefined;
     const { keys, bans, reputation, clock } = this.#d;
     // Deltas counted while apart are inside this node's scores already; the max-merge below carries them.
@@ -130,7 +130,7 @@ export class StateSync {
       for (const key of page) {
         const ip = ipOfFailKey(keys, String(key));
         if (ip === undefined || ++seen > cap) continue;
-        const stamps = (await client.zRangeWithScores(String(key), 0, -1)).map((m) => m.score);
+        const stamps = (await client.zRangeWithScores(String(key))).map((m) => m.score);
         // A merged window at the threshold bans here; the outbox announces it once attached.
         if (stamps.length > 0) bans.mergeFailures(ip, stamps, true);
       }
@@ -155,7 +155,7 @@ export class StateSync {
     this.#stats.published += weight(changes);
   }
 
-  async #mergeBans(client: RedisCommands, multi: ReturnType<RedisCommands['multi']>, changes: StateChange[]): Promise<void> {
+  async #mergeBans(client: StoreCommands, multi: StoreBatch, changes: StateChange[]): Promise<void> {
     const keys = this.#d.keys;
     const remote = new Map<string, { version: BanVersion | undefined; raw: string }>();
     for (const [ip, raw] of Object.entries(await client.hGetAll(keys.bans))) remote.set(ip, { version: decodeBanVersion(raw), raw });
@@ -166,7 +166,7 @@ export class StateSync {
       changes.push(banChange(ip, v));
       this.#dirtyBans.delete(ip);
     }
-    for (const [ip, raw] of plan.dropRemote) multi.eval(DELETE_IF_UNCHANGED, { keys: [keys.bans], arguments: [ip, raw] });
+    for (const [ip, raw] of plan.dropRemote) multi.delIfUnchanged(keys.bans, ip, raw);
   }
 
   /** Redis went away: keep counting locally; the next resync merges. */
@@ -269,7 +269,7 @@ export class StateSync {
     for (const [ip, v] of [...this.#ledger.entries()]) if (v.expiresAt <= now) this.#ledger.delete(ip);
   }
 
-  #queueFailures(multi: ReturnType<RedisCommands['multi']>): StateChange[] {
+  #queueFailures(multi: StoreBatch): StateChange[] {
     const { keys, node, config, clock } = this.#d;
     const windowMs = config().security.ban_window * 1000;
     const changes: StateChange[] = [];
@@ -307,22 +307,6 @@ export class StateSync {
 }
 
 /**
- * Writes a ban version only over an older one (same order as isNewer), so two nodes pushing after
- * an outage leave the newer version in Redis whatever order their writes land in.
- */
-const SET_IF_NEWER = `local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then
-  local ok, c = pcall(cjson.decode, cur)
-  local a = tonumber(ARGV[3])
-  if ok and type(c) == 'table' and type(c.a) == 'number' and (c.a > a or (c.a == a and tostring(c.n) >= ARGV[4])) then return 0 end
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1`;
-
-/** Deletes a hash field only if it still holds the value we judged expired (another node may have rewritten it). */
-const DELETE_IF_UNCHANGED = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
-
-/**
  * Changes counted as the metrics see them: each failure instant is one, however they were batched;
  * heartbeats and tunnel counts are presence, not state, and do not count.
  */
@@ -332,8 +316,8 @@ function weight(changes: readonly StateChange[]): number {
   return n;
 }
 
-function writeBan(multi: ReturnType<RedisCommands['multi']>, keys: ClusterKeys, ip: string, v: BanVersion): void {
-  multi.eval(SET_IF_NEWER, { keys: [keys.bans], arguments: [ip, encodeBanVersion(v), String(v.at), v.node] });
+function writeBan(multi: StoreBatch, keys: ClusterKeys, ip: string, v: BanVersion): void {
+  multi.setIfNewer(keys.bans, ip, encodeBanVersion(v), v.at, v.node);
 }
 
 function banChange(ip: string, v: BanVersion): StateChange {
