@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'smol-toml';
 import { z } from 'zod';
+import { ENV_VARS, USER_ENV_FIELDS, type EnvVarSpec } from '../config/env-vars.js';
 import { configSchema } from '../config/schema.js';
 import { renderPipelineDocs } from './gen-pipeline-docs.js';
 
@@ -28,6 +29,8 @@ export interface KeyRow {
   readonly path: string;
   readonly type: string;
   readonly default: string;
+  /** The SKS5_* variable(s) that set the key, as markdown; '' when none does. */
+  readonly env: string;
   readonly description: string;
 }
 
@@ -72,6 +75,15 @@ function defaultOf(path: string, raw: JsonNode, required: boolean): string {
   return isTable(n) ? '' : path.startsWith('users[].') || path.startsWith('groups[].') ? 'inherited' : 'unset';
 }
 
+const byPath = (specs: readonly EnvVarSpec[], prefix: string): Map<string, string> =>
+  new Map(specs.map((v) => [v.path, `\`${prefix}${v.name}\`${v.kind === 'secret' ? `, \`${prefix}${v.name}_FILE\`` : ''}`]));
+const GLOBAL_ENV = byPath(ENV_VARS, 'SKS5_');
+const USER_ENV = byPath(USER_ENV_FIELDS, 'SKS5_USER_<N>_');
+
+function envOf(path: string): string {
+  return (path.startsWith('users[].') ? USER_ENV.get(path.slice('users[].'.length)) : GLOBAL_ENV.get(path)) ?? '';
+}
+
 export function configKeyRows(): KeyRow[] {
   const rows: KeyRow[] = [];
   const walk = (node: JsonNode, prefix: string): void => {
@@ -79,7 +91,7 @@ export function configKeyRows(): KeyRow[] {
     for (const [key, child] of Object.entries(n.properties ?? {})) {
       const path = prefix === '' ? key : `${prefix}.${key}`;
       const description = descriptionOf(child) ?? '';
-      rows.push({ path, type: typeOf(child), default: defaultOf(path, child, n.required?.includes(key) === true && plain(child).default === undefined), description });
+      rows.push({ path, type: typeOf(child), default: defaultOf(path, child, n.required?.includes(key) === true && plain(child).default === undefined), env: envOf(path), description });
       if (isTable(child)) walk(child, path);
       else if (isTableArray(child)) walk(plain(child).items as JsonNode, `${path}[]`);
     }
@@ -97,8 +109,9 @@ export function renderConfigDocs(): string {
     'TOML (or JSON when the file name ends in `.json`). An unknown key in the file is ignored with a warning that names',
     'it and the key it probably meant (as the original ignored it), except inside an `acl` table, where it is an error:',
     'a misspelt `deny` would be a rule that silently does not apply. An unknown key given with `--set` is an error.',
-    'Any key can be overridden with `--set path=value`, and most with an `SKS5_*` environment variable',
-    '(`sks5 manpage` lists them).',
+    'Any key can be overridden with `--set path=value`, and those with an Environment entry by that variable',
+    '(a secret also by `<NAME>_FILE`, the path of a file holding it). Per-user variables are `SKS5_USER_<N>_<FIELD>`',
+    'for users 0, 1, 2...; `sks5 manpage` lists them all, with the single-user `SKS5_<FIELD>` forms.',
     '`users[].x` and `groups[].x` are keys inside each `[[users]]` / `[[groups]]` entry; "inherited" means',
     'user > group > global.',
     '',
@@ -108,9 +121,9 @@ export function renderConfigDocs(): string {
     const top = row.path.split(/[.[]/)[0] as string;
     if (top !== section) {
       section = top;
-      out.push(`## ${top}`, '', '| Key | Type | Default | Description |', '|---|---|---|---|');
+      out.push(`## ${top}`, '', '| Key | Type | Default | Environment | Description |', '|---|---|---|---|---|');
     }
-    out.push(`| \`${row.path}\` | ${row.type} | ${row.default} | ${row.description.replace(/\|/g, '\\|')} |`);
+    out.push(`| \`${row.path}\` | ${row.type} | ${row.default} | ${row.env} | ${row.description.replace(/\|/g, '\\|')} |`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 /**
  * The SKS5_* environment overlay (Docker/Kubernetes deployments): a pure function from an env record
- * to a partial config object. The variable names are the original's, kept as data so docs, tests and
- * the "unknown variable" warning all read the same table. Type checks beyond int/bool/list are left to
+ * to a partial config object. The variable names are the original's, carried by the schema
+ * (env-vars.ts derives the table) so docs, tests and the "unknown variable" warning all read the same table. Type checks beyond int/bool/list are left to
  * the schema; `origins` lets its messages name the variable instead of the config path.
  */
 import { ENV_VARS, USER_ENV_FIELDS, type EnvKind, type EnvVarSpec } from './env-vars.js';
@@ -23,13 +23,16 @@ export interface EnvOverlay {
 }
 
 const MAX_INDEXED_USERS = 10_000;
-const SENSITIVE = /^SKS5_((USER_\d+_)?(PASSWORD_HASH|API_TOKEN|TOTP_SECRET)|CLUSTER_REDIS_URL)(_FILE)?$/;
+const SECRET_NAMES = new Set([...ENV_VARS, ...USER_ENV_FIELDS].filter((f) => f.kind === 'secret').map((f) => f.name));
 const FLAT_USER_NAMES = new Set([...USER_ENV_FIELDS.map((f) => `SKS5_${f.name}`), ...USER_ENV_FIELDS.filter((f) => f.kind === 'secret').map((f) => `SKS5_${f.name}_FILE`), 'SKS5_USER_UPSTREAM_PROXY', 'SKS5_MAX_CONNECTIONS_USER']);
 const OTHER_KNOWN = new Set(['SKS5_CONFIG', 'SKS5_FORCE_ENV']);
 
 /** Names of the secret-bearing variables present in `env` (to delete from process.env after reading). */
 export function sensitiveEnvNames(env: EnvRecord): string[] {
-  return Object.keys(env).filter((k) => SENSITIVE.test(k));
+  return Object.keys(env).filter((k) => {
+    const m = /^SKS5_(?:USER_\d+_)?(.+?)(?:_FILE)?$/.exec(k);
+    return m !== null && SECRET_NAMES.has(m[1] as string);
+  });
 }
 
 function value(env: EnvRecord, name: string): string | undefined {

@@ -230,3 +230,15 @@ test('sensitiveEnvNames lists every secret-bearing variable, flat and indexed', 
   const env = { SKS5_PASSWORD_HASH: 'a', SKS5_API_TOKEN_FILE: 'b', SKS5_TOTP_SECRET: 'c', SKS5_USER_12_PASSWORD_HASH: 'd', SKS5_USER_0_TOTP_SECRET_FILE: 'e', SKS5_USERNAME: 'f', SKS5_API_LISTEN: 'g' };
   assert.deepEqual(sensitiveEnvNames(env).sort(), ['SKS5_API_TOKEN_FILE', 'SKS5_PASSWORD_HASH', 'SKS5_TOTP_SECRET', 'SKS5_USER_0_TOTP_SECRET_FILE', 'SKS5_USER_12_PASSWORD_HASH']);
 });
+
+test('the variable table derived from the schema names each variable once, secrets on string keys', async () => {
+  const { ENV_VARS, USER_ENV_FIELDS } = await import('../../../src/config/env-vars.js');
+  for (const specs of [ENV_VARS, USER_ENV_FIELDS]) {
+    const names = specs.map((s) => s.name);
+    assert.equal(new Set(names).size, names.length, names.join(' '));
+  }
+  assert.deepEqual(ENV_VARS.filter((s) => s.kind === 'secret').map((s) => s.path), ['api.token', 'cluster.redis_url']);
+  assert.deepEqual(USER_ENV_FIELDS.filter((s) => s.kind === 'secret').map((s) => s.path), ['password_hash', 'totp_secret']);
+  assert.equal(ENV_VARS.find((s) => s.path === 'logging.level')?.kind, 'lower');
+  assert.equal(USER_ENV_FIELDS.find((s) => s.path === 'rate_limits.connections_per_hour')?.name, 'RATE_LIMIT_PER_HOUR');
+});
