@@ -3,6 +3,10 @@
  * snapshot every 2 s. One bus subscription and one timer serve every client; each client's sink
  * decides whether it can keep up (returns false to be dropped), so a slow reader costs nothing
  * beyond its own socket buffer.
+ *
+ * In a cluster the feed also carries the other nodes' events (src/cluster/shared-events.ts) and
+ * every event names its `node`, this node's own included; without a cluster there is no `node`
+ * field, as in the original.
  */
 import type { Clock } from '../clock.js';
 import type { EventBus, Sks5Event } from '../observe/events.js';
@@ -13,7 +17,15 @@ export const RECENT_EVENTS = 50;
 /** Lists in a snapshot are cut here so a 100k-entry ban list cannot make every tick megabytes. */
 export const SNAPSHOT_LIST_CAP = 500;
 
-export type LiveMessage = { kind: 'status'; payload: Record<string, unknown> } | { kind: 'event'; event: Sks5Event };
+/** A bus event, or (clustered) an event naming the node it happened on. */
+export interface LiveEvent { readonly type: string; readonly timestamp: string; readonly node?: string; readonly data: unknown }
+export type LiveMessage = { kind: 'status'; payload: Record<string, unknown> } | { kind: 'event'; event: LiveEvent };
+
+/** The cluster as the feed sees it: this node's name and the other nodes' events. */
+export interface LiveCluster {
+  readonly node: string;
+  onRemoteEvent(listener: (e: LiveEvent) => void): () => void;
+}
 /** Returns false when the client cannot keep up and must be dropped. */
 export type LiveSink = (message: LiveMessage) => boolean;
 
@@ -21,20 +33,24 @@ export class LiveFeed {
   readonly #port: ManagementPort;
   readonly #events: EventBus;
   readonly #intervalMs: number;
-  readonly #recent: Sks5Event[] = [];
+  readonly #recent: LiveEvent[] = [];
   readonly #sinks = new Map<LiveSink, () => void>();
   #timer: NodeJS.Timeout | undefined;
-  readonly #unsubscribe: () => void;
+  readonly #unsubscribe: Array<() => void> = [];
 
-  constructor(opts: { port: ManagementPort; events: EventBus; clock: Clock; intervalMs: number }) {
+  constructor(opts: { port: ManagementPort; events: EventBus; clock: Clock; intervalMs: number; cluster?: LiveCluster | undefined }) {
     this.#port = opts.port;
     this.#events = opts.events;
     this.#intervalMs = opts.intervalMs;
-    this.#unsubscribe = this.#events.onAny((event) => {
-      this.#recent.push(event);
-      if (this.#recent.length > RECENT_EVENTS) this.#recent.shift();
-      this.#broadcast({ kind: 'event', event });
-    });
+    const cluster = opts.cluster;
+    this.#unsubscribe.push(this.#events.onAny(cluster ? (e) => this.#event(new LocalNodeEvent(e, cluster.node)) : (e) => this.#event(e)));
+    if (cluster) this.#unsubscribe.push(cluster.onRemoteEvent((e) => this.#event(e)));
+  }
+
+  #event(event: LiveEvent): void {
+    this.#recent.push(event);
+    if (this.#recent.length > RECENT_EVENTS) this.#recent.shift();
+    this.#broadcast({ kind: 'event', event });
   }
 
   get clients(): number {
@@ -78,7 +94,7 @@ export class LiveFeed {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#unsubscribe();
+    for (const off of this.#unsubscribe.splice(0)) off();
     for (const onDrop of [...this.#sinks.values()]) onDrop();
     this.#sinks.clear();
   }
@@ -114,5 +130,19 @@ export class LiveFeed {
       clearInterval(this.#timer);
       this.#timer = undefined;
     }
+  }
+}
+
+/**
+ * One of this node's bus events with its node name. The bus formats the time only when someone
+ * reads it; this keeps that, since every event passes here while the API is on.
+ */
+class LocalNodeEvent implements LiveEvent {
+  constructor(readonly event: Sks5Event, readonly node: string) {}
+  get type(): string { return this.event.type; }
+  get timestamp(): string { return this.event.timestamp; }
+  get data(): unknown { return this.event.data; }
+  toJSON(): { type: string; timestamp: string; node: string; data: unknown } {
+    return { type: this.event.type, timestamp: this.event.timestamp, node: this.node, data: this.event.data };
   }
 }

@@ -12,7 +12,7 @@ import { TicketIssuer } from '../observe/tickets.js';
 import { VERSION } from '../version.js';
 import type { ErrorCode } from '../errors.js';
 import { MIN_TOKEN_LENGTH, TokenCheck } from './auth.js';
-import { LiveFeed } from './live.js';
+import { LiveFeed, type LiveCluster } from './live.js';
 import { OpenApiCollector } from './openapi.js';
 import { fail, type ApiContext } from './route-context.js';
 import type { ManagementPort } from './port.js';
@@ -44,6 +44,8 @@ export interface ApiServerOptions {
   maxBufferedBytes?: number;
   /** Concurrent SSE + WS clients. */
   maxLiveClients?: number;
+  /** With [cluster]: the live feed carries every node's events, each naming its node. */
+  cluster?: LiveCluster | undefined;
 }
 
 /** Per-route flags read by the auth hook and the OpenAPI generator. */
@@ -89,7 +91,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   const token = new TokenCheck(opts.token);
   const openapi = new OpenApiCollector();
   openapi.attach(app);
-  const live = new LiveFeed({ port: opts.port, events: opts.events, clock: opts.clock, intervalMs: opts.snapshotIntervalMs ?? 2000 });
+  const live = new LiveFeed({ port: opts.port, events: opts.events, clock: opts.clock, intervalMs: opts.snapshotIntervalMs ?? 2000, cluster: opts.cluster });
   const ctx: ApiContext = {
     port: opts.port,
     events: opts.events,

@@ -4,6 +4,7 @@
  * that is too large or malformed is dropped whole (and counted by the caller), never half-applied.
  */
 import { z } from 'zod';
+import { EVENT_NAMES } from '../observe/events.js';
 
 export const MAX_MESSAGE_BYTES = 1 << 20;
 export const MAX_CHANGES_PER_MESSAGE = 2000;
@@ -20,6 +21,11 @@ const sessionSummary = z.strictObject({
   ip, st: ms, bu: count, bd: count, pr: z.enum(['ssh', 'socks5', 'socks5-tls', 'http', 'http-tls']),
 });
 export type SessionSummary = z.output<typeof sessionSummary>;
+/** An event's data as it crosses: flat fields of scalars (every EventMap entry is), bounded. */
+export const MAX_EVENT_FIELDS = 32;
+export const MAX_EVENT_TEXT = 4096;
+const eventData = z.record(z.string().min(1).max(64), z.union([z.string().max(MAX_EVENT_TEXT), z.number().finite(), z.boolean()]))
+  .refine((r) => Object.keys(r).length <= MAX_EVENT_FIELDS, { message: `more than ${MAX_EVENT_FIELDS} fields` });
 const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('ban'), ip, a: ms, e: ms, r: z.string().max(512) }),
   z.strictObject({ t: z.literal('unban'), ip, a: ms, e: ms }),
@@ -42,6 +48,8 @@ const change = z.discriminatedUnion('t', [
   // The sending node's session registry (see session-summary.ts): its tunnels, at most
   // MAX_SHARED_SESSIONS, and its authenticated client connections per user. Replaces the last one.
   z.strictObject({ t: z.literal('sess'), s: z.array(sessionSummary).max(MAX_SHARED_SESSIONS), cu: perUser }),
+  // One event of the sending node's bus, for the live stream of the others (shared-events.ts).
+  z.strictObject({ t: z.literal('ev'), ty: z.enum(EVENT_NAMES), at: ms, d: eventData }),
   // An operator's action through one node's API, applied by every node to its own sessions.
   z.strictObject({
     t: z.literal('op'), k: z.enum(['kick', 'broadcast', 'maintenance']),

@@ -12,6 +12,8 @@ import type { QuotaLedger } from '../policy/quota.js';
 import { QuotaSync } from './quota-sync.js';
 import type { Limits } from '../policy/limits.js';
 import type { Admission } from '../policy/admission.js';
+import { eventTime, type EventBus } from '../observe/events.js';
+import { EVENTS_PER_MESSAGE, EventOutbox, MAX_EVENTS_PER_FLUSH, nodeEvent, type NodeEvent } from './shared-events.js';
 import { IpOpenings } from './ip-openings.js';
 import { HEARTBEAT_MS, Peers, type PeerView, type RemoteSession } from './peers.js';
 import { sessionsSignature, type SharedSessions } from './session-summary.js';
@@ -45,6 +47,8 @@ export interface ClusterDeps {
   sessions: () => number;
   /** This node's tunnels and connections per user, as the other nodes list them. */
   sharedSessions: () => SharedSessions;
+  /** This node's event bus, whose events the other nodes' live feeds carry (optional in tests). */
+  events?: EventBus;
   log: ClusterLog;
   /**
    * The store to share through; default Redis at `[cluster] redis_url`. `[server] workers` without
@@ -80,6 +84,8 @@ export interface ClusterNode {
   relay(op: ClusterOperation): void;
   /** Where actions relayed by other nodes are applied (the management port registers it). */
   onOperation(apply: (op: ClusterOperation) => void): void;
+  /** The other nodes' events as they arrive (the live feed subscribes); returns the unsubscribe. */
+  onRemoteEvent(listener: (e: NodeEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -105,11 +111,19 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   const ipOpenings = new IpOpenings(deps.clock, () => deps.config().security.rate_limit_max_ips);
   const startedAt = deps.clock.now();
   let applyOperation: (op: ClusterOperation) => void = () => undefined;
+  const eventOutbox = new EventOutbox();
+  const eventListeners = new Set<(e: NodeEvent) => void>();
   const quotaSync = new QuotaSync({ node, keys, config: deps.config, clock: deps.clock, ledger: deps.quotas });
   const sync = new StateSync({
     node, keys, config: deps.config, clock: deps.clock, bans: deps.bans, reputation: deps.reputation,
     warn: (m) => deps.log.warn(m), onQuota: (c) => quotaSync.receive(c),
     onOperation: (op) => applyOperation(op),
+    onEvent: (from, c) => {
+      const e = nodeEvent(from, c);
+      for (const l of eventListeners) {
+        try { l(e); } catch { /* a listener's error is its own; the others still get the event */ }
+      }
+    },
     onPeer: (from, c) => {
       if (c.t === 'hb') peers.heartbeat(from, { version: c.ver, startedAt: c.st, at: c.at, sessions: c.ss, perUser: c.c });
       else if (c.t === 'conns') peers.tunnelsChanged(from, c.c);
@@ -140,6 +154,12 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     for (const [ip, at] of ipOpenings.take()) changes.push({ t: 'iprate', ip, at });
     if (changes.length === 0) return;
     for (const chunk of chunkChanges(changes)) link.client.publish(keys.stateChannel, encodeEnvelope(node, chunk)).catch(() => undefined);
+  };
+  /** This node's events of the last interval, sent as they are (never queued while Redis is away). */
+  const publishEvents = (): void => {
+    const changes = eventOutbox.take();
+    if (changes.length === 0 || !link.up) return;
+    for (const chunk of chunkChanges(changes, EVENTS_PER_MESSAGE)) link.client.publish(keys.stateChannel, encodeEnvelope(node, chunk)).catch(() => undefined);
   };
   let state: ClusterState = 'connecting';
   let reason: string | undefined;
@@ -186,13 +206,16 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   deps.limits.joinCluster(peers);
   deps.admission?.joinCluster(ipOpenings);
   deps.reputation.replicateTo(sync.reputationReplica());
+  const offEvents = deps.events?.onAny((e) => { if (link.up) eventOutbox.add(e, eventTime(e)); });
 
   // unref: the timers must not keep a stopping process alive; close() flushes.
-  const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); announce(false); }, FLUSH_MS).unref();
+  const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); announce(false); publishEvents(); }, FLUSH_MS).unref();
   const heartbeatTimer = setInterval(() => { peers.prune(); announce(true); }, HEARTBEAT_MS).unref();
   const refreshTimer = setInterval(() => {
     sync.sweep();
     ipOpenings.sweep();
+    const dropped = eventOutbox.takeDropped();
+    if (dropped > 0) deps.log.warn({ node, dropped }, `cluster: ${dropped} events not sent to the other nodes' live feeds (too large, or over ${MAX_EVENTS_PER_FLUSH} per ${FLUSH_MS} ms)`);
     sync.refreshBans().catch((err: unknown) => deps.log.warn(`cluster: ban refresh failed: ${safeReason(err)}`));
   }, BAN_REFRESH_MS).unref();
 
@@ -211,12 +234,18 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
       link.client.publish(keys.stateChannel, encodeEnvelope(node, [op])).catch((err: unknown) => deps.log.warn(`cluster: ${op.k} not relayed: ${safeReason(err)}`));
     },
     onOperation(apply) { applyOperation = apply; },
+    onRemoteEvent(listener) {
+      eventListeners.add(listener);
+      return () => { eventListeners.delete(listener); };
+    },
     status: () => ({ node, redis: link.target, state, reason, since, stats: { ...sync.stats, published: sync.stats.published + quotaSync.published } }),
     async close(): Promise<void> {
       if (closed) return;
       clearInterval(flushTimer);
       clearInterval(refreshTimer);
       clearInterval(heartbeatTimer);
+      offEvents?.();
+      eventListeners.clear();
       deps.limits.joinCluster(undefined);
       deps.admission?.joinCluster(undefined);
       await sync.flush().catch(() => undefined);

@@ -38,6 +38,8 @@ export interface StateSyncDeps {
   onPeer?: (node: string, change: Extract<StateChange, { t: 'hb' | 'conns' | 'sess' | 'urate' | 'iprate' }>) => void;
   /** Kick, broadcast and maintenance made through another node's API. */
   onOperation?: (change: ClusterOperation) => void;
+  /** Another node's bus events, for this node's live feed (src/cluster/shared-events.ts). */
+  onEvent?: (node: string, change: Extract<StateChange, { t: 'ev' }>) => void;
 }
 
 export type ClusterOperation = Extract<StateChange, { t: 'op' }>;
@@ -217,6 +219,9 @@ export class StateSync {
         case 'op':
           this.#d.onOperation?.(c);
           break;
+        case 'ev':
+          this.#d.onEvent?.(node, c);
+          break;
       }
     }
   }
@@ -308,11 +313,11 @@ export class StateSync {
 
 /**
  * Changes counted as the metrics see them: each failure instant is one, however they were batched;
- * heartbeats and tunnel counts are presence, not state, and do not count.
+ * heartbeats, tunnel counts, session lists and live events are presence, not state, and do not count.
  */
 function weight(changes: readonly StateChange[]): number {
   let n = 0;
-  for (const c of changes) n += c.t === 'fail' ? c.at.length : c.t === 'hb' || c.t === 'conns' || c.t === 'sess' ? 0 : 1;
+  for (const c of changes) n += c.t === 'fail' ? c.at.length : c.t === 'hb' || c.t === 'conns' || c.t === 'sess' || c.t === 'ev' ? 0 : 1;
   return n;
 }
 

@@ -31,6 +31,16 @@ export interface EventMap {
 }
 
 export type EventName = keyof EventMap;
+
+/** Every event name at run time (the cluster checks names arriving from other nodes against it). */
+export const EVENT_NAMES = [
+  'auth.success', 'auth.failure', 'connection.new', 'connection.closed', 'proxy.start', 'proxy.complete', 'acl.deny',
+  'connect.failed', 'connection.rejected', 'ban.created', 'ban.expired', 'ban.removed', 'quota.exceeded',
+  'rate_limit.exceeded', 'session.authenticated', 'session.ended', 'config.reload', 'maintenance.toggled',
+  'alert.triggered', 'fingerprint.seen',
+] as const satisfies readonly EventName[];
+/** `true` only while the list names every event: an event added to EventMap alone fails to compile. */
+export const EVENT_NAMES_COMPLETE: [Exclude<EventName, (typeof EVENT_NAMES)[number]>] extends [never] ? true : never = true;
 export type Sks5Event<N extends EventName = EventName> = { [K in N]: { type: K; timestamp: string; data: EventMap[K] } }[N];
 
 type Listener<N extends EventName> = (event: Sks5Event<N>) => void;
@@ -83,6 +93,11 @@ class BusEvent {
   toJSON(): { type: EventName; timestamp: string; data: unknown } {
     return { type: this.type, timestamp: this.timestamp, data: this.data };
   }
+}
+
+/** When an event happened, in ms (no date formatting for the bus's own events). */
+export function eventTime(e: Sks5Event): number {
+  return e instanceof BusEvent ? e.at : Date.parse(e.timestamp);
 }
 
 function safeCall(l: (e: Sks5Event) => void, e: Sks5Event): void {

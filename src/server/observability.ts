@@ -97,7 +97,7 @@ export async function startObservability(d: {
     d.log.info({ listen: addresses.metrics, kind: 'metrics' }, `metrics listening on ${addresses.metrics}`);
   }
   if (cfg.api.enabled) {
-    const app = createApiServer({ port: d.port, events: d.events, token: cfg.api.token, clock: d.clock, log: flog, metrics });
+    const app = createApiServer({ port: d.port, events: d.events, token: cfg.api.token, clock: d.clock, log: flog, metrics, cluster: d.cluster });
     const { host, port } = splitHostPort(cfg.api.listen);
     const at = await app.listen({ host, port });
     addresses.api = hostPort(at);

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { startSks5, testHash, type Sks5Process } from './sks5-process.js';
 
 const run = promisify(execFile);
-const TOKEN = 'cluster-e2e-token-0123456789';
+export const TOKEN = 'cluster-e2e-token-0123456789';
 
 export async function nodeToml(name: string, redisUrl: string, extra = '', userExtra = ''): Promise<string> {
   return `

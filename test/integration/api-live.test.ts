@@ -11,11 +11,12 @@ import { FakeClock } from '../../src/clock.js';
 import { EventBus } from '../../src/observe/events.js';
 import { createApiServer } from '../../src/api/server.js';
 import { FakePort } from '../unit/api/fake-port.js';
+import type { LiveCluster, LiveEvent } from '../../src/api/live.js';
 
 const TOKEN = 'live-token-0123456789abcdef';
 const WAIT_MS = 10_000;
 
-async function start(t: TestContext, opts: { snapshotIntervalMs?: number; maxBufferedBytes?: number } = {}) {
+async function start(t: TestContext, opts: { snapshotIntervalMs?: number; maxBufferedBytes?: number; cluster?: LiveCluster } = {}) {
   const port = new FakePort();
   const clock = new FakeClock(Date.now());
   const events = new EventBus(() => clock.now());
@@ -91,6 +92,30 @@ test('SSE: a ticket opens the stream, which carries a status snapshot and bus ev
   // The periodic snapshot keeps coming and now lists the event among recent_events.
   const later = await s.next((f) => f.event === 'message' && JSON.parse(f.data).recent_events.length === 1);
   assert.equal(JSON.parse(later.data).recent_events[0].type, 'auth.failure');
+});
+
+test('SSE in a cluster: local events name this node, other nodes\' events arrive with theirs; without a cluster no node field', async (t) => {
+  const remote = new Set<(e: LiveEvent) => void>();
+  const cluster: LiveCluster = { node: 'node-b', onRemoteEvent: (l) => { remote.add(l); return () => remote.delete(l); } };
+  const clustered = await start(t, { cluster, snapshotIntervalMs: 100 });
+  const s = await sse(t, clustered.base, '/api/events', { authorization: `Bearer ${TOKEN}` });
+  clustered.events.emit('ban.expired', { ip: '203.0.113.9' });
+  const local = JSON.parse((await s.next((f) => f.event === 'audit')).data);
+  assert.deepEqual(Object.keys(local), ['type', 'timestamp', 'node', 'data']);
+  assert.equal(local.node, 'node-b');
+  assert.deepEqual(local.data, { ip: '203.0.113.9' });
+  for (const l of remote) l({ type: 'proxy.start', timestamp: '2026-05-01T12:00:00.000Z', node: 'node-a', data: { username: 'alice' } });
+  const other = JSON.parse((await s.next((f) => f.event === 'audit' && JSON.parse(f.data).node === 'node-a')).data);
+  assert.deepEqual(other, { type: 'proxy.start', timestamp: '2026-05-01T12:00:00.000Z', node: 'node-a', data: { username: 'alice' } });
+  const snap = await s.next((f) => f.event === 'message' && JSON.parse(f.data).recent_events.length === 2);
+  assert.deepEqual(JSON.parse(snap.data).recent_events.map((e: { node: string }) => e.node), ['node-b', 'node-a']);
+
+  const alone = await start(t);
+  const a = await sse(t, alone.base, '/api/events', { authorization: `Bearer ${TOKEN}` });
+  alone.events.emit('ban.expired', { ip: '203.0.113.9' });
+  assert.deepEqual(Object.keys(JSON.parse((await a.next((f) => f.event === 'audit')).data)), ['type', 'timestamp', 'data']);
+  await clustered.app.close();
+  assert.equal(remote.size, 0, 'the feed unsubscribes from the cluster when it stops');
 });
 
 test('SSE: the Bearer header works; a replayed, forged, expired or missing ticket is refused', async (t) => {

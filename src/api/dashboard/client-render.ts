@@ -170,17 +170,19 @@ function eventDetail(data) {
 }
 
 /**
- * Adds one bus event ({type, timestamp, data}) unless already shown (snapshots repeat the last
- * 50); true when it was new.
+ * Adds one bus event ({type, timestamp, data}, and node in a cluster) unless already shown
+ * (snapshots repeat the last 50); true when it was new.
  */
 function addEvent(e) {
   if (!e || typeof e.type !== 'string') return false;
   const detail = eventDetail(e.data);
-  const key = e.type + '|' + e.timestamp + '|' + detail;
+  const node = typeof e.node === 'string' ? e.node : '';
+  const key = e.type + '|' + e.timestamp + '|' + node + '|' + detail;
   if (events.keys.has(key)) return false;
   events.keys.add(key);
   const li = el('li', { className: GOOD_EVENTS.has(e.type) ? 'good' : BAD_EVENTS.has(e.type) ? 'bad' : '', data: { type: e.type } }, [
     el('span', { className: 'when mono', text: fmtTime(e.timestamp), title: e.timestamp }),
+    ...(node ? [el('span', { className: 'node mono', text: node, title: 'node' })] : []),
     el('span', { className: 'type', text: e.type }),
     el('span', { className: 'detail', text: detail }),
   ]);

@@ -93,6 +93,7 @@ progress { display: block; width: 100%; max-width: 140px; height: 8px; margin: 0
 #events-list li { padding: 4px 0; border-bottom: 1px solid var(--border); display: flex; gap: 8px; align-items: baseline; }
 #events-list .when { color: var(--muted); flex: none; }
 #events-list .type { flex: none; font-weight: 600; }
+#events-list .node { flex: none; color: var(--muted); }
 #events-list .detail { color: var(--muted); overflow-wrap: anywhere; }
 #events-list li.bad .type { color: var(--bad); }
 #events-list li.good .type { color: var(--ok); }
