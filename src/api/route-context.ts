@@ -9,8 +9,20 @@ import { httpStatusOf, type ErrorCode } from '../errors.js';
 import type { EventBus } from '../observe/events.js';
 import type { TicketIssuer } from '../observe/tickets.js';
 import type { LiveFeed } from './live.js';
-import type { OpenApiCollector } from './openapi.js';
 import type { ManagementPort } from './port.js';
+
+/** Per-route flags in a route's `config`, read by the auth hook and the OpenAPI transform. */
+export interface RouteFlags {
+  public?: boolean;
+  /** Accepts `?ticket=` instead of the Authorization header (EventSource, WebSocket). */
+  ticket?: boolean;
+  summary?: string;
+  hidden?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig extends RouteFlags {}
+}
 
 export interface ApiContext {
   port: ManagementPort;
@@ -18,7 +30,6 @@ export interface ApiContext {
   clock: Clock;
   tickets: TicketIssuer;
   live: LiveFeed;
-  openapi: OpenApiCollector;
   maxBufferedBytes: number;
   maxLiveClients: number;
 }

@@ -1,7 +1,7 @@
 /**
  * The management API: Fastify with a JSON schema on every route, the original's envelope
  * `{success, data, error}`, Bearer-token auth (tickets on the two streaming routes), a 64 KiB
- * body limit and an OpenAPI document generated from the routes themselves.
+ * body limit and an OpenAPI document generated from the routes themselves (@fastify/swagger).
  * `createApiServer` returns the instance without listening; the caller picks the address.
  */
 import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyBaseLogger } from 'fastify';
@@ -13,7 +13,7 @@ import { VERSION } from '../version.js';
 import type { ErrorCode } from '../errors.js';
 import { MIN_TOKEN_LENGTH, TokenCheck } from './auth.js';
 import { LiveFeed, type LiveCluster } from './live.js';
-import { OpenApiCollector } from './openapi.js';
+import { registerOpenApi } from './openapi.js';
 import { fail, type ApiContext } from './route-context.js';
 import type { ManagementPort } from './port.js';
 import { registerOpsRoutes } from './routes-ops.js';
@@ -48,15 +48,6 @@ export interface ApiServerOptions {
   cluster?: LiveCluster | undefined;
 }
 
-/** Per-route flags read by the auth hook and the OpenAPI generator. */
-export interface RouteFlags {
-  public?: boolean;
-  /** Accepts `?ticket=` instead of the Authorization header (EventSource, WebSocket). */
-  ticket?: boolean;
-  summary?: string;
-  hidden?: boolean;
-}
-
 /** A Fastify error's status as our code (unknown 4xx are bad requests, unknown 5xx internal). */
 function codeOfStatus(status: number): ErrorCode {
   switch (status) {
@@ -89,8 +80,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     return defaultJson(req, text, done);
   });
   const token = new TokenCheck(opts.token);
-  const openapi = new OpenApiCollector();
-  openapi.attach(app);
+  registerOpenApi(app, { title: 'sks5 management API', version: VERSION });
   const live = new LiveFeed({ port: opts.port, events: opts.events, clock: opts.clock, intervalMs: opts.snapshotIntervalMs ?? 2000, cluster: opts.cluster });
   const ctx: ApiContext = {
     port: opts.port,
@@ -98,7 +88,6 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     clock: opts.clock,
     tickets: new TicketIssuer(opts.token, opts.clock),
     live,
-    openapi,
     maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
     maxLiveClients: opts.maxLiveClients ?? 100,
   };
@@ -135,7 +124,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     // Inside the plugin so it runs after @fastify/websocket's own onRequest hook: a refused
     // upgrade then has its socket destroyed by the plugin instead of left open.
     scoped.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      const flags = (req.routeOptions.config ?? {}) as RouteFlags;
+      const flags = req.routeOptions.config;
       if (flags.public || !req.routeOptions.url) return;
       if (!token.configured) return fail(reply, 'SKS5_ERR_API_NO_TOKEN', 'API token not configured');
       if (token.matchesHeader(req.headers.authorization)) return;
@@ -153,8 +142,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     registerSseRoute(scoped, ctx);
     registerWsRoute(scoped, ctx);
     registerDashboardRoutes(scoped, ctx.port);
-    scoped.get('/api/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () =>
-      openapi.document({ title: 'sks5 management API', version: VERSION }));
+    scoped.get('/api/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () => scoped.swagger());
   });
   // preClose, not onClose: server.close() waits for open SSE streams, so they must end first.
   app.addHook('preClose', async () => live.stop());
