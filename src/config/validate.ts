@@ -1,10 +1,11 @@
 /**
  * Cross-field checks the schema cannot express: each returns `path: message` strings so that
- * `check-config` lists every problem with the key to edit. ACL rules and time windows are compiled
- * here, at load, so a bad CIDR never surfaces mid-connection.
+ * `check-config` lists every problem with the key to edit. ACL rules, time windows and maintenance
+ * schedules are compiled here, at load, so a bad CIDR never surfaces mid-connection.
  */
 import { isIP } from 'node:net';
 import { AclSyntaxError, aclWarnings, compileAcl } from '../policy/acl.js';
+import { validateMaintenanceWindows } from '../policy/maintenance-schedule.js';
 import { isForbiddenAddress } from '../policy/ssrf.js';
 import { parseSsrfExemption } from '../policy/ssrf-guard.js';
 import { validateTimeAccess } from '../policy/time-window.js';
@@ -32,6 +33,7 @@ export function validateConfig(config: Config, opts: ValidateOptions): Validatio
   checkApi(config, issues);
   checkAcls(config, issues, warnings);
   checkTimeAccess(config, issues);
+  issues.push(...validateMaintenanceWindows(config.maintenance_windows));
   checkWebhooks(config, issues);
   checkUpstreams(config, issues);
   checkKeys(config, issues, warnings);

@@ -16,7 +16,7 @@ import type { EventBus } from '../observe/events.js';
 import type { AdmissionSlot } from '../pipeline/types.js';
 import type { BanList } from './ban.js';
 import { canonicalIp, compileIpList, type IpList } from './ip-address.js';
-import { activeWindow, type ActiveMaintenance } from './maintenance-schedule.js';
+import type { CompiledMaintenance } from './maintenance-schedule.js';
 import { CappedMap, createRateWindow, type RateWindow } from './rate.js';
 import type { Reputation } from './reputation.js';
 import { StartupBudget, type StartupsSnapshot } from './startup-budget.js';
@@ -26,6 +26,8 @@ export interface SourceFilter { check(ip: string): { allow: true } | { allow: fa
 
 export interface AdmissionDeps {
   config: () => Config;
+  /** The live world's compiled `[[maintenance_windows]]` (World.maintenance). */
+  maintenance: () => CompiledMaintenance;
   clock: Clock;
   events: EventBus;
   bans: BanList;
@@ -91,7 +93,7 @@ export class Admission {
     const ip = canonicalIp(ipText);
     const now = this.#deps.clock.now();
 
-    const maintenance = this.#maintenanceAt(compiled, now);
+    const maintenance = this.#maintenanceAt(now);
     if (maintenance.enabled) return deny('SKS5_DENY_MAINTENANCE', `maintenance mode: refused ${ip}`, maintenance.message);
 
     if (compiled.allowed.ranges.length > 0 && !compiled.allowed.contains(ip)) {
@@ -169,7 +171,7 @@ export class Admission {
 
   /** In effect now: the manual toggle, else the first scheduled window covering now. */
   maintenance(): { enabled: boolean; message: string } {
-    return this.#maintenanceAt(this.#compile(this.#deps.config()), this.#deps.clock.now());
+    return this.#maintenanceAt(this.#deps.clock.now());
   }
 
   /** Drop per-IP windows idle for over a minute; the owner calls this every rate_limit_cleanup_interval. */
@@ -178,15 +180,9 @@ export class Admission {
     for (const [ip, log] of [...this.#perIp.entries()]) if (now - log.lastAt() >= 60_000) this.#perIp.delete(ip);
   }
 
-  #maintenanceAt(compiled: Compiled, now: number): { enabled: boolean; message: string } {
+  #maintenanceAt(now: number): { enabled: boolean; message: string } {
     if (this.#manual.enabled) return { ...this.#manual };
-    let w: ActiveMaintenance | undefined;
-    try {
-      w = activeWindow(compiled.source.maintenance_windows, now);
-    } catch {
-      // A malformed schedule is reported by check-config at load; here it simply never matches.
-      w = undefined;
-    }
+    const w = this.#deps.maintenance().active(now);
     return w ? { enabled: true, message: w.message } : { enabled: false, message: '' };
   }
 

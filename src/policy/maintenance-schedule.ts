@@ -9,10 +9,13 @@ export type MaintenanceWindowConfig = Config['maintenance_windows'][number];
 
 export class MaintenanceScheduleError extends Error {
   readonly schedule: string;
-  constructor(schedule: string, problem: string) {
-    super(`invalid maintenance schedule "${schedule.slice(0, 80)}": ${problem}`);
+  readonly problem: string;
+  /** With `path` (e.g. "maintenance_windows[1].schedule") the message names the key, as check-config does. */
+  constructor(schedule: string, problem: string, path?: string) {
+    super(`${path === undefined ? '' : `${path}: `}invalid maintenance schedule "${schedule.slice(0, 80)}": ${problem}`);
     this.name = 'MaintenanceScheduleError';
     this.schedule = schedule;
+    this.problem = problem;
   }
 }
 
@@ -93,9 +96,24 @@ export interface CompiledMaintenance {
   active(nowMs: number): ActiveMaintenance | undefined;
 }
 
-/** Parse every schedule once, at config load; throws MaintenanceScheduleError on the first bad one. */
+const NO_WINDOWS: CompiledMaintenance = { active: () => undefined };
+
+function parseAt(w: MaintenanceWindowConfig, i: number): MaintenanceSchedule {
+  try {
+    return parseMaintenanceSchedule(w.schedule);
+  } catch (err) {
+    if (err instanceof MaintenanceScheduleError) throw new MaintenanceScheduleError(err.schedule, err.problem, `maintenance_windows[${i}].schedule`);
+    throw err;
+  }
+}
+
+/**
+ * Parse every schedule once, when the config is loaded (buildWorld); throws MaintenanceScheduleError,
+ * naming the key path, on the first bad one.
+ */
 export function compileMaintenanceWindows(windows: readonly MaintenanceWindowConfig[]): CompiledMaintenance {
-  const parsed = windows.map((w) => ({ window: w, occurrences: occurrencesOf(parseMaintenanceSchedule(w.schedule)) }));
+  const parsed = windows.map((w, i) => ({ window: w, occurrences: occurrencesOf(parseAt(w, i)) }));
+  if (parsed.length === 0) return NO_WINDOWS;
   return {
     active(nowMs: number): ActiveMaintenance | undefined {
       for (const { window, occurrences } of parsed) {
@@ -114,26 +132,10 @@ export function validateMaintenanceWindows(windows: readonly MaintenanceWindowCo
   const problems: string[] = [];
   windows.forEach((w, i) => {
     try {
-      parseMaintenanceSchedule(w.schedule);
+      parseAt(w, i);
     } catch (err) {
-      problems.push(`maintenance_windows[${i}].schedule: ${(err as Error).message}`);
+      problems.push((err as Error).message);
     }
   });
   return problems;
-}
-
-const cache = new WeakMap<readonly MaintenanceWindowConfig[], CompiledMaintenance>();
-
-/**
- * The window active at `nowMs` (UTC), if any. Compiled once per (frozen) config array; throws
- * MaintenanceScheduleError for a bad schedule, which check-config (validateMaintenanceWindows) reports first.
- */
-export function activeWindow(windows: readonly MaintenanceWindowConfig[], nowMs: number): ActiveMaintenance | undefined {
-  if (windows.length === 0) return undefined;
-  let c = cache.get(windows);
-  if (!c) {
-    c = compileMaintenanceWindows(windows);
-    cache.set(windows, c);
-  }
-  return c.active(nowMs);
 }

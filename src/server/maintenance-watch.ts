@@ -4,17 +4,16 @@
  * `disconnect_existing`, closing their connections (the original ignored both).
  */
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/schema.js';
 import type { EventBus } from '../observe/events.js';
 import type { SessionRegistry } from '../pipeline/sessions.js';
-import { activeWindow } from '../policy/maintenance-schedule.js';
+import type { CompiledMaintenance } from '../policy/maintenance-schedule.js';
 
 export interface MaintenanceWatch { check(): void; stop(): void }
 
-export function watchMaintenanceWindows(d: { config: () => Config; clock: Clock; sessions: SessionRegistry; events: EventBus; intervalMs?: number }): MaintenanceWatch {
+export function watchMaintenanceWindows(d: { maintenance: () => CompiledMaintenance; clock: Clock; sessions: SessionRegistry; events: EventBus; intervalMs?: number }): MaintenanceWatch {
   let inside: string | undefined;
   const check = (): void => {
-    const w = activeWindow(d.config().maintenance_windows, d.clock.now());
+    const w = d.maintenance().active(d.clock.now());
     const key = w ? `${w.schedule}|${w.endsAtMs}` : undefined;
     if (key === inside) return;
     inside = key;

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { EventBus } from '../observe/events.js';
 import { TotpGuard } from '../auth/totp.js';
 import { Admission } from '../policy/admission.js';
+import type { CompiledMaintenance } from '../policy/maintenance-schedule.js';
 import { GeoIpFilter } from '../policy/geoip.js';
 import { Limits } from '../policy/limits.js';
 import { Shaper } from '../policy/shaper.js';
@@ -23,7 +24,7 @@ export interface Stages {
   close(): Promise<void>;
 }
 
-export async function createStages(deps: { config: () => Config; clock: Clock; random: () => number; events: EventBus; log: Logger; dataDir?: string | undefined }): Promise<Stages> {
+export async function createStages(deps: { config: () => Config; maintenance: () => CompiledMaintenance; clock: Clock; random: () => number; events: EventBus; log: Logger; dataDir?: string | undefined }): Promise<Stages> {
   const cfg = deps.config();
   const state = openStateStore({
     config: deps.config, clock: deps.clock, events: deps.events,
@@ -35,7 +36,7 @@ export async function createStages(deps: { config: () => Config; clock: Clock; r
     geoip = await GeoIpFilter.open(cfg.geoip);
     if (geoip.loadError) deps.log.warn(`GeoIP: ${geoip.loadError} (fail_closed = ${cfg.geoip.fail_closed})`);
   }
-  const admission = new Admission({ config: deps.config, clock: deps.clock, events: deps.events, bans: state.bans, reputation: state.reputation, random: deps.random, ...(geoip ? { geoip } : {}) });
+  const admission = new Admission({ config: deps.config, maintenance: deps.maintenance, clock: deps.clock, events: deps.events, bans: state.bans, reputation: state.reputation, random: deps.random, ...(geoip ? { geoip } : {}) });
   const shaper = new Shaper({ config: deps.config, clock: deps.clock });
   const limits = new Limits({ config: deps.config, clock: deps.clock, events: deps.events, ledger: state.quotas, shaper });
   const totp = new TotpGuard();

@@ -64,7 +64,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const shutdownCtl = new AbortController();
   const cfg0 = opts.config;
   const dns = new DnsCache({ ttl: cfg0.server.dns_cache_ttl, maxEntries: cfg0.server.dns_cache_max_entries, clock });
-  const stages: Stages = await createStages({ config: () => world.config, clock, random: opts.random ?? Math.random, events, log });
+  const stages: Stages = await createStages({ config: () => world.config, maintenance: () => world.maintenance, clock, random: opts.random ?? Math.random, events, log });
   // Before any listener: a node that reaches Redis starts with the cluster's bans, not an empty list.
   const cluster: ClusterNode | undefined = cfg0.cluster.redis_url
     ? await startCluster({ config: () => world.config, clock, bans: stages.state.bans, reputation: stages.state.reputation, quotas: stages.state.quotas, limits: stages.limits, admission: stages.admission, sessions: () => sessions.connections().length, sharedSessions: () => summarizeSessions(sessions.connections()), events, log })
@@ -186,7 +186,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw err;
   }
   Object.assign(addresses, obs.addresses);
-  const maintenance = watchMaintenanceWindows({ config: () => world.config, clock, sessions, events });
+  const maintenance = watchMaintenanceWindows({ maintenance: () => world.maintenance, clock, sessions, events });
 
   return {
     addresses, pipeline, events, sessions, management: port,

@@ -7,6 +7,7 @@ import { Reputation } from '../../../src/policy/reputation.js';
 import type { Config, ConfigInput } from '../../../src/config/schema.js';
 import type { Decision } from '../../../src/errors.js';
 import type { AdmissionSlot } from '../../../src/pipeline/types.js';
+import { compileMaintenanceWindows } from '../../../src/policy/maintenance-schedule.js';
 import { makeConfig, recordingBus } from '../store/state-fixtures.js';
 
 function setup(input: Partial<ConfigInput> = {}, geoip?: SourceFilter, start = '2026-05-06T12:00:00Z', random: () => number = () => 0.5) {
@@ -16,7 +17,7 @@ function setup(input: Partial<ConfigInput> = {}, geoip?: SourceFilter, start = '
   const cfg = (): Config => config;
   const bans = new BanList({ config: cfg, clock, events: bus });
   const reputation = new Reputation({ config: cfg, clock });
-  const admission = new Admission({ config: cfg, clock, events: bus, bans, reputation, random, ...(geoip ? { geoip } : {}) });
+  const admission = new Admission({ config: cfg, maintenance: () => compileMaintenanceWindows(config.maintenance_windows), clock, events: bus, bans, reputation, random, ...(geoip ? { geoip } : {}) });
   return { clock, admission, bans, reputation, named, setConfig: (c: Config) => { config = c; } };
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  activeWindow, compileMaintenanceWindows, MaintenanceScheduleError, parseMaintenanceSchedule, validateMaintenanceWindows, type MaintenanceWindowConfig,
+  compileMaintenanceWindows, MaintenanceScheduleError, parseMaintenanceSchedule, validateMaintenanceWindows, type MaintenanceWindowConfig,
 } from '../../../src/policy/maintenance-schedule.js';
 
 const win = (schedule: string, message = 'maintenance', disconnect_existing = false): MaintenanceWindowConfig => ({ schedule, message, disconnect_existing });
@@ -9,7 +9,7 @@ const at = (iso: string): number => Date.parse(iso);
 
 function expectActive(windows: MaintenanceWindowConfig[], rows: [string, string | undefined][]): void {
   for (const [iso, endsAt] of rows) {
-    const active = activeWindow(windows, at(iso));
+    const active = compileMaintenanceWindows(windows).active(at(iso));
     assert.equal(active === undefined ? undefined : new Date(active.endsAtMs).toISOString(), endsAt === undefined ? undefined : new Date(endsAt).toISOString(), iso);
   }
 }
@@ -44,7 +44,11 @@ test('rejects malformed schedules with a precise message', () => {
       return true;
     });
   }
-  assert.throws(() => compileMaintenanceWindows([win('daily 01:00-02:00'), win('Sun 9-10')]), MaintenanceScheduleError);
+  assert.throws(() => compileMaintenanceWindows([win('daily 01:00-02:00'), win('Sun 9-10')]), (err: unknown) => {
+    assert.ok(err instanceof MaintenanceScheduleError);
+    assert.match(err.message, /^maintenance_windows\[1\]\.schedule: invalid maintenance schedule "Sun 9-10": expected/);
+    return true;
+  });
   assert.deepEqual(validateMaintenanceWindows([win('daily 01:00-02:00')]), []);
   assert.deepEqual(validateMaintenanceWindows([win('daily 01:00-02:00'), win('Sun 02:00-02:00')]), [
     'maintenance_windows[1].schedule: invalid maintenance schedule "Sun 02:00-02:00": the window is empty (start equals end)',
@@ -93,11 +97,11 @@ test('overnight windows run past midnight, including Saturday into Sunday and ac
 
 test('returns the first active window with its message and disconnect flag', () => {
   const windows = [win('Mon 01:00-02:00', 'monday job'), win('daily 00:00-12:00', 'morning freeze', true), win('daily 00:00-24:00', 'never reached')];
-  assert.deepEqual(activeWindow(windows, at('2026-06-15T01:30:00Z')), {
+  assert.deepEqual(compileMaintenanceWindows(windows).active(at('2026-06-15T01:30:00Z')), {
     schedule: 'Mon 01:00-02:00', message: 'monday job', disconnect_existing: false, endsAtMs: at('2026-06-15T02:00:00Z'),
   });
-  assert.deepEqual(activeWindow(windows, at('2026-06-16T05:00:00Z')), {
+  assert.deepEqual(compileMaintenanceWindows(windows).active(at('2026-06-16T05:00:00Z')), {
     schedule: 'daily 00:00-12:00', message: 'morning freeze', disconnect_existing: true, endsAtMs: at('2026-06-16T12:00:00Z'),
   });
-  assert.equal(activeWindow([], at('2026-06-16T05:00:00Z')), undefined);
+  assert.equal(compileMaintenanceWindows([]).active(at('2026-06-16T05:00:00Z')), undefined);
 });
