@@ -19,6 +19,10 @@ export interface ClusterKeys {
   quotaTotal(user: string): string;
   /** Hash: one-minute slice index -> bytes, the rolling hour of one user. */
   quotaHour(user: string): string;
+  /** Sorted set: one user's shell history lines (score: when typed; member: JSON [node, seq, line]). */
+  userHistory(user: string): string;
+  /** Hash: one user's bookmarks (`b:<name>`), aliases (`a:<name>`) and last login (`login`, JSON). */
+  userData(user: string): string;
 }
 
 export function clusterKeys(prefix: string): ClusterKeys {
@@ -32,6 +36,8 @@ export function clusterKeys(prefix: string): ClusterKeys {
     quotaMonth: (month, user) => `${prefix}q:m:${month}:${user}`,
     quotaTotal: (user) => `${prefix}q:t:${user}`,
     quotaHour: (user) => `${prefix}q:h:${user}`,
+    userHistory: (user) => `${prefix}u:h:${user}`,
+    userData: (user) => `${prefix}u:d:${user}`,
   };
 }
 

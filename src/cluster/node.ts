@@ -13,6 +13,8 @@ import { QuotaSync } from './quota-sync.js';
 import type { Limits } from '../policy/limits.js';
 import type { Admission } from '../policy/admission.js';
 import { eventTime, type EventBus } from '../observe/events.js';
+import type { UserData } from '../store/userdata.js';
+import { UserDataSync } from './user-data-sync.js';
 import { EVENTS_PER_MESSAGE, EventOutbox, MAX_EVENTS_PER_FLUSH, nodeEvent, type NodeEvent } from './shared-events.js';
 import { IpOpenings } from './ip-openings.js';
 import { HEARTBEAT_MS, Peers, type PeerView, type RemoteSession } from './peers.js';
@@ -49,6 +51,8 @@ export interface ClusterDeps {
   sharedSessions: () => SharedSessions;
   /** This node's event bus, whose events the other nodes' live feeds carry (optional in tests). */
   events?: EventBus;
+  /** Shell history, bookmarks, aliases and last login, shared through the store (optional in tests). */
+  userdata?: UserData;
   log: ClusterLog;
   /**
    * The store to share through; default Redis at `[cluster] redis_url`. `[server] workers` without
@@ -206,6 +210,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   deps.limits.joinCluster(peers);
   deps.admission?.joinCluster(ipOpenings);
   deps.reputation.replicateTo(sync.reputationReplica());
+  deps.userdata?.joinCluster(new UserDataSync({ node, keys, config: deps.config, clock: deps.clock, store: () => (link.up ? link.client : undefined), warn: (m) => deps.log.warn(m) }));
   const offEvents = deps.events?.onAny((e) => { if (link.up) eventOutbox.add(e, eventTime(e)); });
 
   // unref: the timers must not keep a stopping process alive; close() flushes.
@@ -246,6 +251,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
       clearInterval(heartbeatTimer);
       offEvents?.();
       eventListeners.clear();
+      deps.userdata?.joinCluster(undefined);
       deps.limits.joinCluster(undefined);
       deps.admission?.joinCluster(undefined);
       await sync.flush().catch(() => undefined);

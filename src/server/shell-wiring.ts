@@ -43,6 +43,12 @@ export function createShell(d: { world: () => World; pipeline: Pipeline; session
     port,
     settings: () => shellSettingsFromConfig(d.world().config, motdFile),
     clock: d.clock,
-    previousLogin: (s) => d.stages.state.userdata.recordLogin(s.user.username, s.client.ip)?.at ?? null,
+    // In a cluster the user's data is first read from the cluster (one bounded round trip), so
+    // history, bookmarks and the last login are the same on every node.
+    previousLogin: async (s) => {
+      const data = d.stages.state.userdata;
+      await data.refresh(s.user.username);
+      return data.recordLogin(s.user.username, s.client.ip)?.at ?? null;
+    },
   });
 }

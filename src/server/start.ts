@@ -67,7 +67,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const stages: Stages = await createStages({ config: () => world.config, maintenance: () => world.maintenance, clock, random: opts.random ?? Math.random, events, log });
   // Before any listener: a node that reaches Redis starts with the cluster's bans, not an empty list.
   const cluster: ClusterNode | undefined = cfg0.cluster.redis_url
-    ? await startCluster({ config: () => world.config, clock, bans: stages.state.bans, reputation: stages.state.reputation, quotas: stages.state.quotas, limits: stages.limits, admission: stages.admission, sessions: () => sessions.connections().length, sharedSessions: () => summarizeSessions(sessions.connections()), events, log })
+    ? await startCluster({ config: () => world.config, clock, bans: stages.state.bans, reputation: stages.state.reputation, quotas: stages.state.quotas, limits: stages.limits, admission: stages.admission, sessions: () => sessions.connections().length, sharedSessions: () => summarizeSessions(sessions.connections()), events, userdata: stages.state.userdata, log })
     : undefined;
   // The gate's fingerprint store (sshgate format), shared with the API's /api/fingerprints.
   let fingerprints: FingerprintStore | undefined;

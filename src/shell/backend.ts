@@ -29,8 +29,11 @@ export interface ShellBackendDeps {
   /** The settings of the current config; read once per session, so a reload affects new shells only. */
   readonly settings: () => ShellSettings;
   readonly clock: Clock;
-  /** The login before this one (ms), when the auth layer recorded this login already. */
-  readonly previousLogin?: ((session: AuthedSession) => number | null | undefined) | undefined;
+  /**
+   * Records this login and returns the one before it (ms); awaited before the shell starts, so
+   * it may first read the user's data from the cluster.
+   */
+  readonly previousLogin?: ((session: AuthedSession) => number | null | undefined | Promise<number | null | undefined>) | undefined;
   readonly timers?: Timers | undefined;
 }
 
@@ -94,21 +97,25 @@ export function createShellBackend(deps: ShellBackendDeps): {
   exec(channel: ShellChannel, command: string, req: ShellChannelRequest): Promise<number>;
 } {
   const registry = new ShellRegistry();
-  const open = (channel: ShellChannel, req: ShellChannelRequest): ShellSession => {
+  const open = async (channel: ShellChannel, req: ShellChannelRequest): Promise<ShellSession> => {
+    // Input that arrives meanwhile waits in the channel: nothing reads it before run() does.
+    let previous: number | null | undefined;
+    try { previous = await deps.previousLogin?.(req.session); } catch { previous = undefined; }
     const s = new ShellSession({
-      info: sessionInfoFromAuthed(req.session, deps.previousLogin?.(req.session)),
+      info: sessionInfoFromAuthed(req.session, previous),
       server: deps.server, port: deps.port, settings: deps.settings(), clock: deps.clock,
       output: channel, stderr: channel.stderr, pty: req.terminal, timers: deps.timers,
     });
     req.onResize((t) => s.resize(t.cols, t.rows));
     channel.on('close', () => s.close());
     channel.on('error', () => s.close());
+    if (channel.destroyed) s.close(); // closed while the login was recorded
     return s;
   };
   return {
     registry,
     async shell(channel, req) {
-      const s = open(channel, req);
+      const s = await open(channel, req);
       const remove = registry.add({
         username: req.session.user.username,
         connId: req.session.client.connId,
@@ -124,7 +131,7 @@ export function createShellBackend(deps: ShellBackendDeps): {
     async exec(channel, command, req) {
       // exec reads no input, but the channel must still be drained or the peer's window fills.
       channel.on('data', () => {});
-      return open(channel, req).exec(command);
+      return (await open(channel, req)).exec(command);
     },
   };
 }
