@@ -49,11 +49,11 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         await cmdServe(io, rest, { shutdown: deps.shutdown ?? signalled() });
         return 0;
       case 'list': cmdList(io, rest); return 0;
-      case 'approve': cmdSetStatus(io, rest, 'approve', 'approved'); return 0;
-      case 'block': cmdSetStatus(io, rest, 'block', 'blocked'); return 0;
-      case 'pending': cmdSetStatus(io, rest, 'pending', 'pending'); return 0;
-      case 'label': cmdLabel(io, rest); return 0;
-      case 'delete': cmdDelete(io, rest); return 0;
+      case 'approve': await cmdSetStatus(io, rest, 'approve', 'approved'); return 0;
+      case 'block': await cmdSetStatus(io, rest, 'block', 'blocked'); return 0;
+      case 'pending': await cmdSetStatus(io, rest, 'pending', 'pending'); return 0;
+      case 'label': await cmdLabel(io, rest); return 0;
+      case 'delete': await cmdDelete(io, rest); return 0;
       case 'correlate': cmdCorrelate(io, rest); return 0;
       case 'version': case '-version': case '--version':
         io.stdout(`${versionText()}\n`);

@@ -38,32 +38,56 @@ export function decodeBanVersion(text: string): BanVersion | undefined {
   return p.success ? { at: p.data.a, node: p.data.n, expiresAt: p.data.e, reason: p.data.r, removed: p.data.x === 1 } : undefined;
 }
 
+/** What orders versions of any shared register (bans, fingerprint decisions): when, and where. */
+export interface Stamp { readonly at: number; readonly node: string }
+
+/**
+ * The stamp of any stored version (a ban, a fingerprint decision): its `a` and `n`, read the way the
+ * store's setIfNewer reads them (Lua on Redis, memory-store.ts in a process), whatever else it holds.
+ */
+export function stampOf(text: string): Stamp | undefined {
+  if (text.length > 8192) return undefined;
+  try {
+    const o = JSON.parse(text) as { a?: unknown; n?: unknown };
+    return o !== null && typeof o === 'object' && typeof o.a === 'number' ? { at: o.a, node: String(o.n) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Total order: later change wins; the same millisecond is settled by node name so all nodes agree. */
-export function isNewer(a: BanVersion, b: BanVersion | undefined): boolean {
+export function isNewer(a: Stamp, b: Stamp | undefined): boolean {
   if (b === undefined) return true;
   return a.at > b.at || (a.at === b.at && a.node > b.node);
 }
 
-export interface BanMergePlan {
-  /** Remote versions that win here: apply to the local ban list. */
-  applyLocal: Array<[string, BanVersion]>;
-  /** Local versions that win: write to Redis and announce. */
-  push: Array<[string, BanVersion]>;
-  /** Remote entries past their expiry: delete (if unchanged) to keep Redis small. */
+/** Remote versions to apply here, local ones to push, and remote entries past their expiry to delete (if unchanged). */
+export type BanMergePlan = VersionMergePlan<BanVersion>;
+
+export function planBanMerge(local: ReadonlyMap<string, BanVersion>, remote: ReadonlyMap<string, { version: BanVersion | undefined; raw: string }>, now: number): BanMergePlan {
+  return planVersionMerge(local, remote, (v) => v.expiresAt > now);
+}
+
+export interface VersionMergePlan<V extends Stamp> {
+  applyLocal: Array<[string, V]>;
+  push: Array<[string, V]>;
   dropRemote: Array<[string, string]>;
 }
 
-export function planBanMerge(local: ReadonlyMap<string, BanVersion>, remote: ReadonlyMap<string, { version: BanVersion | undefined; raw: string }>, now: number): BanMergePlan {
-  const plan: BanMergePlan = { applyLocal: [], push: [], dropRemote: [] };
-  for (const [ip, r] of remote) {
-    if (r.version === undefined || r.version.expiresAt <= now) { plan.dropRemote.push([ip, r.raw]); continue; }
-    const l = local.get(ip);
-    if (isNewer(r.version, l)) plan.applyLocal.push([ip, r.version]);
+/**
+ * Last-writer-wins merge of two copies of a keyed register (this node's ledger and Redis' hash):
+ * `live` says whether a version still matters (bans expire; fingerprint decisions never do).
+ */
+export function planVersionMerge<V extends Stamp>(local: ReadonlyMap<string, V>, remote: ReadonlyMap<string, { version: V | undefined; raw: string }>, live: (v: V) => boolean): VersionMergePlan<V> {
+  const plan: VersionMergePlan<V> = { applyLocal: [], push: [], dropRemote: [] };
+  for (const [key, r] of remote) {
+    if (r.version === undefined || !live(r.version)) { plan.dropRemote.push([key, r.raw]); continue; }
+    if (isNewer(r.version, local.get(key))) plan.applyLocal.push([key, r.version]);
   }
-  for (const [ip, l] of local) {
-    if (l.expiresAt <= now) continue;
-    const r = remote.get(ip)?.version;
-    if (r === undefined || r.expiresAt <= now || isNewer(l, r)) plan.push.push([ip, l]);
+  for (const [key, l] of local) {
+    if (!live(l)) continue;
+    const r = remote.get(key)?.version;
+    if (r === undefined || !live(r) || isNewer(l, r)) plan.push.push([key, l]);
   }
   return plan;
 }

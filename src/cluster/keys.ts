@@ -9,6 +9,8 @@ export interface ClusterKeys {
   fail(ip: string): string;
   /** Pattern matching every failure key (SCAN after an outage). */
   readonly failPattern: string;
+  /** Hash: client fingerprint -> decision version (JSON, see fingerprint-versions.ts), tombstones included. */
+  readonly fingerprints: string;
   /** Hash: IP -> reputation record (JSON). */
   readonly reputation: string;
   /** Pub/sub channel carrying batches of state changes. */
@@ -30,6 +32,7 @@ export function clusterKeys(prefix: string): ClusterKeys {
     bans: `${prefix}bans`,
     fail: (ip) => `${prefix}fail:${ip}`,
     failPattern: `${prefix}fail:*`,
+    fingerprints: `${prefix}fp`,
     reputation: `${prefix}rep`,
     stateChannel: `${prefix}state`,
     quotaDay: (day, user) => `${prefix}q:d:${day}:${user}`,

@@ -9,7 +9,7 @@
  * copy and, after a primary restart, raise the store back to what they knew (as after a Redis outage).
  */
 import type { Clock } from '../clock.js';
-import { decodeBanVersion } from './ban-versions.js';
+import { stampOf } from './ban-versions.js';
 import type { StoreBackend, StoreOp } from './store.js';
 
 type Value = { kind: 'hash'; map: Map<string, string> } | { kind: 'zset'; map: Map<string, number> };
@@ -173,7 +173,7 @@ export class MemoryStore implements StoreBackend {
       case 'setIfNewer': {
         const h = this.#hash(o.key);
         const cur = h.get(o.field);
-        const c = cur === undefined ? undefined : decodeBanVersion(cur);
+        const c = cur === undefined ? undefined : stampOf(cur);
         if (c && (c.at > o.at || (c.at === o.at && c.node >= o.node))) { this.#tidy(o.key); return 0; }
         h.set(o.field, o.value);
         return 1;

@@ -26,6 +26,15 @@ export const MAX_EVENT_FIELDS = 32;
 export const MAX_EVENT_TEXT = 4096;
 const eventData = z.record(z.string().min(1).max(64), z.union([z.string().max(MAX_EVENT_TEXT), z.number().finite(), z.boolean()]))
   .refine((r) => Object.keys(r).length <= MAX_EVENT_FIELDS, { message: `more than ${MAX_EVENT_FIELDS} fields` });
+const fingerprint = z.string().regex(/^[0-9a-f]{32}$/);
+const fpStatus = z.enum(['pending', 'approved', 'blocked']);
+const listText = z.string().max(16_384);
+/** What a gate recorded of a client's KEXINIT (short keys: one per new fingerprint announced). */
+const fpMaterial = z.strictObject({
+  h: z.string().max(64), c: z.string().max(8192), r: z.string().max(65_536), k: listText, hk: listText,
+  cc: listText, cs: listText, mc: listText, ms: listText, zc: listText, zs: listText, g: z.boolean(),
+});
+export type FingerprintMaterialWire = z.output<typeof fpMaterial>;
 const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('ban'), ip, a: ms, e: ms, r: z.string().max(512) }),
   z.strictObject({ t: z.literal('unban'), ip, a: ms, e: ms }),
@@ -50,6 +59,11 @@ const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('sess'), s: z.array(sessionSummary).max(MAX_SHARED_SESSIONS), cu: perUser }),
   // One event of the sending node's bus, for the live stream of the others (shared-events.ts).
   z.strictObject({ t: z.literal('ev'), ty: z.enum(EVENT_NAMES), at: ms, d: eventData }),
+  // A fingerprint decision (status, label, or deletion as x: 1), versioned like a ban: when (a) and
+  // where (n, the node that made it; not always the sender), plus the fingerprint's first sighting.
+  z.strictObject({ t: z.literal('fp'), f: fingerprint, a: ms, n: z.string().min(1).max(128), s: fpStatus, l: z.string().max(4096), x: z.literal(1).optional(), fs: ms.optional() }),
+  // A fingerprint recorded for the first time on the sender (status as recorded there), for the others' lists.
+  z.strictObject({ t: z.literal('fp-seen'), f: fingerprint, s: fpStatus, fs: ms, m: fpMaterial.optional() }),
   // An operator's action through one node's API, applied by every node to its own sessions.
   z.strictObject({
     t: z.literal('op'), k: z.enum(['kick', 'broadcast', 'maintenance']),

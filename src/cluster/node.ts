@@ -25,6 +25,7 @@ import { clusterKeys } from './keys.js';
 import { openRedisLink, safeReason } from './redis-link.js';
 import type { StoreLink, StoreLinkOptions } from './store.js';
 import { FLUSH_MS, StateSync, type ClusterOperation, type SyncStats } from './state-sync.js';
+import { FingerprintSync, type FingerprintReplicaStore } from './fingerprint-sync.js';
 
 /** How often bans are compared with Redis in full, besides the live channel. */
 export const BAN_REFRESH_MS = 10_000;
@@ -53,6 +54,8 @@ export interface ClusterDeps {
   events?: EventBus;
   /** Shell history, bookmarks, aliases and last login, shared through the store (optional in tests). */
   userdata?: UserData;
+  /** The client fingerprint store (require_approved_fingerprint), shared when present. */
+  fingerprints?: FingerprintReplicaStore | undefined;
   log: ClusterLog;
   /**
    * The store to share through; default Redis at `[cluster] redis_url`. `[server] workers` without
@@ -117,6 +120,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   let applyOperation: (op: ClusterOperation) => void = () => undefined;
   const eventOutbox = new EventOutbox();
   const eventListeners = new Set<(e: NodeEvent) => void>();
+  const fpSync = deps.fingerprints ? new FingerprintSync({ node, sender: node, keys, clock: deps.clock, store: deps.fingerprints, warn: (m) => deps.log.warn(m) }) : undefined;
   const quotaSync = new QuotaSync({ node, keys, config: deps.config, clock: deps.clock, ledger: deps.quotas });
   const sync = new StateSync({
     node, keys, config: deps.config, clock: deps.clock, bans: deps.bans, reputation: deps.reputation,
@@ -128,6 +132,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
         try { l(e); } catch { /* a listener's error is its own; the others still get the event */ }
       }
     },
+    onFingerprint: (c) => fpSync?.receive(c),
     onPeer: (from, c) => {
       if (c.t === 'hb') peers.heartbeat(from, { version: c.ver, startedAt: c.st, at: c.at, sessions: c.ss, perUser: c.c });
       else if (c.t === 'conns') peers.tunnelsChanged(from, c.c);
@@ -181,6 +186,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     since = deps.clock.now();
     sync.detach();
     quotaSync.detach();
+    fpSync?.detach();
     if (was !== 'degraded') deps.log.warn({ node, redis: link.target, reason: why }, `cluster: Redis unavailable (${why}); serving on this node's state, changes are merged when it is back`);
   };
 
@@ -194,6 +200,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
         try {
           await sync.resync(link.client);
           await quotaSync.resync(link.client);
+          await fpSync?.resync(link.client);
           const wasDegraded = state === 'degraded';
           state = 'connected';
           reason = undefined;
@@ -214,7 +221,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   const offEvents = deps.events?.onAny((e) => { if (link.up) eventOutbox.add(e, eventTime(e)); });
 
   // unref: the timers must not keep a stopping process alive; close() flushes.
-  const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); announce(false); publishEvents(); }, FLUSH_MS).unref();
+  const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); void fpSync?.flush(); announce(false); publishEvents(); }, FLUSH_MS).unref();
   const heartbeatTimer = setInterval(() => { peers.prune(); announce(true); }, HEARTBEAT_MS).unref();
   const refreshTimer = setInterval(() => {
     sync.sweep();
@@ -222,6 +229,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     const dropped = eventOutbox.takeDropped();
     if (dropped > 0) deps.log.warn({ node, dropped }, `cluster: ${dropped} events not sent to the other nodes' live feeds (too large, or over ${MAX_EVENTS_PER_FLUSH} per ${FLUSH_MS} ms)`);
     sync.refreshBans().catch((err: unknown) => deps.log.warn(`cluster: ban refresh failed: ${safeReason(err)}`));
+    fpSync?.refresh().catch((err: unknown) => deps.log.warn(`cluster: fingerprint refresh failed: ${safeReason(err)}`));
   }, BAN_REFRESH_MS).unref();
 
   let timeout: NodeJS.Timeout | undefined;
@@ -243,7 +251,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
       eventListeners.add(listener);
       return () => { eventListeners.delete(listener); };
     },
-    status: () => ({ node, redis: link.target, state, reason, since, stats: { ...sync.stats, published: sync.stats.published + quotaSync.published } }),
+    status: () => ({ node, redis: link.target, state, reason, since, stats: { ...sync.stats, published: sync.stats.published + quotaSync.published + (fpSync?.published ?? 0) } }),
     async close(): Promise<void> {
       if (closed) return;
       clearInterval(flushTimer);
@@ -256,6 +264,8 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
       deps.admission?.joinCluster(undefined);
       await sync.flush().catch(() => undefined);
       await quotaSync.flush().catch(() => undefined);
+      await fpSync?.flush().catch(() => undefined);
+      fpSync?.close();
       closed = true;
       deps.quotas.joinCluster(undefined);
       deps.bans.replicateTo(undefined);

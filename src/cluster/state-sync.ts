@@ -40,6 +40,8 @@ export interface StateSyncDeps {
   onOperation?: (change: ClusterOperation) => void;
   /** Another node's bus events, for this node's live feed (src/cluster/shared-events.ts). */
   onEvent?: (node: string, change: Extract<StateChange, { t: 'ev' }>) => void;
+  /** Client fingerprint decisions and first sightings go to the fingerprint sync (src/cluster/fingerprint-sync.ts). */
+  onFingerprint?: (change: Extract<StateChange, { t: 'fp' | 'fp-seen' }>) => void;
 }
 
 export type ClusterOperation = Extract<StateChange, { t: 'op' }>;
@@ -221,6 +223,10 @@ export class StateSync {
           break;
         case 'ev':
           this.#d.onEvent?.(node, c);
+          break;
+        case 'fp':
+        case 'fp-seen':
+          this.#d.onFingerprint?.(c);
           break;
       }
     }

@@ -319,7 +319,7 @@ export const persistenceSchema = z.strictObject({
 });
 
 /** `redis://` or `rediss://` (TLS), optional `user:password@`, optional `/db`; never echoed in errors (it may hold a password). */
-function isRedisUrl(text: string): boolean {
+export function isRedisUrl(text: string): boolean {
   try {
     const u = new URL(text);
     return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '' && /^(\/\d{0,2})?$/.test(u.pathname);

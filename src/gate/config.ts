@@ -1,8 +1,10 @@
 /**
- * sshgate's `config.json`. Only `max_fingerprints` exists; unknown keys are ignored like Go's
+ * sshgate's `config.json`: the original's `max_fingerprints`, and our `redis_url` and
+ * `redis_key_prefix` (shared approvals, see shared-approvals.ts). Unknown keys are ignored like Go's
  * json.Unmarshal, so a gatekit-era file with extra sections still loads.
  */
 import { readFileSync } from 'node:fs';
+import { isRedisUrl } from '../config/schema.js';
 
 export const DEFAULT_MAX_FINGERPRINTS = 100_000;
 /** A config file larger than this is refused rather than parsed (it should be a few bytes). */
@@ -11,7 +13,13 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 export interface GateConfig {
   /** Effective cap: 100000 when unset or 0, -1 for unlimited. */
   readonly maxFingerprints: number;
+  /** Share approvals through this Redis ('' = alone). May hold a password: never printed. */
+  readonly redisUrl: string;
+  /** '' = the flag's or the default prefix. */
+  readonly redisKeyPrefix: string;
 }
+
+const DEFAULTS: GateConfig = { maxFingerprints: DEFAULT_MAX_FINGERPRINTS, redisUrl: '', redisKeyPrefix: '' };
 
 export function parseGateConfig(text: string): GateConfig {
   let doc: unknown;
@@ -21,23 +29,38 @@ export function parseGateConfig(text: string): GateConfig {
     throw new Error(`invalid JSON: ${(err as Error).message}`);
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('config must be a JSON object');
-  const raw = (doc as Record<string, unknown>)['max_fingerprints'];
-  if (raw === undefined || raw === null) return { maxFingerprints: DEFAULT_MAX_FINGERPRINTS };
+  const o = doc as Record<string, unknown>;
+  return { maxFingerprints: maxFingerprintsOf(o['max_fingerprints']), ...redisOf(o['redis_url'], o['redis_key_prefix']) };
+}
+
+function maxFingerprintsOf(raw: unknown): number {
+  if (raw === undefined || raw === null) return DEFAULT_MAX_FINGERPRINTS;
   if (typeof raw !== 'number' || !Number.isSafeInteger(raw)) {
     throw new Error(`max_fingerprints must be an integer, got ${JSON.stringify(raw)}`);
   }
   if (raw < -1) throw new Error(`max_fingerprints must be >= -1, got ${raw}`);
-  return { maxFingerprints: raw === 0 ? DEFAULT_MAX_FINGERPRINTS : raw };
+  return raw === 0 ? DEFAULT_MAX_FINGERPRINTS : raw;
+}
+
+/** The URL is never echoed in an error: it may carry the Redis password. */
+function redisOf(url: unknown, prefix: unknown): { redisUrl: string; redisKeyPrefix: string } {
+  if (url !== undefined && url !== null && url !== '' && (typeof url !== 'string' || !isRedisUrl(url))) {
+    throw new Error('redis_url must be redis://[user:password@]host:port[/db] or rediss:// for TLS');
+  }
+  if (prefix !== undefined && prefix !== null && (typeof prefix !== 'string' || prefix.length > 64)) {
+    throw new Error('redis_key_prefix must be a string of at most 64 characters');
+  }
+  return { redisUrl: typeof url === 'string' ? url : '', redisKeyPrefix: typeof prefix === 'string' ? prefix : '' };
 }
 
 /** A missing file or an empty path means defaults; any other read error is the caller's fatal. */
 export function loadGateConfig(path: string): GateConfig {
-  if (path === '') return { maxFingerprints: DEFAULT_MAX_FINGERPRINTS };
+  if (path === '') return DEFAULTS;
   let text: Buffer;
   try {
     text = readFileSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { maxFingerprints: DEFAULT_MAX_FINGERPRINTS };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULTS;
     throw err;
   }
   if (text.length > MAX_CONFIG_BYTES) throw new Error(`${path}: larger than ${MAX_CONFIG_BYTES} bytes`);

@@ -65,10 +65,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const cfg0 = opts.config;
   const dns = new DnsCache({ ttl: cfg0.server.dns_cache_ttl, maxEntries: cfg0.server.dns_cache_max_entries, clock });
   const stages: Stages = await createStages({ config: () => world.config, maintenance: () => world.maintenance, clock, random: opts.random ?? Math.random, events, log });
-  // Before any listener: a node that reaches Redis starts with the cluster's bans, not an empty list.
-  const cluster: ClusterNode | undefined = cfg0.cluster.redis_url
-    ? await startCluster({ config: () => world.config, clock, bans: stages.state.bans, reputation: stages.state.reputation, quotas: stages.state.quotas, limits: stages.limits, admission: stages.admission, sessions: () => sessions.connections().length, sharedSessions: () => summarizeSessions(sessions.connections()), events, userdata: stages.state.userdata, log })
-    : undefined;
   // The gate's fingerprint store (sshgate format), shared with the API's /api/fingerprints.
   let fingerprints: FingerprintStore | undefined;
   try {
@@ -76,6 +72,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   } catch (err) {
     log.warn(`fingerprint store unavailable: ${(err as Error).message}`);
   }
+  // Before any listener: a node that reaches Redis starts with the cluster's bans and fingerprint decisions, not its own alone.
+  const cluster: ClusterNode | undefined = cfg0.cluster.redis_url
+    ? await startCluster({ config: () => world.config, clock, bans: stages.state.bans, reputation: stages.state.reputation, quotas: stages.state.quotas, limits: stages.limits, admission: stages.admission, sessions: () => sessions.connections().length, sharedSessions: () => summarizeSessions(sessions.connections()), events, userdata: stages.state.userdata, fingerprints, log })
+    : undefined;
 
   const pipeline = new Pipeline({
     world: () => world, events, clock, log, sessions, dns,
@@ -204,8 +204,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       shutdownCtl.abort('shutdown');
       sessions.closeAll('shutdown');
       await obs.close();
-      fingerprints?.close();
+      // The cluster first: its last flush reads the store's newest decisions.
       await cluster?.close();
+      fingerprints?.close();
       await stages.close();
       log.info('shutdown complete');
     },

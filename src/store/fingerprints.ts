@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import type { FingerprintMaterial } from '../gate/fingerprint.js';
 import { goQuote } from '../gate/go-format.js';
 import { ENTRY_COLUMNS, migrate, toEntry, type FingerprintEntry, type FingerprintStatus, type Row } from './fingerprint-schema.js';
-import { TIME_MS_SQL, encodeTime, encodeTimeCached, sortBytes, timeMs } from './fingerprint-values.js';
+import { TIME_MS_SQL, decodeTime, encodeTime, encodeTimeCached, sortBytes, timeMs } from './fingerprint-values.js';
 
 export { decodeTime, encodeTime, sortBytes, timeMs } from './fingerprint-values.js';
 
@@ -76,6 +76,7 @@ export class FingerprintStore {
   readonly #recent = new Map<string, RecentSighting>();
   readonly #pending = new Map<string, PendingSightings>();
   #flushTimer: NodeJS.Timeout | null = null;
+  #onRecorded: ((entry: FingerprintEntry) => void) | undefined;
   readonly path: string;
 
   private constructor(db: Database.Database, path: string) {
@@ -141,7 +142,10 @@ export class FingerprintStore {
     if (fast !== null) return fast;
     this.flush();
     const now = encodeTime(nowMs);
+    let isNew = false;
     const tx = this.#db.transaction((): readonly [FingerprintEntry, Map<string, string>] => {
+      // Only here, on the full write (once per SIGHTING_BATCH_MS per fingerprint at most): is it a new one?
+      isNew = this.#onRecorded !== undefined && this.status(m.fingerprint) === null;
       this.#prep(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count, hassh, client_id, raw,
           kex, host_key, cipher_c2s, cipher_s2c, mac_c2s, mac_s2c, compress_c2s, compress_s2c, first_kex_guess)
         VALUES (?, ?, '', ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -163,6 +167,7 @@ export class FingerprintStore {
     });
     const [entry, ipSeen] = tx.immediate();
     this.#remember(m.fingerprint, { entry, writtenAtMs: nowMs, ipSeen, sortedIps: entry.ips });
+    if (isNew) this.#onRecorded?.(entry);
     return entry;
   }
 
@@ -375,6 +380,62 @@ export class FingerprintStore {
     }[];
     return rows.map((r) => ({ id: r.id, fingerprint: r.fp, at: r.at, who: r.who, action: r.action,
       oldStatus: r.old_status, newStatus: r.new_status, label: r.label }));
+  }
+
+  /**
+   * The cluster's port (src/cluster/fingerprint-sync.ts): told of every fingerprint recorded for the
+   * first time, so other nodes learn of it. Decisions are not reported here: they are read back from
+   * `fingerprint_events`, which also holds those made by other processes on this file (the CLI).
+   */
+  replicateTo(onRecorded: ((entry: FingerprintEntry) => void) | undefined): void {
+    this.#onRecorded = onRecorded;
+  }
+
+  /** Up to `limit` events after id `afterId`, oldest first. */
+  eventsSince(afterId: number, limit: number): FingerprintEvent[] {
+    const rows = this.#prep(`SELECT id, fp, at, who, action, old_status, new_status, label FROM fingerprint_events
+      WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as {
+      id: number; fp: string; at: string; who: string; action: string; old_status: string; new_status: string; label: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, fingerprint: r.fp, at: r.at, who: r.who, action: r.action,
+      oldStatus: r.old_status, newStatus: r.new_status, label: r.label }));
+  }
+
+  /** Status, label and first sighting (epoch ms, null for the Go zero time): what a decision shared between nodes holds. */
+  decision(fp: string): { status: string; label: string; firstSeen: number | null } | null {
+    const row = this.#prep('SELECT status, label, first_seen FROM fingerprints WHERE fp = ?').get(fp) as { status: string; label: string; first_seen: string } | undefined;
+    return row ? { status: row.status, label: row.label, firstSeen: decodeTime(row.first_seen) } : null;
+  }
+
+  /**
+   * A decision made on another node: status and label as they are there (an unseen fingerprint gets a
+   * metadata-less row, as `--register` makes), or a deletion, which spares a row first seen after it
+   * (the client came back after the delete). Audited with `who` (`redis:<node>`) at the decision's time.
+   */
+  applyReplicated(fp: string, d: { status: FingerprintStatus; label: string; removed: boolean; at: number; firstSeen?: number | undefined }, who: string): void {
+    this.#db.transaction(() => {
+      const old = this.decision(fp);
+      if (d.removed) {
+        if (old === null || (old.firstSeen ?? 0) > d.at) return;
+        this.#prep('DELETE FROM fingerprints WHERE fp = ?').run(fp);
+        this.#event(fp, d.at, who, 'delete', old.status, '', '');
+        return;
+      }
+      const first = encodeTime(d.firstSeen ?? d.at);
+      this.#prep(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, 0)
+        ON CONFLICT(fp) DO UPDATE SET status = excluded.status, label = excluded.label`).run(fp, d.status, d.label, first, first);
+      this.#event(fp, d.at, who, old === null ? 'register' : 'status', old?.status ?? '', d.status, d.label);
+    }).immediate();
+  }
+
+  /** A fingerprint another node recorded first: added as it was recorded there, unless this node has it. */
+  insertSeen(fp: string, status: FingerprintStatus, firstSeenMs: number, m: FingerprintMaterial | undefined): void {
+    const at = encodeTime(firstSeenMs);
+    this.#prep(`INSERT INTO fingerprints (fp, status, label, first_seen, last_seen, count, hassh, client_id, raw,
+        kex, host_key, cipher_c2s, cipher_s2c, mac_c2s, mac_s2c, compress_c2s, compress_s2c, first_kex_guess)
+      VALUES (?, ?, '', ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(fp) DO NOTHING`)
+      .run(fp, status, at, at, m?.hassh ?? '', m?.clientId ?? '', m?.raw ?? '', m?.kex ?? '', m?.hostKey ?? '', m?.cipherC2S ?? '',
+        m?.cipherS2C ?? '', m?.macC2S ?? '', m?.macS2C ?? '', m?.compressC2S ?? '', m?.compressS2C ?? '', m?.firstKexGuess ? 1 : 0);
   }
 
   #ips(fp: string): string[] {

@@ -1,7 +1,8 @@
 /**
  * `serve --route LISTEN=BACKEND ... [--db] [--config] [--allow-unknown] [--drain-timeout D]
- * [--metrics-listen ADDR]`: startup lines in the original's order, pruning at start and every
- * 60 s, graceful drain on SIGTERM/SIGINT.
+ * [--metrics-listen ADDR] [--redis URL] [--redis-prefix P]`: startup lines in the original's order,
+ * pruning at start and every 60 s, graceful drain on SIGTERM/SIGINT. With Redis, decisions are
+ * shared with the other gates before the first listener opens.
  */
 import type { Server } from 'node:http';
 import { VERSION } from '../../version.js';
@@ -13,6 +14,8 @@ import { parseRoute } from '../routes.js';
 import { DEFAULT_CONFIG, DEFAULT_DB, fatal, parseFlags, type CliIo } from './cli-io.js';
 import { openStore } from './manage.js';
 import { coalescingSink } from '../log-sink.js';
+import { REDIS_FLAGS, redisSettings } from './redis-flags.js';
+import { shareApprovals, type SharedApprovals } from '../shared-approvals.js';
 
 const PRUNE_EVERY_MS = 60_000;
 
@@ -30,6 +33,7 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
     { name: 'drain-timeout', kind: 'duration', default: 10_000, usage: 'on shutdown, how long to wait for existing connections to finish' },
     { name: 'metrics-listen', kind: 'string', usage: 'serve Prometheus metrics on this host:port (off when empty)' },
     { name: 'max-connections', kind: 'int', default: MAX_CONCURRENT_CONNECTIONS, usage: 'connections handled at once across all routes; more are refused with OVERLOAD' },
+    ...REDIS_FLAGS,
   ] }, argv);
   const routes = f.list('route').map(parseRoute);
   const maxConcurrent = f.num('max-connections');
@@ -46,8 +50,11 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   const store = openStore(io, f.str('db'), { create: true });
   log(`config: ${f.str('config')}`);
   let maxFingerprints: number;
+  let redis: ReturnType<typeof redisSettings>;
   try {
-    maxFingerprints = loadGateConfig(f.str('config')).maxFingerprints;
+    const cfg = loadGateConfig(f.str('config'));
+    maxFingerprints = cfg.maxFingerprints;
+    redis = redisSettings(f, cfg);
   } catch (err) {
     store.close();
     return die(`load config: ${(err as Error).message}`);
@@ -71,6 +78,12 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
     pruner.unref();
   }
 
+  let shared: SharedApprovals | null = null;
+  if (redis.url !== '') {
+    log(`redis: ${redis.target} (key prefix ${JSON.stringify(redis.prefix)})`);
+    shared = await shareApprovals({ url: redis.url, prefix: redis.prefix, dbPath: f.str('db'), store, clock: io.clock, log });
+  }
+
   const metrics = f.str('metrics-listen') === '' ? null : new PrometheusGateMetrics(() => store.count());
   const gate = new Gate({ routes, store, allowUnknown, clock: io.clock, log, maxConcurrent, ...(metrics ? { metrics } : {}) });
   let metricsServer: Server | null = null;
@@ -82,6 +95,7 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
     }
   } catch (err) {
     await gate.drain(0);
+    await shared?.close();
     store.close();
     return die((err as Error).message);
   }
@@ -94,6 +108,7 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   metricsServer?.close();
   const drained = await gate.drain(grace);
   log(drained ? 'all connections drained' : `drain timeout after ${formatGoDuration(grace)}; exiting with connections still open`);
+  await shared?.close();
   store.close();
   sink.flush();
 }
