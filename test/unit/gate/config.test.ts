@@ -26,3 +26,13 @@ test('an empty path or a missing file means defaults; a present file is read', (
   assert.equal(loadGateConfig(join(dir, 'c.json')).maxFingerprints, 42);
   assert.throws(() => loadGateConfig(dir), /EISDIR/);
 });
+
+test('redis_url and redis_key_prefix: validated without echoing the URL (it may carry a password)', () => {
+  const c = parseGateConfig('{"redis_url": "redis://u:pw@127.0.0.1:6379/0", "redis_key_prefix": "gates:"}');
+  assert.deepEqual([c.redisUrl, c.redisKeyPrefix], ['redis://u:pw@127.0.0.1:6379/0', 'gates:']);
+  assert.deepEqual([parseGateConfig('{}').redisUrl, parseGateConfig('{}').redisKeyPrefix], ['', '']);
+  for (const bad of ['"http://u:secretpw@h:1"', '5', '"redis://u:secretpw@h:1/x/y"']) {
+    assert.throws(() => parseGateConfig(`{"redis_url": ${bad}}`), (err: Error) => /redis_url must be/.test(err.message) && !err.message.includes('secretpw'));
+  }
+  assert.throws(() => parseGateConfig(`{"redis_key_prefix": "${'x'.repeat(65)}"}`), /at most 64/);
+});
