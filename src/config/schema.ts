@@ -330,7 +330,7 @@ export function isRedisUrl(text: string): boolean {
 
 export const clusterSchema = z.strictObject({
   redis_url: z.string().refine(isRedisUrl, { message: 'expected redis://[user:password@]host:port[/db] or rediss:// for TLS' }).optional()
-    .describe('Redis that several sks5 instances share state through (bans, failure windows, reputation); unset = this instance alone').meta({ env: 'SKS5_CLUSTER_REDIS_URL', secret: true }),
+    .describe('Redis that several sks5 instances share state through (bans, failure windows, reputation, quotas, limits, sessions, client fingerprint approvals: docs/cluster.md); unset = this instance alone').meta({ env: 'SKS5_CLUSTER_REDIS_URL', secret: true }),
   node_name: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional()
     .describe('This instance in the cluster (default: host name and SSH port, e.g. "bastion1:2222")').meta({ env: 'SKS5_CLUSTER_NODE_NAME' }),
   key_prefix: z.string().max(64).default('sks5:').describe('Prefix of every Redis key and channel, so clusters can share one Redis').meta({ env: 'SKS5_CLUSTER_KEY_PREFIX' }),
