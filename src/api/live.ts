@@ -88,6 +88,8 @@ export class LiveFeed {
       groups: port.groups().slice(0, SNAPSHOT_LIST_CAP),
       sessions: { total_active: sessions.length, sessions: sessions.slice(0, SNAPSHOT_LIST_CAP) },
       recent_events: [...this.#recent],
+      // Not in the original's snapshot: only with [cluster], for the dashboard's node list.
+      ...clusterOf(port),
     };
   }
 
@@ -131,6 +133,11 @@ export class LiveFeed {
       this.#timer = undefined;
     }
   }
+}
+
+function clusterOf(port: ManagementPort): { cluster?: ReturnType<NonNullable<ManagementPort['cluster']>> } {
+  const c = port.cluster?.();
+  return c?.enabled ? { cluster: c } : {};
 }
 
 /**

@@ -23,8 +23,12 @@ export interface StatusView {
   cluster?: ClusterHealthView;
 }
 
-/** One node of the cluster as GET /api/cluster shows it (this node has `self: true`). */
-export interface ClusterNodeView { node: string; self: boolean; version: string; started_at: string; last_heartbeat: string; sessions: number; tunnels: number }
+/**
+ * One node of the cluster as GET /api/cluster shows it (this node has `self: true`).
+ * `heartbeat_age_ms`: since this node last heard it (0 for itself); `redis`: this node's link state
+ * for itself, `connected` for the others (a node is heard only through Redis).
+ */
+export interface ClusterNodeView { node: string; self: boolean; version: string; started_at: string; last_heartbeat: string; heartbeat_age_ms: number; sessions: number; tunnels: number; redis: string }
 export interface ClusterView { enabled: boolean; node: string | null; state: string | null; nodes: ClusterNodeView[] }
 
 /** `degraded`: Redis is unreachable and this node serves on its own state until it is back. */

@@ -37,7 +37,7 @@ export function responses(data: unknown, paginated = false) {
 export const statusSchema = obj({ status: str, uptime_secs: int, active_connections: int, total_users: int, maintenance: bool });
 export const clusterViewSchema = obj({
   enabled: bool, node: nullableStr, state: nullableStr,
-  nodes: { type: 'array', items: obj({ node: str, self: bool, version: str, started_at: str, last_heartbeat: str, sessions: int, tunnels: int }) },
+  nodes: { type: 'array', items: obj({ node: str, self: bool, version: str, started_at: str, last_heartbeat: str, heartbeat_age_ms: int, sessions: int, tunnels: int, redis: str }) },
 });
 export const clusterHealthSchema = obj({ node: str, state: str, redis: str, reason: str }, ['node', 'state', 'redis']);
 export const healthSchema = obj({ status: str, maintenance: bool, active_connections: int, uptime_secs: int, cluster: clusterHealthSchema }, ['status', 'maintenance', 'active_connections', 'uptime_secs']);

@@ -24,9 +24,11 @@ export interface PeerView {
   lastHeartbeat: number;
   sessions: number;
   tunnels: number;
+  /** How long ago this node last heard it, on this node's monotonic clock (no clock skew). */
+  heardMsAgo: number;
 }
 
-interface Peer extends PeerView {
+interface Peer extends Omit<PeerView, 'heardMsAgo'> {
   seenAt: number;
   perUser: Map<string, number>;
   /** Its tunnels and authenticated connections per user, as last announced. */
@@ -104,8 +106,9 @@ export class Peers implements LimitsPeers {
   /** Live peers, by name. */
   list(): PeerView[] {
     this.prune();
+    const now = this.#clock.monotonic();
     return this.#sorted()
-      .map(({ node, version, startedAt, lastHeartbeat, sessions, tunnels }) => ({ node, version, startedAt, lastHeartbeat, sessions, tunnels }));
+      .map(({ node, version, startedAt, lastHeartbeat, sessions, tunnels, seenAt }) => ({ node, version, startedAt, lastHeartbeat, sessions, tunnels, heardMsAgo: Math.max(0, Math.round(now - seenAt)) }));
   }
 
   /** Forget peers past the heartbeat timeout. */

@@ -84,8 +84,11 @@ export function createManagementPort(d: ManagementDeps): ManagementPort {
       const s = c.status();
       const iso = (ms: number): string => new Date(ms).toISOString();
       const tunnels = d.stages.limits.active();
-      const self = { node: c.node, self: true, version: VERSION, started_at: iso(d.startedAt), last_heartbeat: iso(d.clock.now()), sessions: d.sessions.connections().length, tunnels };
-      const others = c.peers().map((p) => ({ node: p.node, self: false, version: p.version, started_at: iso(p.startedAt), last_heartbeat: iso(p.lastHeartbeat), sessions: p.sessions, tunnels: p.tunnels }));
+      const self = { node: c.node, self: true, version: VERSION, started_at: iso(d.startedAt), last_heartbeat: iso(d.clock.now()), heartbeat_age_ms: 0, sessions: d.sessions.connections().length, tunnels, redis: s.state };
+      const others = c.peers().map((p) => ({
+        node: p.node, self: false, version: p.version, started_at: iso(p.startedAt), last_heartbeat: iso(p.lastHeartbeat), heartbeat_age_ms: p.heardMsAgo,
+        sessions: p.sessions, tunnels: p.tunnels, redis: 'connected',
+      }));
       return { enabled: true, node: c.node, state: s.state, nodes: [self, ...others] };
     },
     users: () => [...d.world().users.values()].map((u) => userSummaryOf(u, live(u))),

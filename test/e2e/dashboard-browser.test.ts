@@ -141,6 +141,9 @@ password_hash = "${hash}"
     await page.locator('#users-body tr[data-key="alice"]').waitFor();
     await page.locator('#groups-body tr[data-key="ops"]').waitFor();
     await page.locator('#quotas-body tr[data-key="bob"]').waitFor();
+    assert.equal(await page.locator('#cluster-panel').isHidden(), true, 'no cluster panel without [cluster]');
+    const event = await page.locator('#events-list li').first().elementHandle({ timeout: 1 }).catch(() => null);
+    if (event) assert.equal(await event.$('.node'), null, 'events name no node without [cluster]');
   });
 
   await t.test('a SOCKS5 tunnel appears live, and Kick closes it', async () => {

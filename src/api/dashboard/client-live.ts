@@ -11,9 +11,9 @@ const MAX_BACKOFF_MS = 30000;
 
 /** The same shape as the SSE/WS payload, from REST: the first paint does not wait for the feed. */
 async function loadSnapshot() {
-  const [status, users, bans, conns, quotas, groups, sessions] = await Promise.all([
+  const [status, users, bans, conns, quotas, groups, sessions, cluster] = await Promise.all([
     api('GET', '/api/status'), api('GET', '/api/users'), api('GET', '/api/bans'), api('GET', '/api/connections'),
-    api('GET', '/api/quotas'), api('GET', '/api/groups'), api('GET', '/api/sessions'),
+    api('GET', '/api/quotas'), api('GET', '/api/groups'), api('GET', '/api/sessions'), api('GET', '/api/cluster'),
   ]);
   const connMap = {};
   for (const c of conns.data.user_connections) connMap[c.username] = c.connections;
@@ -26,6 +26,7 @@ async function loadSnapshot() {
     connections: connMap, quotas: quotas.data, groups: groups.data,
     sessions: { total_active: sessions.data.length, sessions: sessions.data },
     recent_events: [],
+    cluster: cluster.data,
   };
 }
 

@@ -85,7 +85,30 @@ function applySnapshot(s) {
   renderQuotas(quotas);
   renderGroups(Array.isArray(s.groups) ? s.groups : []);
   if (Array.isArray(s.recent_events)) for (const e of s.recent_events) addEvent(e);
+  renderCluster(s.cluster);
   sampleThroughput(quotas);
+}
+
+/** The node list of GET /api/cluster; the panel stays hidden without a cluster. */
+function renderCluster(c) {
+  const panel = $('cluster-panel');
+  const on = !!c && typeof c === 'object' && c.enabled === true && Array.isArray(c.nodes);
+  panel.hidden = !on;
+  if (!on) return;
+  setText('cluster-count', c.nodes.length);
+  syncTable($('cluster-body'), c.nodes, (n) => n.node, (n) => [
+    { text: n.node + (n.self ? ' (this node)' : ''), className: 'mono' },
+    n.version,
+    n.self ? 'now' : fmtAge(n.heartbeat_age_ms),
+    num(n.sessions),
+    num(n.tunnels),
+    { text: n.redis, className: n.redis === 'connected' ? 'state-ok' : 'state-bad' },
+  ], null, 'no nodes');
+}
+
+function fmtAge(ms) {
+  const n = num(ms);
+  return n < 1000 ? n + ' ms ago' : (n / 1000).toFixed(1) + ' s ago';
 }
 
 function renderMaintenance(on) {

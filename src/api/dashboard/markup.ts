@@ -70,6 +70,11 @@ export const DASHBOARD_BODY = String.raw`
     </section>
 
     <div class="grid">
+      <section class="panel wide" id="cluster-panel" hidden><h2>Cluster nodes <span class="count" id="cluster-count"></span>
+        <span class="hint">every node heard within 5 s; this node first</span></h2>
+        <div class="scroll"><table><thead><tr><th>Node</th><th>Version</th><th title="Since this node last heard it">Heartbeat</th><th>Sessions</th><th title="Open tunnels">Tunnels</th><th>Redis</th></tr></thead>
+        <tbody id="cluster-body"></tbody></table></div></section>
+
       <section class="panel"><h2>Users <span class="count" id="users-count"></span></h2>
         <div class="scroll"><table><thead><tr><th>User</th><th>Shell</th><th title="Open tunnels now">Open conns</th><th>Today</th><th></th></tr></thead>
         <tbody id="users-body"></tbody></table></div></section>

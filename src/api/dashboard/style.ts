@@ -94,6 +94,8 @@ progress { display: block; width: 100%; max-width: 140px; height: 8px; margin: 0
 #events-list .when { color: var(--muted); flex: none; }
 #events-list .type { flex: none; font-weight: 600; }
 #events-list .node { flex: none; color: var(--muted); }
+td.state-ok { color: var(--ok); }
+td.state-bad { color: var(--bad); font-weight: 600; }
 #events-list .detail { color: var(--muted); overflow-wrap: anywhere; }
 #events-list li.bad .type { color: var(--bad); }
 #events-list li.good .type { color: var(--ok); }
