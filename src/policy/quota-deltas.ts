@@ -3,7 +3,7 @@
  * sends them in batches). Daily and monthly parts roll with the calendar like the ledger's own
  * counters; the hourly part keeps its one-minute slices. Pure bookkeeping: `now` comes in.
  */
-import type { CalendarCounters } from './quota-types.js';
+import type { CalendarCounters, QuotaScope } from './quota-types.js';
 import { utcDay, utcMonth } from './rate.js';
 
 export const HOUR_SLICE_MS = 60_000;
@@ -11,6 +11,14 @@ export const HOUR_SLICE_MS = 60_000;
 export interface QuotaDelta extends CalendarCounters {
   /** one-minute slice index -> bytes */
   hour: Map<number, number>;
+}
+
+/** Zero what an admin reset of `scope` covers: the same fields in the ledger's counters and in a pending delta. */
+export function resetCounters(c: CalendarCounters & { readonly hour: { clear(): void } }, scope: QuotaScope): void {
+  if (scope === 'all' || scope === 'daily') { c.dailyBytes = 0; c.dailyConnections = 0; }
+  if (scope === 'all' || scope === 'monthly') { c.monthlyBytes = 0; c.monthlyConnections = 0; }
+  if (scope === 'all' || scope === 'hourly') c.hour.clear();
+  if (scope === 'all' || scope === 'total') c.totalBytes = 0;
 }
 
 function empty(now: number): QuotaDelta {
@@ -69,12 +77,8 @@ export class QuotaDeltas {
   }
 
   /** A reset drops what was pending in its scope, so it does not come back after the reset. */
-  reset(username: string, scope: 'all' | 'daily' | 'monthly' | 'hourly' | 'total'): void {
+  reset(username: string, scope: QuotaScope): void {
     const d = this.#byUser.get(username);
-    if (!d) return;
-    if (scope === 'all' || scope === 'daily') { d.dailyBytes = 0; d.dailyConnections = 0; }
-    if (scope === 'all' || scope === 'monthly') { d.monthlyBytes = 0; d.monthlyConnections = 0; }
-    if (scope === 'all' || scope === 'hourly') d.hour.clear();
-    if (scope === 'all' || scope === 'total') d.totalBytes = 0;
+    if (d) resetCounters(d, scope);
   }
 }

@@ -10,7 +10,7 @@ import type { EffectiveUser } from '../config/users.js';
 import { deny, type Denial } from '../errors.js';
 import type { EventBus } from '../observe/events.js';
 import { nextUtcDayStart, nextUtcMonthStart, RollingSum, utcDay, utcMonth } from './rate.js';
-import { QuotaDeltas } from './quota-deltas.js';
+import { QuotaDeltas, resetCounters } from './quota-deltas.js';
 import type { ClusterUsage, QuotaPersistence, QuotaReplica, QuotaScope, QuotaUsage, QuotaBackupEntry, UsageRecord } from './quota-types.js';
 
 export type { ClusterUsage, QuotaPersistence, QuotaReplica, QuotaScope, QuotaUsage, QuotaBackupEntry, UsageRecord };
@@ -284,10 +284,7 @@ export class QuotaLedger {
     if (local) this.#replica?.reset(username, scope);
     const u = this.#users.get(username);
     if (!u) return;
-    if (scope === 'all' || scope === 'daily') { u.dailyBytes = 0; u.dailyConnections = 0; }
-    if (scope === 'all' || scope === 'monthly') { u.monthlyBytes = 0; u.monthlyConnections = 0; }
-    if (scope === 'all' || scope === 'hourly') u.hour.clear();
-    if (scope === 'all' || scope === 'total') u.totalBytes = 0;
+    resetCounters(u, scope);
     this.#persist?.dirty(username);
   }
 
