@@ -54,17 +54,22 @@ function resolveApi(ctx: CliContext, opts: GlobalOptions & { apiAddr?: string; t
   return { apiAddr, token };
 }
 
+/** --api-addr and --token, which resolveApi reads, for each command that talks to a running server. */
+function withApiOptions(command: Command): Command {
+  return command
+    .option('--api-addr <url>', `management API address (default: api.listen of the config, else ${DEFAULT_API_ADDR})`)
+    .option('--token <token>', 'API bearer token (default: api.token of the config, else SKS5_API_TOKEN)');
+}
+
 function problem(r: { status: number; json: { error?: unknown } | undefined; text: string }): string {
   return `HTTP ${r.status}: ${typeof r.json?.error === 'string' ? r.json.error : r.text.slice(0, 200)}`;
 }
 
 export function registerBackupRestore(program: Command, ctx: CliContext): void {
-  program
+  withApiOptions(program
     .command('backup')
     .description('save bans and quota counters from a running server (GET /api/backup)')
-    .option('-o, --output <file>', 'where to write the backup', 'sks5-backup.json')
-    .option('--api-addr <url>', `management API address (default: api.listen of the config, else ${DEFAULT_API_ADDR})`)
-    .option('--token <token>', 'API bearer token (default: api.token of the config, else SKS5_API_TOKEN)')
+    .option('-o, --output <file>', 'where to write the backup', 'sks5-backup.json'))
     .action(async (_o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { apiAddr?: string; token?: string; output: string }>();
       const api = resolveApi(ctx, opts);
@@ -78,12 +83,10 @@ export function registerBackupRestore(program: Command, ctx: CliContext): void {
         ctx.fail(`backup failed: ${(err as Error).message}`);
       }
     });
-  program
+  withApiOptions(program
     .command('restore')
     .description('restore bans and quota counters into a running server (POST /api/restore)')
-    .requiredOption('-i, --input <file>', 'a file written by `sks5 backup` (or a saved /api/backup response)')
-    .option('--api-addr <url>', `management API address (default: api.listen of the config, else ${DEFAULT_API_ADDR})`)
-    .option('--token <token>', 'API bearer token (default: api.token of the config, else SKS5_API_TOKEN)')
+    .requiredOption('-i, --input <file>', 'a file written by `sks5 backup` (or a saved /api/backup response)'))
     .action(async (_o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { apiAddr?: string; token?: string; input: string }>();
       const api = resolveApi(ctx, opts);
