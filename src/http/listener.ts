@@ -10,7 +10,8 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createSecureContext, TLSSocket, type SecureContextOptions } from 'node:tls';
 import { allow, deny, type Decision, type Denial, type ErrorCode } from '../errors.js';
 import type { Pipeline } from '../pipeline/engine.js';
-import type { AuthedSession, ClientInfo, Release } from '../pipeline/types.js';
+import { listenOn } from '../listen.js';
+import type { AuthedSession, ClientInfo, DoorListener, Release } from '../pipeline/types.js';
 import type { SocksAuthenticator } from '../socks/auth.js';
 import { forwardRequest } from './forward.js';
 import { parseProxyAuthorization } from './proxy-auth.js';
@@ -27,11 +28,8 @@ export interface HttpProxyOptions {
   tls?: SecureContextOptions | undefined;
 }
 
-export interface HttpProxyListener {
+export interface HttpProxyListener extends DoorListener {
   server: Server;
-  listen(host: string, port: number): Promise<{ address: string; port: number }>;
-  /** Stop accepting; established tunnels keep running until drained or closed. */
-  stopAccepting(): Promise<void>;
 }
 
 /** What one client connection carries from request to request. */
@@ -228,14 +226,7 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
   const listening: NetServer = acceptor ?? server;
   return {
     server,
-    listen: (host, port) => new Promise((resolve, reject) => {
-      listening.once('error', reject);
-      listening.listen({ host, port }, () => {
-        listening.off('error', reject);
-        const a = listening.address();
-        resolve(typeof a === 'object' && a ? { address: a.address, port: a.port } : { address: host, port });
-      });
-    }),
+    listen: (host, port) => listenOn(listening, host, port),
     // close() stops accepting (and drops idle kept-alive connections); the drain handles tunnels.
     stopAccepting: async () => {
       if (acceptor?.listening) acceptor.close();

@@ -8,6 +8,13 @@ import type { EffectiveUser } from '../config/users.js';
 import type { Decision, Denial } from '../errors.js';
 import type { Duplex } from 'node:stream';
 
+/** What start-up and shutdown ask of every door's listener (SOCKS5, HTTP proxy, SSH). */
+export interface DoorListener {
+  listen(host: string, port: number): Promise<{ address: string; port: number }>;
+  /** Stop accepting; established tunnels keep running until drained or closed. */
+  stopAccepting(): Promise<void>;
+}
+
 /** Who connected: the transport peer (after PROXY protocol, when trusted). */
 export interface ClientInfo {
   readonly ip: string;

@@ -9,7 +9,8 @@ import { unmapIpv4Text } from '../policy/ip-address.js';
 import { SocksSession, type Step } from './session.js';
 import { SOCKS_REPLY, type Decision } from '../errors.js';
 import type { Pipeline } from '../pipeline/engine.js';
-import type { AuthedSession, ClientInfo } from '../pipeline/types.js';
+import { listenOn } from '../listen.js';
+import type { AuthedSession, ClientInfo, DoorListener } from '../pipeline/types.js';
 import type { SocksAuthenticator } from './auth.js';
 import { startUdpAssociate, type UdpAssociations } from './udp.js';
 
@@ -20,11 +21,8 @@ export interface SocksListenerOptions {
   tls?: SecureContextOptions | undefined;
 }
 
-export interface SocksListener {
+export interface SocksListener extends DoorListener {
   server: Server;
-  listen(host: string, port: number): Promise<{ address: string; port: number }>;
-  /** Stop accepting; established tunnels keep running until drained or closed. */
-  stopAccepting(): Promise<void>;
 }
 
 export function createSocksListener(opts: SocksListenerOptions): SocksListener {
@@ -36,14 +34,7 @@ export function createSocksListener(opts: SocksListenerOptions): SocksListener {
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => handleConnection(socket, opts, door, secure));
   return {
     server,
-    listen: (host, port) => new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port }, () => {
-        server.off('error', reject);
-        const a = server.address();
-        resolve(typeof a === 'object' && a ? { address: a.address, port: a.port } : { address: host, port });
-      });
-    }),
+    listen: (host, port) => listenOn(server, host, port),
     // server.close() only stops accepting; its callback would wait for every tunnel, which the drain handles.
     stopAccepting: async () => { server.close(); },
   };

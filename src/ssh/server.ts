@@ -8,6 +8,8 @@ import { createServer, type AddressInfo, type Server as NetServer, type Socket }
 import ssh2 from 'ssh2';
 import type { Connection, ClientInfo as Ssh2ClientInfo } from 'ssh2';
 import type { Pipeline } from '../pipeline/engine.js';
+import { listenOn } from '../listen.js';
+import type { DoorListener } from '../pipeline/types.js';
 import { TotpGuard } from '../auth/totp.js';
 import { buildAlgorithms, identFromServerId } from './algorithms.js';
 import type { TotpChecker } from './auth-flow.js';
@@ -33,11 +35,8 @@ export interface SshServerOptions {
   readonly fingerprints?: Pick<FingerprintStore, 'observe'> | undefined;
 }
 
-export interface SshServer {
-  listen(host: string, port: number): Promise<{ address: string; port: number }>;
+export interface SshServer extends DoorListener {
   address(): AddressInfo | null;
-  /** Stop accepting; established connections continue (drain). */
-  stopAccepting(): Promise<void>;
   /** Stop accepting and end every SSH connection. */
   close(): Promise<void>;
 }
@@ -200,14 +199,7 @@ export function createSshServer(opts: SshServerOptions): SshServer {
   net.on('connection', (s: Socket) => { connections.add(s); s.once('close', () => connections.delete(s)); });
 
   return {
-    listen: (host, port) => new Promise((resolve, reject) => {
-      net.once('error', reject);
-      net.listen({ host, port }, () => {
-        net.off('error', reject);
-        const a = net.address() as AddressInfo;
-        resolve({ address: a.address, port: a.port });
-      });
-    }),
+    listen: (host, port) => listenOn(net, host, port),
     address: () => net.address() as AddressInfo | null,
     // net.Server#close only calls back once every connection has ended; stopping the accept loop
     // must not wait for the SSH sessions that a drain is about to wait for.
