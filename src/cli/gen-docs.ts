@@ -16,6 +16,8 @@ interface JsonNode {
   description?: string;
   default?: unknown;
   enum?: unknown[];
+  const?: unknown;
+  pattern?: string;
   minimum?: number;
   maximum?: number;
   properties?: Record<string, JsonNode>;
@@ -52,6 +54,12 @@ const isTable = (n: JsonNode): boolean => plain(n).type === 'object' && plain(n)
 const isTableArray = (n: JsonNode): boolean => plain(n).type === 'array' && plain(n).items !== undefined && isTable(plain(n).items as JsonNode);
 
 function typeOf(raw: JsonNode): string {
+  const members = raw.anyOf?.filter((m) => m.type !== 'null') ?? [];
+  // A key that takes one of several forms (workers: a number or "auto"); text forms of a number are not shown.
+  if (members.length > 1) {
+    const shown = members.filter((m) => !(m.type === 'string' && m.pattern !== undefined && members.some((o) => o.type === 'integer')));
+    return [...new Set(shown.map((m) => (m.const !== undefined ? JSON.stringify(m.const) : typeOf(m))))].join(' or ');
+  }
   const n = plain(raw);
   if (n.enum) return n.enum.map((e) => JSON.stringify(e)).join(' \\| ');
   if (n.type === 'array') return isTableArray(n) ? 'array of tables' : `${typeOf(n.items ?? {})}[]`;

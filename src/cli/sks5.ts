@@ -3,7 +3,9 @@
  * action (no subcommand) that runs the server. `main` returns the exit code instead of exiting so
  * it can be driven from tests and leaves the event loop to finish writes.
  */
+import cluster from 'node:cluster';
 import { Command, CommanderError } from 'commander';
+import { WORKER_INDEX_ENV } from '../server/worker-role.js';
 import { versionText } from '../version.js';
 import { registerBackupRestore } from './commands/backup-restore.js';
 import { registerCheckConfig } from './commands/check-config.js';
@@ -53,6 +55,12 @@ export function buildProgram(ctx: CliContext): Command {
 
 /** Runs the CLI for `argv` (user arguments, without node and the script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  // A worker of `[server] workers` takes its config from the primary, not from argv or the environment.
+  if (cluster.isWorker && process.env[WORKER_INDEX_ENV] !== undefined) {
+    const { runWorker } = await import('../server/worker.js');
+    await runWorker();
+    return 0;
+  }
   const ctx = new CliContext(io);
   const program = buildProgram(ctx);
   try {

@@ -36,7 +36,7 @@ function leaves(schema: z.ZodType, path: string, outer: z.GlobalMeta, out: Leaf[
 }
 
 // An enum is matched lower-case ("DEBUG", "Deny" are accepted); the schema checks the rest.
-const KIND_OF_TYPE: Readonly<Record<string, EnvKind>> = { string: 'string', enum: 'lower', number: 'int', boolean: 'bool', array: 'list' };
+const KIND_OF_TYPE: Readonly<Record<string, EnvKind>> = { string: 'string', enum: 'lower', number: 'int', boolean: 'bool', array: 'list', union: 'string' };
 
 function envSpecs(schema: z.ZodType, key: 'env' | 'userEnv', prefix: string): EnvVarSpec[] {
   const specs: EnvVarSpec[] = [];

@@ -8,7 +8,7 @@
  * Quota usage is a gauge (it falls when a window rolls over), not the original's counter.
  * User labels are capped at `max_metric_labels`; later users share the `_other` label.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ERRORS, isErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { EventBus } from './events.js';
@@ -126,16 +126,16 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const connectFailures = new Counter({ name: 'sks5_connect_failures_total', help: 'Proxy requests allowed by policy that could not be connected (DNS, refused, timeout, upstream)', labelNames: ['code'], registers: reg });
   const quotaExceeded = new Counter({ name: 'sks5_quota_exceeded_total', help: 'Requests refused or cut because a quota was used up', labelNames: ['user', 'type'], registers: reg });
   const alerts = new Counter({ name: 'sks5_alerts_triggered_total', help: 'Alert rules fired', labelNames: ['alert'], registers: reg });
-  const reloads = new Counter({ name: 'sks5_config_reloads_total', help: 'Config reloads', labelNames: ['result'], registers: reg });
+  const reloads = new Counter({ name: 'sks5_config_reloads_total', help: 'Config reloads', labelNames: ['result'], aggregator: 'max', registers: reg });
   const duration = new Histogram({ name: 'sks5_connection_duration_seconds', help: 'Authenticated connection duration', labelNames: ['user'], buckets: [1, 5, 15, 30, 60, 300, 600, 1800, 3600], registers: reg });
   const durationByType = new Histogram({ name: 'sks5_connection_duration_by_type_seconds', help: 'Authenticated connection duration by type', labelNames: ['conn_type', 'user'], buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600], registers: reg });
   const httpRequests = new Counter({ name: 'sks5_http_requests_total', help: 'API requests', labelNames: ['method', 'path', 'status'], registers: reg });
   const httpDuration = new Histogram({ name: 'sks5_http_request_duration_seconds', help: 'API request duration', labelNames: ['method', 'path'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: reg });
-  new Gauge({ name: 'sks5_build_info', help: 'Build information; the value is always 1', labelNames: ['version', 'node_version'], registers: reg }).set({ version: VERSION, node_version: process.version }, 1);
+  new Gauge({ name: 'sks5_build_info', help: 'Build information; the value is always 1', labelNames: ['version', 'node_version'], aggregator: 'first', registers: reg }).set({ version: VERSION, node_version: process.version }, 1);
 
   const banned = new Set<string>();
   new Gauge({
-    name: 'sks5_banned_ips_current', help: 'IPs banned now', registers: reg,
+    name: 'sks5_banned_ips_current', help: 'IPs banned now', aggregator: 'max', registers: reg,
     collect() { this.set(opts.bannedIps ? opts.bannedIps() : banned.size); },
   });
   cumulative(registry, 'sks5_audit_events_dropped_total', 'Audit events dropped because the write queue was full', () => opts.auditDropped?.() ?? 0);
@@ -144,7 +144,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   registerPersistence(registry, opts.persistence);
   const cluster = opts.cluster;
   if (cluster) {
-    new Gauge({ name: 'sks5_cluster_redis_connected', help: '1 when this node reaches the cluster Redis; 0 = degraded, serving on local state', registers: reg, collect() { this.set(cluster().connected ? 1 : 0); } });
+    new Gauge({ name: 'sks5_cluster_redis_connected', help: '1 when this node reaches the cluster Redis; 0 = degraded, serving on local state', aggregator: 'min', registers: reg, collect() { this.set(cluster().connected ? 1 : 0); } });
     cumulative(registry, 'sks5_cluster_state_changes_published_total', 'State changes (bans, failures, scores) this node sent to the cluster', () => cluster().published);
     cumulative(registry, 'sks5_cluster_state_changes_received_total', 'State changes received from other nodes', () => cluster().received);
     cumulative(registry, 'sks5_cluster_state_messages_rejected_total', 'State messages dropped as malformed or oversized', () => cluster().rejected);
@@ -234,9 +234,9 @@ export function createMetrics(opts: MetricsOptions): Metrics {
 function registerPersistence(registry: Registry, read: (() => PersistenceStats) | undefined): void {
   const reg = [registry];
   const stat = (): PersistenceStats | undefined => read?.();
-  new Gauge({ name: 'sks5_persistence_available', help: '1 when the data directory is writable and state is persisted', registers: reg, collect() { this.set(stat()?.available ? 1 : 0); } });
-  new Gauge({ name: 'sks5_persistence_state_file_bytes', help: 'Size of the persisted state', registers: reg, collect() { this.set(stat()?.state_file_bytes ?? 0); } });
-  new Gauge({ name: 'sks5_persistence_reputation_file_bytes', help: 'Size of the persisted IP reputation', registers: reg, collect() { this.set(stat()?.reputation_file_bytes ?? 0); } });
+  new Gauge({ name: 'sks5_persistence_available', help: '1 when the data directory is writable and state is persisted', aggregator: 'min', registers: reg, collect() { this.set(stat()?.available ? 1 : 0); } });
+  new Gauge({ name: 'sks5_persistence_state_file_bytes', help: 'Size of the persisted state', aggregator: 'max', registers: reg, collect() { this.set(stat()?.state_file_bytes ?? 0); } });
+  new Gauge({ name: 'sks5_persistence_reputation_file_bytes', help: 'Size of the persisted IP reputation', aggregator: 'max', registers: reg, collect() { this.set(stat()?.reputation_file_bytes ?? 0); } });
   cumulative(registry, 'sks5_persistence_state_flush_total', 'State flushes', () => stat()?.state_flush_total ?? 0);
   cumulative(registry, 'sks5_persistence_state_flush_errors_total', 'State flushes that failed', () => stat()?.state_flush_errors_total ?? 0);
   cumulative(registry, 'sks5_persistence_reputation_flush_total', 'Reputation flushes', () => stat()?.reputation_flush_total ?? 0);
@@ -259,7 +259,7 @@ function registerStartups(registry: Registry, read: () => StartupsSnapshot): voi
 
 function registerQuotaGauges(registry: Registry, read: () => QuotaGaugeSource[], userLabel: (u: string) => string): void {
   new Gauge({
-    name: 'sks5_quota_bandwidth_used_bytes', help: 'Bytes used in the current quota window', labelNames: ['user', 'window'], registers: [registry],
+    name: 'sks5_quota_bandwidth_used_bytes', help: 'Bytes used in the current quota window', labelNames: ['user', 'window'], aggregator: 'max', registers: [registry],
     collect() {
       this.reset();
       for (const q of read()) {
@@ -272,7 +272,7 @@ function registerQuotaGauges(registry: Registry, read: () => QuotaGaugeSource[],
     },
   });
   new Gauge({
-    name: 'sks5_quota_connections_used', help: 'Connections used in the current quota window', labelNames: ['user', 'window'], registers: [registry],
+    name: 'sks5_quota_connections_used', help: 'Connections used in the current quota window', labelNames: ['user', 'window'], aggregator: 'max', registers: [registry],
     collect() {
       this.reset();
       for (const q of read()) {
@@ -282,4 +282,22 @@ function registerQuotaGauges(registry: Registry, read: () => QuotaGaugeSource[],
       }
     },
   });
+}
+
+/**
+ * `[server] workers`: each worker answers the primary's scrape requests (prom-client's cluster
+ * messages) from its own registry; how each series adds up across workers is its `aggregator`
+ * (sum unless a gauge says otherwise: a ban count or a quota total is the same in every worker).
+ */
+export function reportToPrimary(metrics: Metrics): void {
+  // Constructing one is what installs prom-client's worker-side listener for the scrape requests.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([metrics.registry]);
+}
+
+/** In the primary: every worker's metrics as one text, the machine's /metrics. */
+export async function machineMetrics(): Promise<{ contentType: string; text: string }> {
+  const agg = new AggregatorRegistry();
+  const merged = await agg.clusterMetrics();
+  return { contentType: agg.contentType, text: merged };
 }

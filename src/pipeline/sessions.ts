@@ -40,10 +40,21 @@ export interface ConnectionRecord {
 export class SessionRegistry {
   #conns = new Map<string, ConnectionRecord>();
   #seq = 0;
+  readonly #index: number;
+  readonly #stride: number;
+
+  /**
+   * With `[server] workers`, worker `index` (1-based) of `count` numbers its sessions index,
+   * index + count, ... so an id names one session on the whole machine; one process: s1, s2, ...
+   */
+  constructor(worker?: { index: number; count: number }) {
+    this.#index = worker?.index ?? 1;
+    this.#stride = worker?.count ?? 1;
+  }
 
   nextSessionId(): string {
     this.#seq += 1;
-    return `s${this.#seq}`;
+    return `s${(this.#seq - 1) * this.#stride + this.#index}`;
   }
 
   add(conn: ConnectionRecord): () => void {

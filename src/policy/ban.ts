@@ -178,8 +178,9 @@ export class BanList {
   /**
    * Failures other nodes counted against `ip`, merged into this node's window (same instants are
    * one failure). With `trigger` (merging after an outage, when no node saw the whole window) a
-   * merged window at the threshold bans here; live updates never do, since the node that counted
-   * the last failure bans and says so.
+   * merged window at the threshold bans here. A live update bans only when the window's newest
+   * failure is this node's: the node that counted the last failure bans, whether it knew the
+   * others' failures then or learns them a flush later, and the others do not (one ban, one event).
    */
   mergeFailures(ipText: string, stamps: readonly number[], trigger: boolean): boolean {
     const sec = this.#config().security;
@@ -192,7 +193,11 @@ export class BanList {
       .sort((a, b) => a - b)
       .slice(-sec.ban_threshold);
     if (merged.length === 0) return false;
-    if (trigger && merged.length >= sec.ban_threshold) {
+    // Live messages ban too when the newest failure of the window is not in them (it was counted
+    // here, before the others arrived): failures on two nodes within one flush would otherwise
+    // reach the threshold on both windows with neither node banning.
+    const newest = merged[merged.length - 1]!;
+    if (merged.length >= sec.ban_threshold && (trigger || !stamps.includes(newest))) {
       this.#failures.delete(ip);
       this.#persist?.saveFailures(ip, []);
       this.#put(ip, now + sec.ban_duration * 1000, `${merged.length} authentication failures within ${sec.ban_window}s (counted across nodes)`);

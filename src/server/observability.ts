@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../observe/events.js';
-import { createMetrics, type Metrics } from '../observe/metrics.js';
+import { createMetrics, reportToPrimary, type Metrics } from '../observe/metrics.js';
 import { createAuditLog, type AuditLog } from '../observe/audit.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from '../observe/webhooks.js';
 import { createAlerting, type Alerting } from '../observe/alerting.js';
@@ -23,6 +23,7 @@ import type { Stages } from './stages.js';
 import type { ClusterNode } from '../cluster/node.js';
 import type { World } from '../pipeline/world.js';
 import { splitHostPort } from './listen-address.js';
+import type { WorkerRole } from './worker-role.js';
 
 export interface Observability {
   metrics: Metrics;
@@ -35,6 +36,8 @@ export interface Observability {
 export async function startObservability(d: {
   world: () => World; events: EventBus; clock: Clock; log: Logger; dns: DnsCache; stages: Stages; port: ManagementPort;
   cluster?: ClusterNode | undefined;
+  /** With `[server] workers`: only the lead worker listens, and /metrics is the whole machine's. */
+  worker?: WorkerRole | undefined;
 }): Promise<Observability> {
   const cfg = d.world().config;
   const dbFile = join(d.stages.state.dataDir, 'sks5.db');
@@ -86,18 +89,23 @@ export async function startObservability(d: {
 
   const servers: FastifyInstance[] = [];
   const addresses: { api?: string; metrics?: string } = {};
+  const worker = d.worker;
+  if (worker) reportToPrimary(metrics);
+  const machine = worker?.machineMetrics;
+  const served: Metrics = machine ? { ...metrics, render: async () => (await machine()).text } : metrics;
+  const listen = !worker || worker.lead;
   // Per-request lines would drown the connection log; HTTP errors still show at warn.
   const flog = d.log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger;
-  if (cfg.metrics.enabled) {
-    const app = createMetricsServer({ metrics, status: () => ({ maintenance: d.stages.admission.maintenance().enabled, total_users: d.world().users.size }), log: flog });
+  if (cfg.metrics.enabled && listen) {
+    const app = createMetricsServer({ metrics: served, status: () => ({ maintenance: d.stages.admission.maintenance().enabled, total_users: d.world().users.size }), log: flog });
     const { host, port } = splitHostPort(cfg.metrics.listen);
     const at = await app.listen({ host, port });
     addresses.metrics = hostPort(at);
     servers.push(app);
     d.log.info({ listen: addresses.metrics, kind: 'metrics' }, `metrics listening on ${addresses.metrics}`);
   }
-  if (cfg.api.enabled) {
-    const app = createApiServer({ port: d.port, events: d.events, token: cfg.api.token, clock: d.clock, log: flog, metrics, cluster: d.cluster });
+  if (cfg.api.enabled && listen) {
+    const app = createApiServer({ port: d.port, events: d.events, token: cfg.api.token, clock: d.clock, log: flog, metrics: served, cluster: d.cluster });
     const { host, port } = splitHostPort(cfg.api.listen);
     const at = await app.listen({ host, port });
     addresses.api = hostPort(at);

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { loadConfigFile } from '../config/load.js';
 import { createLogger } from '../observe/log.js';
 import { startServer, type RunningServer } from './start.js';
+import { runPrimary, workerCount } from './primary.js';
 
 export interface RunOptions {
   config: Config;
@@ -21,6 +22,12 @@ export async function runServer(opts: RunOptions): Promise<void> {
   const { config } = opts;
   const log = createLogger({ level: config.logging.level, format: config.logging.format });
   for (const w of opts.warnings ?? []) log.warn(w);
+  const reloadConfig = opts.reloadConfig ?? (opts.configPath ? () => loadConfigFile(opts.configPath!).config : undefined);
+  const workers = workerCount(config);
+  if (workers > 1) {
+    await runPrimary({ config, configPath: opts.configPath, count: workers, log, reloadConfig, onListening: opts.onListening });
+    return;
+  }
   // Signals are handled from the first moment: a SIGTERM during start-up still shuts down cleanly.
   let server: RunningServer | undefined;
   let pendingStop: string | undefined;
@@ -34,7 +41,7 @@ export async function runServer(opts: RunOptions): Promise<void> {
   process.on('SIGINT', earlyInt);
   process.on('SIGHUP', earlyHup);
   try {
-    server = await startServer({ config, configPath: opts.configPath, log, reloadConfig: opts.reloadConfig ?? (opts.configPath ? () => loadConfigFile(opts.configPath!).config : undefined) });
+    server = await startServer({ config, configPath: opts.configPath, log, reloadConfig });
   } catch (err) {
     process.off('SIGHUP', earlyHup);
     log.fatal(`cannot start: ${(err as Error).message}`);

@@ -24,12 +24,13 @@ export interface Stages {
   close(): Promise<void>;
 }
 
-export async function createStages(deps: { config: () => Config; maintenance: () => CompiledMaintenance; clock: Clock; random: () => number; events: EventBus; log: Logger; dataDir?: string | undefined }): Promise<Stages> {
+export async function createStages(deps: { config: () => Config; maintenance: () => CompiledMaintenance; clock: Clock; random: () => number; events: EventBus; log: Logger; dataDir?: string | undefined; lockHeldBy?: number | undefined }): Promise<Stages> {
   const cfg = deps.config();
   const state = openStateStore({
     config: deps.config, clock: deps.clock, events: deps.events,
     log: deps.log,
     ...(deps.dataDir ? { dataDir: deps.dataDir } : {}),
+    lockHeldBy: deps.lockHeldBy,
   });
   let geoip: GeoIpFilter | undefined;
   if (cfg.geoip.enabled) {

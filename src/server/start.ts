@@ -29,7 +29,9 @@ import { join } from 'node:path';
 import { VerifiedPasswordCache } from '../auth/verified-cache.js';
 import { watchMaintenanceWindows } from './maintenance-watch.js';
 import { createShell } from './shell-wiring.js';
-import { startCluster, type ClusterNode } from '../cluster/node.js';
+import { defaultNodeName, startCluster, type ClusterNode } from '../cluster/node.js';
+import { openWorkerStoreLink } from '../cluster/worker-store.js';
+import type { WorkerRole } from './worker-role.js';
 import { summarizeSessions } from '../cluster/session-summary.js';
 
 export interface StartOptions {
@@ -41,6 +43,8 @@ export interface StartOptions {
   random?: () => number;
   /** Re-read and validate the config (same flags as at start); throws ConfigError on problems. */
   reloadConfig?: (() => Config) | undefined;
+  /** Set in a process started by `[server] workers` (src/server/primary.ts). */
+  worker?: WorkerRole | undefined;
 }
 
 export interface RunningServer {
@@ -51,6 +55,8 @@ export interface RunningServer {
   readonly management: ManagementPort;
   /** Re-read the config file, validate, then swap (SIGHUP and POST /api/reload). */
   reload(): Promise<ReloadResult>;
+  /** Load (throws on problems), validate and swap, or change nothing (a worker, told by the primary). */
+  applyConfig(load: () => Config): Promise<ReloadResult>;
   /** Stop accepting, drain tunnels up to `shutdown_timeout`, then close everything. */
   shutdown(reason: string): Promise<void>;
 }
@@ -59,12 +65,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
   const events = new EventBus(() => clock.now());
-  const sessions = new SessionRegistry();
+  const worker = opts.worker;
+  const sessions = new SessionRegistry(worker);
   let world: World = buildWorld(opts.config, clock.now());
   const shutdownCtl = new AbortController();
   const cfg0 = opts.config;
   const dns = new DnsCache({ ttl: cfg0.server.dns_cache_ttl, maxEntries: cfg0.server.dns_cache_max_entries, clock });
-  const stages: Stages = await createStages({ config: () => world.config, maintenance: () => world.maintenance, clock, random: opts.random ?? Math.random, events, log });
+  const stages: Stages = await createStages({ config: () => world.config, maintenance: () => world.maintenance, clock, random: opts.random ?? Math.random, events, log, lockHeldBy: worker?.primaryPid });
   // The gate's fingerprint store (sshgate format), shared with the API's /api/fingerprints.
   let fingerprints: FingerprintStore | undefined;
   try {
@@ -73,9 +80,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log.warn(`fingerprint store unavailable: ${(err as Error).message}`);
   }
   // Before any listener: a node that reaches Redis starts with the cluster's bans and fingerprint decisions, not its own alone.
-  const cluster: ClusterNode | undefined = cfg0.cluster.redis_url
-    ? await startCluster({ config: () => world.config, clock, bans: stages.state.bans, reputation: stages.state.reputation, quotas: stages.state.quotas, limits: stages.limits, admission: stages.admission, sessions: () => sessions.connections().length, sharedSessions: () => summarizeSessions(sessions.connections()), events, userdata: stages.state.userdata, fingerprints, log })
-    : undefined;
+  // Workers are nodes too: on Redis when it is configured, else on the primary's store.
+  const clusterDeps = { config: () => world.config, clock, bans: stages.state.bans, reputation: stages.state.reputation, quotas: stages.state.quotas, limits: stages.limits, admission: stages.admission, sessions: () => sessions.connections().length, sharedSessions: () => summarizeSessions(sessions.connections()), events, userdata: stages.state.userdata, fingerprints, log };
+  const cluster: ClusterNode | undefined = worker
+    ? await startCluster({
+      ...clusterDeps,
+      nodeName: `${defaultNodeName(cfg0)}/w${worker.index}`,
+      ...(cfg0.cluster.redis_url ? {} : { openStore: (o) => openWorkerStoreLink(worker.ipc, o) }),
+    })
+    : cfg0.cluster.redis_url ? await startCluster(clusterDeps) : undefined;
 
   const pipeline = new Pipeline({
     world: () => world, events, clock, log, sessions, dns,
@@ -137,11 +150,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   let configText = opts.configPath ? safeRead(opts.configPath) : undefined;
-  const reload = async (): Promise<ReloadResult> => {
-    if (!opts.reloadConfig) return { ok: false, errors: ['no config file to reload (started without one)'] };
+  const applyConfig = async (load: () => Config): Promise<ReloadResult> => {
     let next: World;
     try {
-      next = buildWorld(opts.reloadConfig(), clock.now());
+      next = buildWorld(load(), clock.now());
       // Identification, banner, algorithms and keepalives apply to new SSH connections after a
       // reload: settings ssh2 would refuse are refused here, before anything changes.
       const sshError = sshSettingsError(next.config.server);
@@ -161,7 +173,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     for (const key of ['redis_url', 'node_name', 'key_prefix'] as const) {
       if (prev.config.cluster[key] !== next.config.cluster[key]) log.warn(`cluster.${key} changed: takes effect after a restart`);
     }
-    if (opts.configPath && configText !== undefined && next.config.persistence.config_history.enabled) {
+    // One history for the machine: the lead worker keeps it.
+    if ((!worker || worker.lead) && opts.configPath && configText !== undefined && next.config.persistence.config_history.enabled) {
       await saveConfigHistory({ dir: join(stages.state.dataDir, 'config-history'), text: configText, maxEntries: next.config.persistence.config_history.max_entries, clock })
         .catch((e: Error) => log.warn(`config history not saved: ${e.message}`));
       configText = safeRead(opts.configPath);
@@ -170,6 +183,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log.info({ users: next.users.size }, 'configuration reloaded');
     return { ok: true, users_count: next.users.size };
   };
+  const reload = async (): Promise<ReloadResult> => {
+    if (worker) return worker.reloadAll();
+    if (!opts.reloadConfig) return { ok: false, errors: ['no config file to reload (started without one)'] };
+    return applyConfig(opts.reloadConfig);
+  };
 
   const port = createManagementPort({
     world: () => world, sessions, stages, clock, startedAt: clock.now(), reload, fingerprints, cluster,
@@ -177,7 +195,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   let obs: Awaited<ReturnType<typeof startObservability>>;
   try {
-    obs = await startObservability({ world: () => world, events, clock, log, dns, stages, port, cluster });
+    obs = await startObservability({ world: () => world, events, clock, log, dns, stages, port, cluster, worker });
   } catch (err) {
     await Promise.all(listeners.map((l) => l.stopAccepting()));
     await cluster?.close();
@@ -191,6 +209,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   return {
     addresses, pipeline, events, sessions, management: port,
     reload,
+    applyConfig,
     async shutdown(reason) {
       log.info({ reason }, 'shutting down: no new connections');
       await Promise.all(listeners.map((l) => l.stopAccepting()));

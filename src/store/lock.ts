@@ -64,8 +64,14 @@ function readPid(path: string): number {
  * Take the lock in `dir` (which must exist). Throws DataDirLockedError when a live process holds
  * it; other errors (EACCES, EROFS, ENOTDIR...) are thrown as they are, for the caller to degrade.
  */
-export function acquireDataDirLock(dir: string, pid = process.pid): DataDirLock {
+export function acquireDataDirLock(dir: string, pid = process.pid, parent?: number): DataDirLock {
   const path = join(dir, LOCK_FILE);
+  // A worker of `[server] workers` shares the directory its primary (the lock's owner) holds.
+  if (parent !== undefined) {
+    const owner = readPid(path);
+    if (owner !== parent || !pidAlive(owner)) throw new DataDirLockedError(path, owner);
+    return { path, release: () => undefined };
+  }
   // Two attempts: the second one after removing a stale lock.
   for (let attempt = 0; attempt < 2; attempt++) {
     let fd: number;

@@ -42,6 +42,8 @@ export interface StateStoreOptions {
   dataDir?: string;
   /** Tests may shorten it; values above FLUSH_INTERVAL_MS are clamped to it. */
   flushIntervalMs?: number;
+  /** `[server] workers`: the primary process (this pid) holds the data directory's lock for its workers. */
+  lockHeldBy?: number | undefined;
   /** Start the flush and sweep timers (default true; unit tests call flush()/sweep() by hand). */
   timers?: boolean;
 }
@@ -80,9 +82,9 @@ interface Loaded { bans: BanSnapshot; reputation: ReputationRecord[]; quotas: Us
 /** A usable database: its lock, its write queue, and (when state persistence is on) its tables and contents. */
 interface Disk { db: Db; lock: DataDirLock; queue: WriteQueue; state: { tables: Tables; loaded: Loaded } | undefined }
 
-function openDisk(dir: string, withState: boolean, now: number, log: StoreLog): Disk {
+function openDisk(dir: string, withState: boolean, now: number, log: StoreLog, lockHeldBy?: number): Disk {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const lock = acquireDataDirLock(dir);
+  const lock = acquireDataDirLock(dir, process.pid, lockHeldBy);
   let db: Db | undefined;
   try {
     db = openSqlite(join(dir, DB_FILE));
@@ -109,7 +111,7 @@ export function openStateStore(opts: StateStoreOptions): StateStore {
   let degradedReason: string | undefined = wanted ? undefined : 'persistence disabled in config';
   if (wanted) {
     try {
-      disk = openDisk(dataDir, p.state.enabled, opts.clock.now(), opts.log);
+      disk = openDisk(dataDir, p.state.enabled, opts.clock.now(), opts.log, opts.lockHeldBy);
     } catch (err) {
       if (err instanceof DataDirLockedError) throw err;
       degradedReason = (err as Error).message;

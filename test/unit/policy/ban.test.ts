@@ -132,3 +132,23 @@ test('bans restored from a snapshot keep their expiry; expired ones are dropped'
   });
   assert.deepEqual(bans.list(), [{ ip: '192.0.2.1', remaining_secs: 5, reason: 'x' }]);
 });
+
+test('failures on two nodes within one flush: the node whose failure is the newest bans when the others arrive, the other does not', () => {
+  // Node X counted failures at t0 and t0+20 ms; node Y one at t0+10 ms. Neither saw three when counting.
+  const x = setup();
+  const y = setup();
+  const t0 = x.clock.now();
+  x.bans.recordFailure('203.0.113.7');
+  y.clock.advance(10);
+  y.bans.recordFailure('203.0.113.7');
+  x.clock.advance(20);
+  y.clock.advance(10);
+  x.bans.recordFailure('203.0.113.7');
+  assert.equal(x.bans.check('203.0.113.7').banned, false);
+  // The flush: each learns the other's instants.
+  assert.equal(y.bans.mergeFailures('203.0.113.7', [t0, t0 + 20], false), false, 'Y: the newest failure is in the message, X bans');
+  assert.equal(x.bans.mergeFailures('203.0.113.7', [t0 + 10], false), true, 'X: its own failure is the newest, so X bans');
+  assert.equal(x.bans.check('203.0.113.7').banned, true);
+  assert.equal(y.bans.check('203.0.113.7').banned, false, 'Y learns the ban from X, as any other node');
+  assert.equal(x.named('ban.created').length + y.named('ban.created').length, 1, 'one ban, one event');
+});
