@@ -64,6 +64,11 @@ export interface ClusterDeps {
   openStore?: (opts: StoreLinkOptions) => StoreLink;
   /** This node's name; default defaultNodeName(config). A worker is `<name>/w<index>`. */
   nodeName?: string;
+  /**
+   * `[server] workers`: the machine's workers are the nodes named `<base>/w<i>`; the server-wide
+   * limits (limits.max_connections, limits.max_new_connections_per_*) then hold for the machine.
+   */
+  machine?: { base: string; workers: number } | undefined;
 }
 
 export type ClusterState = 'connecting' | 'connected' | 'degraded';
@@ -216,6 +221,12 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   deps.bans.replicateTo(sync.banReplica());
   deps.limits.joinCluster(peers);
   deps.admission?.joinCluster(ipOpenings);
+  if (deps.machine) {
+    const prefix = `${deps.machine.base}/w`;
+    const machine = { workers: deps.machine.workers, tunnels: () => peers.machineTotals(prefix).tunnels, connections: () => peers.machineTotals(prefix).connections };
+    deps.limits.shareMachine(machine);
+    deps.admission?.shareMachine(machine);
+  }
   deps.reputation.replicateTo(sync.reputationReplica());
   deps.userdata?.joinCluster(new UserDataSync({ node, keys, config: deps.config, clock: deps.clock, store: () => (link.up ? link.client : undefined), warn: (m) => deps.log.warn(m) }));
   const offEvents = deps.events?.onAny((e) => { if (link.up) eventOutbox.add(e, eventTime(e)); });
@@ -262,6 +273,8 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
       deps.userdata?.joinCluster(undefined);
       deps.limits.joinCluster(undefined);
       deps.admission?.joinCluster(undefined);
+      deps.limits.shareMachine(undefined);
+      deps.admission?.shareMachine(undefined);
       await sync.flush().catch(() => undefined);
       await quotaSync.flush().catch(() => undefined);
       await fpSync?.flush().catch(() => undefined);

@@ -117,6 +117,22 @@ export class Peers implements LimitsPeers {
     for (const [name, p] of [...this.#peers]) if (now - p.seenAt > HEARTBEAT_TIMEOUT_MS) this.#peers.delete(name);
   }
 
+  /**
+   * Tunnels and authenticated connections of the live peers whose name starts with `prefix` (the
+   * other workers of this machine: `<node_name>/w`), for the machine-wide server limits.
+   */
+  machineTotals(prefix: string): { tunnels: number; connections: number } {
+    const now = this.#clock.monotonic();
+    let tunnels = 0;
+    let connections = 0;
+    for (const p of this.#peers.values()) {
+      if (now - p.seenAt > HEARTBEAT_TIMEOUT_MS || !p.node.startsWith(prefix)) continue;
+      tunnels += p.tunnels;
+      for (const n of Object.values(p.connsPerUser)) connections += n;
+    }
+    return { tunnels, connections };
+  }
+
   tunnels(username: string): number {
     const now = this.#clock.monotonic();
     let n = 0;

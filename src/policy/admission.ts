@@ -17,6 +17,7 @@ import type { AdmissionSlot } from '../pipeline/types.js';
 import type { BanList } from './ban.js';
 import { canonicalIp, compileIpList, type IpList } from './ip-address.js';
 import type { CompiledMaintenance } from './maintenance-schedule.js';
+import { workerShare, type MachinePeers } from './machine-share.js';
 import { CappedMap, createRateWindow, type RateWindow } from './rate.js';
 import type { Reputation } from './reputation.js';
 import { StartupBudget, type StartupsSnapshot } from './startup-budget.js';
@@ -66,6 +67,7 @@ export class Admission {
   #active = 0;
   readonly #startups: StartupBudget;
   #peers: AdmissionPeers | undefined;
+  #machine: MachinePeers | undefined;
   #manual: { enabled: boolean; message: string } = { enabled: false, message: DEFAULT_MAINTENANCE_MESSAGE };
 
   constructor(deps: AdmissionDeps) {
@@ -76,6 +78,9 @@ export class Admission {
 
   /** Count other nodes' openings per IP from now on (undefined: this node alone). */
   joinCluster(peers: AdmissionPeers | undefined): void { this.#peers = peers; }
+
+  /** Count the machine's other workers in limits.max_connections and the server-wide rates. */
+  shareMachine(machine: MachinePeers | undefined): void { this.#machine = machine; }
 
   /** Authenticated connections currently holding a max_connections slot. */
   get active(): number { return this.#active; }
@@ -130,7 +135,7 @@ export class Admission {
         if (state !== 'pending') return allow();
         // The live config: a reload that raised max_connections applies to handshakes in flight.
         const limit = this.#deps.config().limits.max_connections;
-        if (limit > 0 && this.#active >= limit) {
+        if (limit > 0 && this.#active + (this.#machine?.connections() ?? 0) >= limit) {
           return deny('SKS5_DENY_CONN_LIMIT', `limits.max_connections (${limit}) authenticated connections reached; refused ${ip}`, 'server busy, try again later');
         }
         pending.leave();
@@ -213,8 +218,8 @@ export class Admission {
   }
 
   #serverRate(config: Config, ip: string, now: number): Decision {
-    const perSec = config.limits.max_new_connections_per_second;
-    const perMin = config.limits.max_new_connections_per_minute;
+    const perSec = workerShare(config.limits.max_new_connections_per_second, this.#machine);
+    const perMin = workerShare(config.limits.max_new_connections_per_minute, this.#machine);
     if (perSec > 0 && this.#serverSecond?.limit !== perSec) this.#serverSecond = createRateWindow(perSec, 1000);
     if (perMin > 0 && this.#serverMinute?.limit !== perMin) this.#serverMinute = createRateWindow(perMin, 60_000);
     const checks: Array<[number, RateWindow | undefined, string]> = [

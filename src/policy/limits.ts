@@ -4,6 +4,7 @@
  * quotas and exhausted bandwidth quotas. On allow it returns the tunnel's TrafficMeter, which
  * accounts bytes against the quota ledger and shapes them.
  */
+import { workerShare, type MachinePeers } from './machine-share.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { EffectiveUser } from '../config/users.js';
@@ -58,6 +59,7 @@ export class Limits {
   #serverSecond: RateWindow | undefined;
   #serverMinute: RateWindow | undefined;
   #peers: LimitsPeers | undefined;
+  #machine: MachinePeers | undefined;
 
   constructor(deps: LimitsDeps) {
     this.#d = deps;
@@ -66,6 +68,9 @@ export class Limits {
 
   /** Count other nodes' tunnels and openings from now on (undefined: this node alone). */
   joinCluster(peers: LimitsPeers | undefined): void { this.#peers = peers; }
+
+  /** Count the machine's other workers in limits.max_connections and its rates (undefined: this process alone). */
+  shareMachine(machine: MachinePeers | undefined): void { this.#machine = machine; }
 
   /** Open tunnels per user on this node (read-only view, for the cluster's announcements). */
   activeByUser(): ReadonlyMap<string, number> { return this.#perUser; }
@@ -79,8 +84,9 @@ export class Limits {
     const config = this.#d.config();
     const name = user.username;
     const max = config.limits.max_connections;
-    if (max > 0 && this.#active >= max) {
-      return deny('SKS5_DENY_CONN_LIMIT', `${name}: limits.max_connections (${max}) tunnels open`, 'server busy, try again later');
+    const otherWorkers = max > 0 ? this.#machine?.tunnels() ?? 0 : 0;
+    if (max > 0 && this.#active + otherWorkers >= max) {
+      return deny('SKS5_DENY_CONN_LIMIT', `${name}: limits.max_connections (${max}) tunnels open${otherWorkers > 0 ? ` (${this.#active} in this worker)` : ''}`, 'server busy, try again later');
     }
     const mine = this.#perUser.get(name) ?? 0;
     if (user.maxConnections > 0) {
@@ -103,8 +109,8 @@ export class Limits {
     if (minute) rates.minute = minute;
     if (hour) rates.hour = hour;
     this.#rates.set(name, rates);
-    this.#serverSecond = windowFor(this.#serverSecond, config.limits.max_new_connections_per_second, 1000);
-    this.#serverMinute = windowFor(this.#serverMinute, config.limits.max_new_connections_per_minute, 60_000);
+    this.#serverSecond = windowFor(this.#serverSecond, workerShare(config.limits.max_new_connections_per_second, this.#machine), 1000);
+    this.#serverMinute = windowFor(this.#serverMinute, workerShare(config.limits.max_new_connections_per_minute, this.#machine), 60_000);
     // Per-user windows count the user's openings on every node; server-wide ones protect this node.
     const remote = second || minute || hour ? this.#peers?.openings(name) ?? [] : [];
     const windows: Array<[RateWindow | undefined, string, boolean, number]> = [

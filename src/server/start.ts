@@ -85,7 +85,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const cluster: ClusterNode | undefined = worker
     ? await startCluster({
       ...clusterDeps,
-      nodeName: `${defaultNodeName(cfg0)}/w${worker.index}`,
+      // One base for the machine (with ssh_listen port 0 the default names the primary's pid).
+      nodeName: `${defaultNodeName(cfg0, undefined, process.ppid)}/w${worker.index}`,
+      machine: { base: defaultNodeName(cfg0, undefined, process.ppid), workers: worker.count },
       ...(cfg0.cluster.redis_url ? {} : { openStore: (o) => openWorkerStoreLink(worker.ipc, o) }),
     })
     : cfg0.cluster.redis_url ? await startCluster(clusterDeps) : undefined;

@@ -165,3 +165,21 @@ test('a worker killed with SIGKILL is replaced; a tunnel on the other one carrie
   assert.ok(srv.logs.some((l) => l.msg === 'shutdown complete' && l.worker === undefined), 'the primary logged its end');
   for (const pid of pids.values()) assert.throws(() => process.kill(pid, 0), 'no worker left behind');
 });
+
+test('limits.max_connections holds for the machine: two tunnels, one in each worker, fill a limit of 2; a third is refused by either worker', async (t) => {
+  const { base, release } = await holdingTarget(t);
+  const srv = await startWorkers(t, await workersToml('[limits]\nmax_connections = 2\n'));
+  const first = hold(srv, `${base}/hold`, t);
+  const second = hold(srv, `${base}/hold`, t);
+  await until(async () => ((await api(srv, '/api/sessions')).body.data as unknown[]).length === 2, 10_000, 'both tunnels listed');
+  const nodes = ((await api(srv, '/api/sessions')).body.data as Array<{ node: string }>).map((s) => s.node.slice(-2)).sort();
+  assert.deepEqual(nodes, ['w1', 'w2'], 'one tunnel in each worker');
+  await new Promise((r) => setTimeout(r, 300));
+  const mark = srv.logs.length;
+  for (let i = 0; i < 2; i++) assert.equal((await download(srv, `${base}/`)).code, 97, `a third connection is refused (try ${i + 1})`);
+  const refusers = new Set(srv.logs.slice(mark).filter((l) => l.code === 'SKS5_DENY_CONN_LIMIT').map((l) => Number(l.worker)));
+  assert.deepEqual([...refusers].sort(), [1, 2], 'both workers count the other one\'s connection');
+  release();
+  assert.deepEqual(await Promise.all([first, second]), [0, 0]);
+  await until(async () => (await download(srv, `${base}/`)).code === 0, 3000, 'a slot is free again once the tunnels end');
+});

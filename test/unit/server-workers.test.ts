@@ -35,3 +35,14 @@ test('session ids: one process counts s1, s2, ...; worker 2 of 3 takes every thi
   const ids = [1, 2, 3].flatMap((index) => { const r = new SessionRegistry({ index, count: 3 }); return [r.nextSessionId(), r.nextSessionId()]; });
   assert.deepEqual(ids, ['s1', 's4', 's2', 's5', 's3', 's6']);
 });
+
+test('a worker\'s share of a machine-wide rate: 1/N rounded up, never 0; one process or no limit unchanged', async () => {
+  const { workerShare } = await import('../../src/policy/machine-share.js');
+  const machine = (workers: number) => ({ workers, tunnels: () => 0, connections: () => 0 });
+  assert.equal(workerShare(10, machine(2)), 5);
+  assert.equal(workerShare(9, machine(2)), 5);
+  assert.equal(workerShare(1, machine(4)), 1);
+  assert.equal(workerShare(0, machine(4)), 0, '0 means no limit');
+  assert.equal(workerShare(10, undefined), 10);
+  assert.equal(workerShare(10, machine(1)), 10);
+});
