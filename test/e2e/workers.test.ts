@@ -6,57 +6,16 @@
  * killed with SIGKILL is replaced while a tunnel on the other one carries on; SIGHUP and
  * POST /api/reload reload every worker or none; SIGTERM drains and the primary exits.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
-import { startSks5, testHash, type Sks5Process } from '../helpers/sks5-process.js';
+import { testHash, type Sks5Process } from '../helpers/sks5-process.js';
+import { authWorkers, startWorkers, workersToml } from '../helpers/workers.js';
 import { api, curl, download, holdingTarget, metric, until } from '../helpers/cluster-nodes.js';
 
-const TOKEN = 'cluster-e2e-token-0123456789';
-
-async function workersToml(extra = '', userExtra = '', moreUsers = ''): Promise<string> {
-  return `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-workers = 2
-shutdown_timeout = 3
-[api]
-enabled = true
-listen = "127.0.0.1:0"
-token = "${TOKEN}"
-[metrics]
-enabled = true
-listen = "127.0.0.1:0"
-[security]
-ip_guard_enabled = false
-ban_threshold = 3
-ban_window = 300
-ban_duration = 600
-${extra}
-[[users]]
-username = "alice"
-password_hash = "${await testHash('secret')}"
-${userExtra}
-${moreUsers}
-[logging]
-format = "json"
-level = "info"
-`;
-}
-
-async function startWorkers(t: Parameters<typeof startSks5>[0], toml: string): Promise<Sks5Process> {
-  const srv = await startSks5(t, toml, { expect: ['socks5', 'ssh', 'api', 'metrics'] });
-  await srv.waitForLog((l) => l.msg === 'all 2 workers ready');
-  return srv;
-}
-
-/** Which worker logged each authentication so far. */
-const authWorkers = (srv: Sks5Process): number[] => srv.logs.filter((l) => l.msg === 'authenticated').map((l) => Number(l.worker));
-
 /** A curl holding a tunnel open through the SOCKS5 door; resolves its exit code when it ends. */
-function hold(srv: Sks5Process, url: string, t: Parameters<typeof startSks5>[0] & object): Promise<number | null> {
+function hold(srv: Sks5Process, url: string, t: TestContext): Promise<number | null> {
   const c = spawn('curl', ['-sS', '-o', '/dev/null', '--max-time', '120', '--socks5', `alice:secret@127.0.0.1:${srv.socks5!.port}`, url], { stdio: 'ignore' });
   t.after(() => { if (c.exitCode === null) c.kill('SIGKILL'); });
   return new Promise((r) => c.once('exit', (code) => r(code)));

@@ -1,0 +1,98 @@
+/**
+ * More of what one process does, with `[server] workers = 2` and no Redis: a daily byte quota spent
+ * through both workers cuts at the limit; OpenSSH sees one host key whichever worker answers; the API's
+ * event stream (on worker 1) carries worker 2's events; maintenance switched on through the API
+ * refuses new connections in both workers.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHttpTarget, type Sks5Process } from '../helpers/sks5-process.js';
+import { api, download, until } from '../helpers/cluster-nodes.js';
+import { authWorkers, startWorkers, workersToml } from '../helpers/workers.js';
+
+const TOKEN = 'cluster-e2e-token-0123456789';
+
+test('a daily byte quota spent through both workers cuts at the one limit', async (t) => {
+  const LIMIT = 100_000;
+  const BODY = 30_000;
+  const url = `http://127.0.0.1:${await startHttpTarget(t, 'q'.repeat(BODY))}/`;
+  const srv = await startWorkers(t, await workersToml('', `[users.quotas]\ndaily_bandwidth_bytes = ${LIMIT}\n`));
+  let delivered = 0;
+  let refusedAt = -1;
+  for (let i = 0; i < 10; i++) {
+    const r = await download(srv, url);
+    delivered += r.bytes;
+    if (r.code === 97) { refusedAt = i; break; }
+    // One flush (100 ms) for the other worker to learn the total, as between nodes.
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  assert.ok(new Set(authWorkers(srv)).size === 2, 'the downloads went through both workers');
+  assert.ok(refusedAt >= 3, `refused only once the quota was spent (at download ${refusedAt})`);
+  assert.ok(delivered < LIMIT, `${delivered} body bytes through both workers, under the one quota of ${LIMIT}`);
+  assert.ok(delivered > LIMIT - 2 * BODY, `${delivered} bytes: the quota was really used, not refused early`);
+  const used = (await api(srv, '/api/quotas/alice')).body.data.daily_bytes as number;
+  assert.ok(used <= LIMIT && used > LIMIT - 1000, `usage ${used} stops at the limit ${LIMIT}`);
+});
+
+/** One HTTP request over `ssh -W` with OpenSSH; known_hosts is strict after the first connection. */
+function sshGet(srv: Sks5Process, port: number, knownHosts: string, first: boolean): Promise<{ out: string; err: string; code: number | null }> {
+  const opts = ['-o', `UserKnownHostsFile=${knownHosts}`, '-o', `StrictHostKeyChecking=${first ? 'accept-new' : 'yes'}`, '-o', 'LogLevel=ERROR', '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive'];
+  const child = execFile('sshpass', ['-p', 'secret', 'ssh', ...opts, '-p', String(srv.ssh!.port), '-W', `127.0.0.1:${port}`, 'alice@127.0.0.1'], { timeout: 60_000 });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdin!.end('GET / HTTP/1.0\r\nHost: x\r\n\r\n');
+  return new Promise((r) => child.once('close', (code) => r({ out, err, code })));
+}
+
+/** `curl -N` on the API's SSE stream: the audit frames seen so far. */
+function events(t: TestContext, srv: Sks5Process): Array<{ type: string; node?: string; data: Record<string, unknown> }> {
+  const seen: Array<{ type: string; node?: string; data: Record<string, unknown> }> = [];
+  const child = spawn('curl', ['-sS', '-N', '--max-time', '120', '-H', `Authorization: Bearer ${TOKEN}`, `http://127.0.0.1:${srv.api!.port}/api/events`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  let buf = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const frame = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      if (!frame.includes('event: audit')) continue;
+      const data = frame.split('\n').find((l) => l.startsWith('data: '));
+      if (data) seen.push(JSON.parse(data.slice(6)));
+    }
+  });
+  return seen;
+}
+
+test('OpenSSH sees one host key on both workers; the event stream carries both workers\' events; maintenance through the API refuses in both', async (t) => {
+  const port = await startHttpTarget(t, 'hello-from-target');
+  const srv = await startWorkers(t, await workersToml());
+  const feed = events(t, srv);
+  await new Promise((r) => setTimeout(r, 500));
+  const knownHosts = join(mkdtempSync(join(tmpdir(), 'sks5-kh-')), 'known_hosts');
+  for (let i = 0; i < 4; i++) {
+    const r = await sshGet(srv, port, knownHosts, i === 0);
+    assert.match(r.out, /hello-from-target$/, `ssh -W number ${i + 1}: ${r.err}`);
+  }
+  const sshWorkers = srv.logs.filter((l) => l.msg === 'authenticated' && l.door === 'ssh').map((l) => Number(l.worker));
+  assert.deepEqual([...new Set(sshWorkers)].sort(), [1, 2], 'SSH connections reached both workers, under one host key (strict known_hosts)');
+
+  await until(async () => new Set(feed.filter((e) => e.type === 'proxy.complete').map((e) => String(e.node).slice(-2))).size === 2, 3000, 'the stream on worker 1 shows tunnels of both workers');
+  assert.ok(feed.every((e) => typeof e.node === 'string' && /\/w[12]$/.test(e.node)), 'every event names its worker');
+
+  assert.equal((await api(srv, '/api/maintenance', { method: 'POST', body: JSON.stringify({ enabled: true, message: 'upgrading' }) })).status, 200);
+  await new Promise((r) => setTimeout(r, 300));
+  const mark = srv.logs.length;
+  for (let i = 0; i < 4; i++) assert.equal((await download(srv, `http://127.0.0.1:${port}/`)).code, 97, `refused in maintenance (try ${i + 1})`);
+  const refusers = new Set(srv.logs.slice(mark).filter((l) => /maintenance/i.test(`${String(l.code)} ${String(l.msg)}`)).map((l) => Number(l.worker)));
+  assert.deepEqual([...refusers].sort(), [1, 2], 'both workers are in maintenance');
+  assert.equal((await api(srv, '/api/maintenance', { method: 'POST', body: JSON.stringify({ enabled: false }) })).status, 200);
+  await new Promise((r) => setTimeout(r, 300));
+  for (let i = 0; i < 2; i++) assert.equal((await download(srv, `http://127.0.0.1:${port}/`)).code, 0, 'served again after maintenance');
+});

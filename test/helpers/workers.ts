@@ -1,0 +1,48 @@
+/**
+ * One sks5 with `[server] workers = 2` for e2e tests (no Redis): the TOML (SOCKS5, SSH, API and
+ * metrics on loopback port 0, ban_threshold 3, shutdown_timeout 3) and the start that waits for both.
+ */
+import { startSks5, testHash, type Sks5Process } from './sks5-process.js';
+
+const TOKEN = 'cluster-e2e-token-0123456789';
+
+export async function workersToml(extra = '', userExtra = '', moreUsers = ''): Promise<string> {
+  return `
+[server]
+socks5_listen = "127.0.0.1:0"
+ssh_listen = "127.0.0.1:0"
+workers = 2
+shutdown_timeout = 3
+[api]
+enabled = true
+listen = "127.0.0.1:0"
+token = "${TOKEN}"
+[metrics]
+enabled = true
+listen = "127.0.0.1:0"
+[security]
+ip_guard_enabled = false
+ban_threshold = 3
+ban_window = 300
+ban_duration = 600
+${extra}
+[[users]]
+username = "alice"
+password_hash = "${await testHash('secret')}"
+${userExtra}
+${moreUsers}
+[logging]
+format = "json"
+level = "info"
+`;
+}
+
+export async function startWorkers(t: Parameters<typeof startSks5>[0], toml: string): Promise<Sks5Process> {
+  const srv = await startSks5(t, toml, { expect: ['socks5', 'ssh', 'api', 'metrics'] });
+  await srv.waitForLog((l) => l.msg === 'all 2 workers ready');
+  return srv;
+}
+
+/** Which worker logged each authentication so far. */
+export const authWorkers = (srv: Sks5Process): number[] => srv.logs.filter((l) => l.msg === 'authenticated').map((l) => Number(l.worker));
+
