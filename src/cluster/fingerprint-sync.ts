@@ -36,7 +36,7 @@ const EVENT_PAGES = 10;
 export type FingerprintChange = Extract<StateChange, { t: 'fp' | 'fp-seen' }>;
 
 /** The store operations the sync uses (FingerprintStore implements them). */
-export type FingerprintReplicaStore = Pick<FingerprintStore, 'replicateTo' | 'eventsSince' | 'decision' | 'applyReplicated' | 'insertSeen'>;
+export type FingerprintReplicaStore = Pick<FingerprintStore, 'replicateTo' | 'eventsSince' | 'decision' | 'applyReplicated' | 'insertSeen' | 'get'>;
 
 export interface FingerprintSyncDeps {
   /** Stamped on this node's decisions. */
@@ -64,7 +64,7 @@ export class FingerprintSync {
     // The whole audit trail once: it rebuilds the stamps of every decision this file has seen.
     this.#readEvents(Number.POSITIVE_INFINITY);
     this.#dirty.clear();
-    deps.store.replicateTo((e) => this.#recorded(e));
+    deps.store.replicateTo((e) => this.announce(e));
   }
 
   get published(): number { return this.#published; }
@@ -201,7 +201,8 @@ export class FingerprintSync {
     }
   }
 
-  #recorded(e: FingerprintEntry): void {
+  /** A fingerprint recorded here for the first time (also by another process on this file: a gate's worker). */
+  announce(e: FingerprintEntry): void {
     if (!isSharedStatus(e.status) || e.firstSeen === null) return;
     if (this.#seen.size >= MAX_PENDING_SEEN && !this.#seen.has(e.fingerprint)) return;
     const m = materialToWire(e);

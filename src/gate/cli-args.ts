@@ -25,13 +25,15 @@ export interface FlagSetSpec {
 }
 
 export type FlagParse =
-  | { ok: true; values: Readonly<Record<string, FlagValue>>; args: string[] }
+  /** `set`: the flags given on the command line (Go's flag.Visit), so a config file can fill the others. */
+  | { ok: true; values: Readonly<Record<string, FlagValue>>; args: string[]; set: ReadonlySet<string> }
   | { ok: false; help: boolean; error: string };
 
 export function parseGoFlags(spec: FlagSetSpec, argv: readonly string[]): FlagParse {
   const values: Record<string, FlagValue> = {};
   for (const f of spec.flags) values[f.name] = f.kind === 'list' ? [] : defaultOf(f);
   const byName = new Map(spec.flags.map((f) => [f.name, f]));
+  const set = new Set<string>();
   const args = [...argv];
   while (args.length > 0) {
     const s = args[0] as string;
@@ -52,6 +54,7 @@ export function parseGoFlags(spec: FlagSetSpec, argv: readonly string[]): FlagPa
       if (name === 'help' || name === 'h') return { ok: false, help: true, error: '' };
       return fail(`flag provided but not defined: -${name}`);
     }
+    set.add(name);
     if (flag.kind === 'bool') {
       if (value === undefined) { values[name] = true; continue; }
       const b = parseGoBool(value);
@@ -63,10 +66,10 @@ export function parseGoFlags(spec: FlagSetSpec, argv: readonly string[]): FlagPa
       if (args.length === 0) return fail(`flag needs an argument: -${name}`);
       value = args.shift() as string;
     }
-    const set = setValue(flag, value, values);
-    if (set !== null) return fail(`invalid value ${goQuote(value)} for flag -${name}: ${set}`);
+    const problem = setValue(flag, value, values);
+    if (problem !== null) return fail(`invalid value ${goQuote(value)} for flag -${name}: ${problem}`);
   }
-  return { ok: true, values, args };
+  return { ok: true, values, args, set };
 }
 
 function fail(error: string): FlagParse {

@@ -1,12 +1,14 @@
 /**
  * sshgate's `config.json`: the original's `max_fingerprints`, and our `redis_url` and
- * `redis_key_prefix` (shared approvals, see shared-approvals.ts). Unknown keys are ignored like Go's
+ * `redis_key_prefix` (shared approvals, see shared-approvals.ts) and `workers` (workers.ts). Unknown keys are ignored like Go's
  * json.Unmarshal, so a gatekit-era file with extra sections still loads.
  */
 import { readFileSync } from 'node:fs';
 import { isRedisUrl } from '../config/schema.js';
 
 export const DEFAULT_MAX_FINGERPRINTS = 100_000;
+/** `workers` bound (flag and config). */
+export const MAX_WORKERS = 256;
 /** A config file larger than this is refused rather than parsed (it should be a few bytes). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -17,6 +19,8 @@ export interface GateConfig {
   readonly redisUrl: string;
   /** '' = the flag's or the default prefix. */
   readonly redisKeyPrefix: string;
+  /** `serve` processes; 0 = one per CPU core; undefined = the flag's default (1). */
+  readonly workers?: number | undefined;
 }
 
 const DEFAULTS: GateConfig = { maxFingerprints: DEFAULT_MAX_FINGERPRINTS, redisUrl: '', redisKeyPrefix: '' };
@@ -30,7 +34,18 @@ export function parseGateConfig(text: string): GateConfig {
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('config must be a JSON object');
   const o = doc as Record<string, unknown>;
-  return { maxFingerprints: maxFingerprintsOf(o['max_fingerprints']), ...redisOf(o['redis_url'], o['redis_key_prefix']) };
+  const workers = workersOf(o['workers']);
+  return { maxFingerprints: maxFingerprintsOf(o['max_fingerprints']), ...redisOf(o['redis_url'], o['redis_key_prefix']), ...(workers === undefined ? {} : { workers }) };
+}
+
+/** An integer from 0 (one per CPU core, also written "auto") to MAX_WORKERS. */
+function workersOf(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (raw === 'auto') return 0;
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0 || raw > MAX_WORKERS) {
+    throw new Error(`workers must be an integer from 0 to ${MAX_WORKERS} or "auto", got ${JSON.stringify(raw)}`);
+  }
+  return raw;
 }
 
 function maxFingerprintsOf(raw: unknown): number {

@@ -14,6 +14,27 @@ import type { Route } from './routes.js';
 export const MAX_CONCURRENT_CONNECTIONS = 1024;
 const SWEEP_EVERY_MS = 60_000;
 
+/** The admission verdict for one connection; `release` frees its slot (called once, on close). */
+export interface Admitted { readonly verdict: 'ok' | 'overload' | 'ratelimit'; release(): void }
+
+/**
+ * Admission: the global slot, then the per-source rate (the original's order: a rate-limited
+ * connection held a slot until it closed). In one process it answers at once; with workers the
+ * primary answers (workers.ts), so the counts are the machine's, not a worker's.
+ */
+export type Admit = (ip: string) => Admitted | Promise<Admitted>;
+
+const NOTHING = (): void => undefined;
+
+/** The counters in this process. */
+export function localAdmission(slots: ConcurrencyLimit, rate: SourceRateLimiter): Admit {
+  return (ip) => {
+    const slot = slots.tryAcquire();
+    if (slot === null) return { verdict: 'overload', release: NOTHING };
+    return { verdict: rate.allow(ip) ? 'ok' : 'ratelimit', release: () => slot.release() };
+  };
+}
+
 export interface GateOptions {
   readonly routes: readonly Route[];
   readonly store: GateStore;
@@ -26,6 +47,10 @@ export interface GateOptions {
   readonly maxConcurrent?: number;
   readonly rateLimit?: RateLimitOptions;
   readonly onSeen?: ConnectionContext['onSeen'];
+  /** Admission from elsewhere (a worker asks its primary); default: this process's own counters. */
+  readonly admit?: Admit;
+  /** false: no `LISTEN` lines (workers: the primary logs each route once). */
+  readonly logListen?: boolean;
 }
 
 export interface BoundRoute {
@@ -41,6 +66,7 @@ export class Gate {
   readonly #sockets = new Set<Socket>();
   readonly #timeouts: GateTimeouts;
   readonly #metrics: GateMetrics;
+  readonly #admit: Admit;
   #sweeper: NodeJS.Timeout | null = null;
 
   constructor(opts: GateOptions) {
@@ -49,8 +75,10 @@ export class Gate {
     this.#rate = new SourceRateLimiter(opts.clock, opts.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     this.#metrics = opts.metrics ?? noMetrics;
+    this.#admit = opts.admit ?? localAdmission(this.#slots, this.#rate);
   }
 
+  /** Connections holding a slot in this process's own counters (0 when admission is elsewhere). */
   get active(): number {
     return this.#slots.active;
   }
@@ -72,12 +100,14 @@ export class Gate {
       // Port 0 (tests, benchmarks) asks the kernel for a free port: say which one it gave.
       const where = route.listenAddr.port === 0
         ? `${route.listen.slice(0, route.listen.lastIndexOf(':'))}:${(server.address() as AddressInfo).port}` : route.listen;
-      this.#opts.log(`LISTEN ${where} -> ${route.backend}`);
+      if (this.#opts.logListen !== false) this.#opts.log(`LISTEN ${where} -> ${route.backend}`);
       // A backend that is down at start is not fatal: the first client triggers another probe.
       banner.probe().catch((err: Error) => this.#opts.log(`BACKEND ${route.backend}: banner probe: ${err.message}`));
     }
-    this.#sweeper = setInterval(() => this.#rate.sweep(), SWEEP_EVERY_MS);
-    this.#sweeper.unref();
+    if (this.#opts.admit === undefined) {
+      this.#sweeper = setInterval(() => this.#rate.sweep(), SWEEP_EVERY_MS);
+      this.#sweeper.unref();
+    }
   }
 
   /** Where each route actually listens (port 0 in tests). */
@@ -89,11 +119,24 @@ export class Gate {
     const ip = unmapIpv4Text(socket.remoteAddress ?? '');
     this.#metrics.connection(route.listen);
     socket.on('error', () => {});
-    const slot = this.#slots.tryAcquire();
-    if (slot === null) {
+    const a = this.#admit(ip);
+    if (a instanceof Promise) {
+      a.then((v) => this.#admitted(socket, route, banner, ip, v), () => socket.destroy());
+    } else {
+      this.#admitted(socket, route, banner, ip, a);
+    }
+  }
+
+  #admitted(socket: Socket, route: Route, banner: BannerCache, ip: string, a: Admitted): void {
+    if (a.verdict === 'overload') {
       this.#opts.log(`[${ip}] OVERLOAD dropping connection`);
       this.#metrics.result(route.listen, 'overload');
       socket.destroy();
+      return;
+    }
+    if (socket.destroyed) {
+      // Gone while a worker waited for its primary's answer.
+      a.release();
       return;
     }
     this.#sockets.add(socket);
@@ -101,9 +144,9 @@ export class Gate {
     socket.once('close', () => {
       this.#sockets.delete(socket);
       this.#metrics.active(-1);
-      slot.release();
+      a.release();
     });
-    if (!this.#rate.allow(ip)) {
+    if (a.verdict === 'ratelimit') {
       this.#opts.log(`[${ip}] RATELIMIT dropping connection`);
       this.#metrics.result(route.listen, 'rate_limited');
       socket.destroy();

@@ -3,7 +3,7 @@
  * sks5 process can embed the gate without metric name clashes). Names follow gatekit's.
  */
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION } from '../version.js';
 import { parseHostPort } from './routes.js';
 
@@ -35,8 +35,9 @@ export class PrometheusGateMetrics implements GateMetrics {
     this.#results = new Counter({ name: 'sshgate_connection_results_total', help: 'Connections by outcome', labelNames: ['route', 'result'], registers });
     this.#active = new Gauge({ name: 'sshgate_active_connections', help: 'Connections being handled or proxied', registers });
     this.#bytes = new Counter({ name: 'sshgate_proxied_bytes_total', help: 'Bytes relayed after the handshake decision', labelNames: ['route', 'direction'], registers });
-    new Gauge({ name: 'sshgate_store_fingerprints', help: 'Rows in the fingerprint store', registers, collect() { this.set(storeSize()); } });
-    new Gauge({ name: 'sshgate_build_info', help: 'Build information', labelNames: ['version'], registers }).set({ version: VERSION }, 1);
+    // With workers every one reads the same file: the machine's value is any one's, not their sum.
+    new Gauge({ name: 'sshgate_store_fingerprints', help: 'Rows in the fingerprint store', registers, aggregator: 'max', collect() { this.set(storeSize()); } });
+    new Gauge({ name: 'sshgate_build_info', help: 'Build information', labelNames: ['version'], registers, aggregator: 'max' }).set({ version: VERSION }, 1);
     collectDefaultMetrics({ register: this.registry, prefix: 'sshgate_' });
   }
 
@@ -48,8 +49,23 @@ export class PrometheusGateMetrics implements GateMetrics {
   }
 }
 
+/** What `/metrics` serves: one registry, or the workers' aggregated (`workersMetrics`). */
+export interface MetricsSource { metrics(): Promise<string>; readonly contentType: string }
+
+/** In a worker: answer the primary's metric requests with this registry (prom-client's cluster protocol). */
+export function offerWorkerMetrics(registry: Registry): void {
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([registry]);
+}
+
+/** In the primary: every worker's registry, counters and active connections summed (prom-client's aggregation). */
+export function workersMetrics(): MetricsSource {
+  const agg = new AggregatorRegistry();
+  return { metrics: () => agg.clusterMetrics(), contentType: agg.contentType };
+}
+
 /** Serves `GET /metrics` on `listen` (Go-style host:port). Resolves once listening. */
-export async function serveMetrics(listen: string, registry: Registry): Promise<Server> {
+export async function serveMetrics(listen: string, registry: MetricsSource): Promise<Server> {
   const addr = parseHostPort(listen, 'metrics');
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {

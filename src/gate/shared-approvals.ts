@@ -42,6 +42,8 @@ export interface ShareOptions {
 export interface SharedApprovals {
   readonly target: string;
   readonly up: boolean;
+  /** A fingerprint another process on this file (a worker) recorded for the first time. */
+  announce(fp: string): void;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,12 @@ export async function shareApprovals(opts: ShareOptions): Promise<SharedApproval
   return {
     target: w.link.target,
     get up() { return w.link.up; },
+    announce(fp) {
+      try {
+        const e = opts.store.get(fp);
+        if (e) w.sync.announce(e);
+      } catch { /* a busy database costs one announcement; the next sighting elsewhere repeats it */ }
+    },
     async close(): Promise<void> {
       clearInterval(flush);
       clearInterval(refresh);

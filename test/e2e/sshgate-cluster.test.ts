@@ -2,7 +2,8 @@
  * Two sshgate instances on one real redis-server (with a password), each with its own database, in
  * front of one real sshd: an OpenSSH client refused through gate B is approved with gate A's
  * `sshgate approve -redis` and passes through B within a second; a block made while Redis is down
- * is merged when it is back (Redis restarted empty); the password is in no log line or output.
+ * is merged when it is back (Redis restarted empty); the password is in no log line or output. Gate B
+ * runs two workers (-workers 2).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,7 +64,8 @@ test('two gates on one Redis: approve through A, the client passes through B wit
   writeFileSync(configB, JSON.stringify({ redis_url: redis.url }));
   const gateA = await startGate([`127.0.0.1:${sshd.port}`, '--db', dbA, '-config', join(work, 'none.json'), '-redis', redis.url]);
   t.after(async () => { await gateA.stop(); });
-  const gateB = await startGate([`127.0.0.1:${sshd.port}`, '--db', dbB, '-config', configB]);
+  // B also runs two workers: what they record goes out through the primary, and what Redis brings, they read from the file.
+  const gateB = await startGate([`127.0.0.1:${sshd.port}`, '--db', dbB, '-config', configB, '-workers', '2']);
   t.after(async () => { await gateB.stop(); });
   for (const g of [gateA, gateB]) {
     assert.ok(g.log.some((l) => l.endsWith(`redis: redis://127.0.0.1:${redis.port} (key prefix "sks5:")`)), g.log.join('\n'));

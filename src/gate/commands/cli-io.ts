@@ -39,6 +39,8 @@ export interface ParsedFlags {
   bool(name: string): boolean;
   num(name: string): number;
   list(name: string): string[];
+  /** Given on the command line (not just its default). */
+  isSet(name: string): boolean;
 }
 
 /** flag.ExitOnError: the error and usage on stderr, exit 2; `-h` prints usage, exit 0. */
@@ -56,5 +58,6 @@ export function parseFlags(io: CliIo, spec: FlagSetSpec, argv: readonly string[]
     bool: (n) => v[n] === true,
     num: (n) => Number(v[n] ?? 0),
     list: (n) => (Array.isArray(v[n]) ? (v[n] as string[]) : []),
+    isSet: (n) => r.set.has(n),
   };
 }

@@ -1,15 +1,21 @@
 /**
  * `serve --route LISTEN=BACKEND ... [--db] [--config] [--allow-unknown] [--drain-timeout D]
- * [--metrics-listen ADDR] [--redis URL] [--redis-prefix P]`: startup lines in the original's order,
- * pruning at start and every 60 s, graceful drain on SIGTERM/SIGINT. With Redis, decisions are
- * shared with the other gates before the first listener opens.
+ * [--metrics-listen ADDR] [--redis URL] [--redis-prefix P] [--workers N]`: startup lines in the
+ * original's order, pruning at start and every 60 s, graceful drain on SIGTERM/SIGINT. With Redis,
+ * decisions are shared with the other gates before the first listener opens. With workers, this
+ * process is the primary (admission, pruning, Redis, metrics, log) and serve-worker.ts the rest.
  */
 import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { isSea } from 'node:sea';
 import { VERSION } from '../../version.js';
-import { loadGateConfig } from '../config.js';
-import { Gate, MAX_CONCURRENT_CONNECTIONS } from '../gate.js';
+import { MAX_WORKERS, loadGateConfig } from '../config.js';
+import { Gate, MAX_CONCURRENT_CONNECTIONS, localAdmission } from '../gate.js';
+import { ConcurrencyLimit, SourceRateLimiter } from '../rate.js';
+import { WorkerPool, isWorkerProcess } from '../workers.js';
+import { serveWorker } from './serve-worker.js';
 import { formatGoDuration, goLogPrefix } from '../go-format.js';
-import { PrometheusGateMetrics, serveMetrics } from '../metrics.js';
+import { PrometheusGateMetrics, serveMetrics, workersMetrics } from '../metrics.js';
 import { parseRoute } from '../routes.js';
 import { DEFAULT_CONFIG, DEFAULT_DB, fatal, parseFlags, type CliIo } from './cli-io.js';
 import { openStore } from './manage.js';
@@ -34,11 +40,14 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
     { name: 'metrics-listen', kind: 'string', usage: 'serve Prometheus metrics on this host:port (off when empty)' },
     { name: 'max-connections', kind: 'int', default: MAX_CONCURRENT_CONNECTIONS, usage: 'connections handled at once across all routes; more are refused with OVERLOAD' },
     ...REDIS_FLAGS,
+    { name: 'workers', kind: 'int', default: 1, usage: 'processes accepting connections, 0 = one per CPU core (default: workers in the config, else 1); the connection cap, the per-source rate and the store stay exact across them' },
   ] }, argv);
   const routes = f.list('route').map(parseRoute);
   const maxConcurrent = f.num('max-connections');
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) fatal(io, `invalid value "${maxConcurrent}" for flag -max-connections: must be a positive integer`);
   if (routes.length === 0) fatal(io, 'usage: serve --route LISTEN=BACKEND [--route LISTEN=BACKEND]');
+  if (f.isSet('workers') && (f.num('workers') < 0 || f.num('workers') > MAX_WORKERS)) fatal(io, `invalid value "${f.num('workers')}" for flag -workers: must be from 0 to ${MAX_WORKERS}`);
+  if (isWorkerProcess()) return serveWorker(io, f, routes, hooks);
   const sink = coalescingSink(io.stderr);
   const log = (line: string): void => sink.write(`${goLogPrefix(io.clock.now())}${line}\n`);
   // fatal() writes straight to stderr and exits: what was logged before it goes first.
@@ -51,10 +60,13 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   log(`config: ${f.str('config')}`);
   let maxFingerprints: number;
   let redis: ReturnType<typeof redisSettings>;
+  let workers: number;
   try {
     const cfg = loadGateConfig(f.str('config'));
     maxFingerprints = cfg.maxFingerprints;
     redis = redisSettings(f, cfg);
+    workers = f.isSet('workers') ? f.num('workers') : (cfg.workers ?? 1);
+    if (workers === 0) workers = availableParallelism();
   } catch (err) {
     store.close();
     return die(`load config: ${(err as Error).message}`);
@@ -84,21 +96,49 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
     shared = await shareApprovals({ url: redis.url, prefix: redis.prefix, dbPath: f.str('db'), store, clock: io.clock, log });
   }
 
-  const metrics = f.str('metrics-listen') === '' ? null : new PrometheusGateMetrics(() => store.count());
-  const gate = new Gate({ routes, store, allowUnknown, clock: io.clock, log, maxConcurrent, ...(metrics ? { metrics } : {}) });
+  const wantMetrics = f.str('metrics-listen') !== '';
+  let serving: { drain(graceMs: number): Promise<boolean> };
   let metricsServer: Server | null = null;
-  try {
-    await gate.start();
-    if (metrics) {
-      metricsServer = await serveMetrics(f.str('metrics-listen'), metrics.registry);
-      log(`METRICS http://${f.str('metrics-listen')}/metrics`);
-    }
-  } catch (err) {
-    await gate.drain(0);
-    await shared?.close();
-    store.close();
-    return die((err as Error).message);
+  if (workers > 1 && isSea()) {
+    // node:cluster forks a script; the single-file binary has none to give it.
+    log(`workers: ${workers} requested; the single-file binary runs one process (use the npm or source install for workers)`);
+    workers = 1;
   }
+  if (workers > 1) {
+    log(`workers: ${workers}`);
+    // The machine's counters: every worker asks here, per connection.
+    const rate = new SourceRateLimiter(io.clock);
+    const sweeper = setInterval(() => rate.sweep(), PRUNE_EVERY_MS).unref();
+    const pool = new WorkerPool({
+      count: workers, admit: localAdmission(new ConcurrencyLimit(maxConcurrent), rate),
+      write: (text) => sink.write(text), log, onSeen: (fp) => shared?.announce(fp),
+    });
+    serving = { drain: async (grace) => { clearInterval(sweeper); return pool.drain(grace); } };
+    try {
+      await pool.start();
+      for (const r of routes) log(`LISTEN ${r.listen} -> ${r.backend}`);
+      if (wantMetrics) metricsServer = await serveMetrics(f.str('metrics-listen'), workersMetrics());
+    } catch (err) {
+      await pool.drain(0);
+      await shared?.close();
+      store.close();
+      return die((err as Error).message);
+    }
+  } else {
+    const metrics = wantMetrics ? new PrometheusGateMetrics(() => store.count()) : null;
+    const gate = new Gate({ routes, store, allowUnknown, clock: io.clock, log, maxConcurrent, ...(metrics ? { metrics } : {}) });
+    serving = gate;
+    try {
+      await gate.start();
+      if (metrics) metricsServer = await serveMetrics(f.str('metrics-listen'), metrics.registry);
+    } catch (err) {
+      await gate.drain(0);
+      await shared?.close();
+      store.close();
+      return die((err as Error).message);
+    }
+  }
+  if (metricsServer) log(`METRICS http://${f.str('metrics-listen')}/metrics`);
 
   const signal = await hooks.shutdown;
   const grace = f.num('drain-timeout');
@@ -106,7 +146,7 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   log(`shutdown: draining in-flight connections (grace ${formatGoDuration(grace)})`);
   if (pruner) clearInterval(pruner);
   metricsServer?.close();
-  const drained = await gate.drain(grace);
+  const drained = await serving.drain(grace);
   log(drained ? 'all connections drained' : `drain timeout after ${formatGoDuration(grace)}; exiting with connections still open`);
   await shared?.close();
   store.close();

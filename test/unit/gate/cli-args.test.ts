@@ -86,3 +86,9 @@ test('usage lists flags sorted with types and defaults', () => {
   assert.match(u, /  -window duration\n    \twindow \(default 2m0s\)/);
   assert.match(u, /  -register\n/);
 });
+
+test('the flags given on the command line are reported as set (flag.Visit), defaults are not', () => {
+  const r = parseGoFlags({ name: 't', flags: [{ name: 'workers', kind: 'int', default: 1, usage: '' }, { name: 'v', kind: 'bool', usage: '' }, { name: 'db', kind: 'string', usage: '' }] }, ['-workers=1', '--v', 'x']);
+  assert.ok(r.ok);
+  assert.deepEqual([...r.set].sort(), ['v', 'workers'], 'given with its default value still counts as set');
+});

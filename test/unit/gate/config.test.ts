@@ -36,3 +36,10 @@ test('redis_url and redis_key_prefix: validated without echoing the URL (it may 
   }
   assert.throws(() => parseGateConfig(`{"redis_key_prefix": "${'x'.repeat(65)}"}`), /at most 64/);
 });
+
+test('workers: an integer from 0 (one per core, or "auto") to 256; unset leaves it to the flag', () => {
+  assert.equal(parseGateConfig('{}').workers, undefined);
+  assert.equal(parseGateConfig('{"workers": 4}').workers, 4);
+  assert.equal(parseGateConfig('{"workers": "auto"}').workers, 0);
+  for (const bad of ['-1', '257', '1.5', '"two"']) assert.throws(() => parseGateConfig(`{"workers": ${bad}}`), /workers must be an integer from 0 to 256/);
+});
