@@ -25,6 +25,8 @@ export type LiveMessage = { kind: 'status'; payload: Record<string, unknown> } |
 export interface LiveCluster {
   readonly node: string;
   onRemoteEvent(listener: (e: LiveEvent) => void): () => void;
+  /** The feed has clients (true) or none left (false): the other nodes send events only while some node has. */
+  watching?(on: boolean): void;
 }
 /** Returns false when the client cannot keep up and must be dropped. */
 export type LiveSink = (message: LiveMessage) => boolean;
@@ -37,12 +39,14 @@ export class LiveFeed {
   readonly #sinks = new Map<LiveSink, () => void>();
   #timer: NodeJS.Timeout | undefined;
   readonly #unsubscribe: Array<() => void> = [];
+  readonly #cluster: LiveCluster | undefined;
 
   constructor(opts: { port: ManagementPort; events: EventBus; clock: Clock; intervalMs: number; cluster?: LiveCluster | undefined }) {
     this.#port = opts.port;
     this.#events = opts.events;
     this.#intervalMs = opts.intervalMs;
     const cluster = opts.cluster;
+    this.#cluster = cluster;
     this.#unsubscribe.push(this.#events.onAny(cluster ? (e) => this.#event(new LocalNodeEvent(e, cluster.node)) : (e) => this.#event(e)));
     if (cluster) this.#unsubscribe.push(cluster.onRemoteEvent((e) => this.#event(e)));
   }
@@ -60,6 +64,7 @@ export class LiveFeed {
   /** `onDrop` runs when the sink reports it cannot keep up; the caller then closes its socket. */
   subscribe(sink: LiveSink, onDrop: () => void): () => void {
     this.#sinks.set(sink, onDrop);
+    if (this.#sinks.size === 1) this.#cluster?.watching?.(true);
     if (!this.#timer) {
       this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
       this.#timer.unref();
@@ -127,7 +132,7 @@ export class LiveFeed {
   }
 
   #remove(sink: LiveSink): void {
-    this.#sinks.delete(sink);
+    if (this.#sinks.delete(sink) && this.#sinks.size === 0) this.#cluster?.watching?.(false);
     if (this.#sinks.size === 0 && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = undefined;

@@ -59,6 +59,8 @@ const change = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('sess'), s: z.array(sessionSummary).max(MAX_SHARED_SESSIONS), cu: perUser }),
   // One event of the sending node's bus, for the live stream of the others (shared-events.ts).
   z.strictObject({ t: z.literal('ev'), ty: z.enum(EVENT_NAMES), at: ms, d: eventData }),
+  // The sending node has live-feed clients (on: repeated every heartbeat) or no longer has any.
+  z.strictObject({ t: z.literal('watch'), on: z.boolean() }),
   // A fingerprint decision (status, label, or deletion as x: 1), versioned like a ban: when (a) and
   // where (n, the node that made it; not always the sender), plus the fingerprint's first sighting.
   z.strictObject({ t: z.literal('fp'), f: fingerprint, a: ms, n: z.string().min(1).max(128), s: fpStatus, l: z.string().max(4096), x: z.literal(1).optional(), fs: ms.optional() }),

@@ -12,10 +12,10 @@ import type { QuotaLedger } from '../policy/quota.js';
 import { QuotaSync } from './quota-sync.js';
 import type { Limits } from '../policy/limits.js';
 import type { Admission } from '../policy/admission.js';
-import { eventTime, type EventBus } from '../observe/events.js';
+import type { EventBus } from '../observe/events.js';
 import type { UserData } from '../store/userdata.js';
 import { UserDataSync } from './user-data-sync.js';
-import { EVENTS_PER_MESSAGE, EventOutbox, MAX_EVENTS_PER_FLUSH, nodeEvent, type NodeEvent } from './shared-events.js';
+import { EVENTS_PER_MESSAGE, EventShare, MAX_EVENTS_PER_FLUSH, type NodeEvent } from './shared-events.js';
 import { IpOpenings } from './ip-openings.js';
 import { HEARTBEAT_MS, Peers, type PeerView, type RemoteSession } from './peers.js';
 import { sessionsSignature, type SharedSessions } from './session-summary.js';
@@ -98,6 +98,8 @@ export interface ClusterNode {
   onOperation(apply: (op: ClusterOperation) => void): void;
   /** The other nodes' events as they arrive (the live feed subscribes); returns the unsubscribe. */
   onRemoteEvent(listener: (e: NodeEvent) => void): () => void;
+  /** Whether this node's live feed has clients: the other nodes send their events only while some node does. */
+  watching(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -123,20 +125,17 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   const ipOpenings = new IpOpenings(deps.clock, () => deps.config().security.rate_limit_max_ips);
   const startedAt = deps.clock.now();
   let applyOperation: (op: ClusterOperation) => void = () => undefined;
-  const eventOutbox = new EventOutbox();
-  const eventListeners = new Set<(e: NodeEvent) => void>();
+  const shared = new EventShare({
+    clock: deps.clock, bus: deps.events, up: () => link.up,
+    publish: (changes) => { for (const chunk of chunkChanges(changes, EVENTS_PER_MESSAGE)) link.client.publish(keys.stateChannel, encodeEnvelope(node, chunk)).catch(() => undefined); },
+  });
   const fpSync = deps.fingerprints ? new FingerprintSync({ node, sender: node, keys, clock: deps.clock, store: deps.fingerprints, warn: (m) => deps.log.warn(m) }) : undefined;
   const quotaSync = new QuotaSync({ node, keys, config: deps.config, clock: deps.clock, ledger: deps.quotas });
   const sync = new StateSync({
     node, keys, config: deps.config, clock: deps.clock, bans: deps.bans, reputation: deps.reputation,
     warn: (m) => deps.log.warn(m), onQuota: (c) => quotaSync.receive(c),
     onOperation: (op) => applyOperation(op),
-    onEvent: (from, c) => {
-      const e = nodeEvent(from, c);
-      for (const l of eventListeners) {
-        try { l(e); } catch { /* a listener's error is its own; the others still get the event */ }
-      }
-    },
+    onEvent: (from, c) => shared.receive(from, c),
     onFingerprint: (c) => fpSync?.receive(c),
     onPeer: (from, c) => {
       if (c.t === 'hb') peers.heartbeat(from, { version: c.ver, startedAt: c.st, at: c.at, sessions: c.ss, perUser: c.c });
@@ -168,12 +167,6 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     for (const [ip, at] of ipOpenings.take()) changes.push({ t: 'iprate', ip, at });
     if (changes.length === 0) return;
     for (const chunk of chunkChanges(changes)) link.client.publish(keys.stateChannel, encodeEnvelope(node, chunk)).catch(() => undefined);
-  };
-  /** This node's events of the last interval, sent as they are (never queued while Redis is away). */
-  const publishEvents = (): void => {
-    const changes = eventOutbox.take();
-    if (changes.length === 0 || !link.up) return;
-    for (const chunk of chunkChanges(changes, EVENTS_PER_MESSAGE)) link.client.publish(keys.stateChannel, encodeEnvelope(node, chunk)).catch(() => undefined);
   };
   let state: ClusterState = 'connecting';
   let reason: string | undefined;
@@ -229,15 +222,14 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
   }
   deps.reputation.replicateTo(sync.reputationReplica());
   deps.userdata?.joinCluster(new UserDataSync({ node, keys, config: deps.config, clock: deps.clock, store: () => (link.up ? link.client : undefined), warn: (m) => deps.log.warn(m) }));
-  const offEvents = deps.events?.onAny((e) => { if (link.up) eventOutbox.add(e, eventTime(e)); });
 
   // unref: the timers must not keep a stopping process alive; close() flushes.
-  const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); void fpSync?.flush(); announce(false); publishEvents(); }, FLUSH_MS).unref();
-  const heartbeatTimer = setInterval(() => { peers.prune(); announce(true); }, HEARTBEAT_MS).unref();
+  const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); void fpSync?.flush(); announce(false); shared.flush(); }, FLUSH_MS).unref();
+  const heartbeatTimer = setInterval(() => { peers.prune(); announce(true); shared.heartbeat(); }, HEARTBEAT_MS).unref();
   const refreshTimer = setInterval(() => {
     sync.sweep();
     ipOpenings.sweep();
-    const dropped = eventOutbox.takeDropped();
+    const dropped = shared.takeDropped();
     if (dropped > 0) deps.log.warn({ node, dropped }, `cluster: ${dropped} events not sent to the other nodes' live feeds (too large, or over ${MAX_EVENTS_PER_FLUSH} per ${FLUSH_MS} ms)`);
     sync.refreshBans().catch((err: unknown) => deps.log.warn(`cluster: ban refresh failed: ${safeReason(err)}`));
     fpSync?.refresh().catch((err: unknown) => deps.log.warn(`cluster: fingerprint refresh failed: ${safeReason(err)}`));
@@ -258,18 +250,15 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
       link.client.publish(keys.stateChannel, encodeEnvelope(node, [op])).catch((err: unknown) => deps.log.warn(`cluster: ${op.k} not relayed: ${safeReason(err)}`));
     },
     onOperation(apply) { applyOperation = apply; },
-    onRemoteEvent(listener) {
-      eventListeners.add(listener);
-      return () => { eventListeners.delete(listener); };
-    },
+    onRemoteEvent: (listener) => shared.onRemoteEvent(listener),
+    watching: (on) => shared.watching(on),
     status: () => ({ node, redis: link.target, state, reason, since, stats: { ...sync.stats, published: sync.stats.published + quotaSync.published + (fpSync?.published ?? 0) } }),
     async close(): Promise<void> {
       if (closed) return;
       clearInterval(flushTimer);
       clearInterval(refreshTimer);
       clearInterval(heartbeatTimer);
-      offEvents?.();
-      eventListeners.clear();
+      shared.close();
       deps.userdata?.joinCluster(undefined);
       deps.limits.joinCluster(undefined);
       deps.admission?.joinCluster(undefined);

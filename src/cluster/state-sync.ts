@@ -38,8 +38,8 @@ export interface StateSyncDeps {
   onPeer?: (node: string, change: Extract<StateChange, { t: 'hb' | 'conns' | 'sess' | 'urate' | 'iprate' }>) => void;
   /** Kick, broadcast and maintenance made through another node's API. */
   onOperation?: (change: ClusterOperation) => void;
-  /** Another node's bus events, for this node's live feed (src/cluster/shared-events.ts). */
-  onEvent?: (node: string, change: Extract<StateChange, { t: 'ev' }>) => void;
+  /** Another node's bus events and live-feed presence, for src/cluster/shared-events.ts. */
+  onEvent?: (node: string, change: Extract<StateChange, { t: 'ev' | 'watch' }>) => void;
   /** Client fingerprint decisions and first sightings go to the fingerprint sync (src/cluster/fingerprint-sync.ts). */
   onFingerprint?: (change: Extract<StateChange, { t: 'fp' | 'fp-seen' }>) => void;
 }
@@ -222,6 +222,7 @@ export class StateSync {
           this.#d.onOperation?.(c);
           break;
         case 'ev':
+        case 'watch':
           this.#d.onEvent?.(node, c);
           break;
         case 'fp':
@@ -323,7 +324,7 @@ export class StateSync {
  */
 function weight(changes: readonly StateChange[]): number {
   let n = 0;
-  for (const c of changes) n += c.t === 'fail' ? c.at.length : c.t === 'hb' || c.t === 'conns' || c.t === 'sess' || c.t === 'ev' ? 0 : 1;
+  for (const c of changes) n += c.t === 'fail' ? c.at.length : c.t === 'hb' || c.t === 'conns' || c.t === 'sess' || c.t === 'ev' || c.t === 'watch' ? 0 : 1;
   return n;
 }
 

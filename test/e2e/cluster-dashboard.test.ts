@@ -24,9 +24,6 @@ test("A's dashboard lists both nodes with their heartbeat, sessions, tunnels and
   const a = await startNode(t, 'node-a', redis.url);
   const b = await startNode(t, 'node-b', redis.url);
   await until(async () => (await api(a, '/api/cluster')).body.data.nodes.length === 2, 10_000, 'A sees B');
-  const curl = spawn('curl', ['-sS', '-o', '/dev/null', '--max-time', '120', '--socks5', `alice:secret@127.0.0.1:${b.socks5!.port}`, `${target.base}/hold`], { stdio: 'ignore' });
-  t.after(() => { if (curl.exitCode === null) curl.kill('SIGKILL'); });
-  await until(async () => (await api(a, '/api/cluster')).body.data.nodes.some((n: { node: string; tunnels: number }) => n.node === 'node-b' && n.tunnels === 1), 5000, "A counts B's tunnel");
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -43,12 +40,18 @@ test("A's dashboard lists both nodes with their heartbeat, sessions, tunnels and
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(`http://127.0.0.1:${a.api!.port}/dashboard#token=${TOKEN}`);
   await page.locator('#conn-state[data-state="live"]').waitFor();
+  // The tunnel opens once the page watches: the other nodes send events only while a node has a live client.
+  await new Promise((r) => setTimeout(r, 300));
+  const curl = spawn('curl', ['-sS', '-o', '/dev/null', '--max-time', '120', '--socks5', `alice:secret@127.0.0.1:${b.socks5!.port}`, `${target.base}/hold`], { stdio: 'ignore' });
+  t.after(() => { if (curl.exitCode === null) curl.kill('SIGKILL'); });
+  await until(async () => (await api(a, '/api/cluster')).body.data.nodes.some((n: { node: string; tunnels: number }) => n.node === 'node-b' && n.tunnels === 1), 5000, "A counts B's tunnel");
 
   const panel = page.locator('#cluster-panel');
   await panel.waitFor({ state: 'visible' });
   const rowA = page.locator('#cluster-body tr[data-key="node-a"]');
   const rowB = page.locator('#cluster-body tr[data-key="node-b"]');
   await rowB.waitFor();
+  await rowB.locator('td').nth(4).filter({ hasText: /^1$/ }).waitFor(); // the next snapshot has B's tunnel
   const cells = async (row: typeof rowA): Promise<string[]> => (await row.locator('td').allTextContents()).map((s) => s.trim());
   const [nameA, versionA, ageA, , , redisA] = await cells(rowA);
   assert.equal(nameA, 'node-a (this node)');

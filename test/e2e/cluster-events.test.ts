@@ -1,7 +1,8 @@
 /**
  * The live event stream spans the cluster: a curl tunnel through node A shows in node B's SSE
  * stream (read by curl) as proxy.start/proxy.complete with node "node-a", and A's own WebSocket
- * feed names "node-a" too. Webhooks stay per node: A's tunnel is delivered by A's webhook only,
+ * feed names "node-a" too. No event crosses the state channel while no node has a live client
+ * (read with redis-cli). Webhooks stay per node: A's tunnels are delivered by A's webhook only,
  * B's by B's, once each (the other node's events never enter a node's bus).
  */
 import { test, type TestContext } from 'node:test';
@@ -70,6 +71,16 @@ test("B's SSE stream carries A's events with node \"node-a\"; webhooks fire once
   const b = await startNode(t, 'node-b', redis.url, hookToml(hookB.url));
   await until(async () => (await api(b, '/api/cluster')).body.data.nodes.length === 2, 10_000, 'B sees A');
 
+  // What crosses the state channel, as redis-cli sees it: no events while no node has a live client.
+  let channel = '';
+  const sub = spawn('redis-cli', ['-p', String(redis.port), 'subscribe', 'sks5:state'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => { if (sub.exitCode === null) sub.kill('SIGKILL'); });
+  sub.stdout.setEncoding('utf8').on('data', (d: string) => { channel += d; });
+  await until(async () => channel.includes('"t":"hb"'), 5000, 'redis-cli hears the heartbeats');
+  assert.deepEqual(await download(a, `${target.base}/`), { code: 0, bytes: 2 });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(channel, /"t":"ev"/, 'no events sent while nobody watches');
+
   const { seen: onB, open } = curlSse(t, b);
   const ws = new WebSocket(`ws://127.0.0.1:${a.api!.port}/api/ws`, { headers: { authorization: `Bearer ${TOKEN}` } });
   t.after(() => ws.terminate());
@@ -80,6 +91,7 @@ test("B's SSE stream carries A's events with node \"node-a\"; webhooks fire once
   });
   await new Promise<void>((r, j) => { ws.once('open', () => r()); ws.once('error', j); });
   await open; // a tunnel before the stream is open would be missed
+  await until(async () => /"n":"node-b","c":\[\{"t":"watch","on":true\}\]/.test(channel), 2000, 'B tells the others it has a live client');
 
   assert.deepEqual(await download(a, `${target.base}/`), { code: 0, bytes: 2 });
   await until(async () => onB.some((e) => e.type === 'proxy.complete' && e.node === 'node-a'), 3000, "B's stream carries A's proxy.complete");
@@ -98,9 +110,9 @@ test("B's SSE stream carries A's events with node \"node-a\"; webhooks fire once
   await until(async () => onB.some((e) => e.type === 'proxy.start' && e.node === 'node-b'), 3000, "B's own event on its stream");
   await until(async () => onA.some((e) => e.type === 'proxy.start' && e.node === 'node-b'), 3000, "B's event on A's WebSocket feed");
 
-  await until(async () => hookA.got.length >= 1 && hookB.got.length >= 1, 5000, 'both webhooks delivered');
+  await until(async () => hookA.got.length >= 2 && hookB.got.length >= 1, 5000, 'both webhooks delivered');
   await new Promise((r) => setTimeout(r, 1000)); // a duplicate would come within a flush or two
-  assert.deepEqual(hookA.got, ['proxy.start'], "A's webhook: A's tunnel only");
+  assert.deepEqual(hookA.got, ['proxy.start', 'proxy.start'], "A's webhook: A's two tunnels only");
   assert.deepEqual(hookB.got, ['proxy.start'], "B's webhook: B's tunnel only");
   assert.equal(onB.filter((e) => e.type === 'proxy.start').length, 2, 'each event once on the stream (no echo)');
 });

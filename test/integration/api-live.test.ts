@@ -96,7 +96,8 @@ test('SSE: a ticket opens the stream, which carries a status snapshot and bus ev
 
 test('SSE in a cluster: local events name this node, other nodes\' events arrive with theirs; without a cluster no node field', async (t) => {
   const remote = new Set<(e: LiveEvent) => void>();
-  const cluster: LiveCluster = { node: 'node-b', onRemoteEvent: (l) => { remote.add(l); return () => remote.delete(l); } };
+  const watching: boolean[] = [];
+  const cluster: LiveCluster = { node: 'node-b', onRemoteEvent: (l) => { remote.add(l); return () => remote.delete(l); }, watching: (on) => watching.push(on) };
   const clustered = await start(t, { cluster, snapshotIntervalMs: 100 });
   const s = await sse(t, clustered.base, '/api/events', { authorization: `Bearer ${TOKEN}` });
   clustered.events.emit('ban.expired', { ip: '203.0.113.9' });
@@ -114,8 +115,10 @@ test('SSE in a cluster: local events name this node, other nodes\' events arrive
   const a = await sse(t, alone.base, '/api/events', { authorization: `Bearer ${TOKEN}` });
   alone.events.emit('ban.expired', { ip: '203.0.113.9' });
   assert.deepEqual(Object.keys(JSON.parse((await a.next((f) => f.event === 'audit')).data)), ['type', 'timestamp', 'data']);
+  assert.deepEqual(watching, [true], 'the first client makes this node a watcher');
   await clustered.app.close();
   assert.equal(remote.size, 0, 'the feed unsubscribes from the cluster when it stops');
+  assert.deepEqual(watching, [true, false], 'and the last one leaving ends it');
 });
 
 test('SSE: the Bearer header works; a replayed, forged, expired or missing ticket is refused', async (t) => {
