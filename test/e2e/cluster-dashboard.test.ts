@@ -52,6 +52,8 @@ test("A's dashboard lists both nodes with their heartbeat, sessions, tunnels and
   const rowB = page.locator('#cluster-body tr[data-key="node-b"]');
   await rowB.waitFor();
   await rowB.locator('td').nth(4).filter({ hasText: /^1$/ }).waitFor(); // the next snapshot has B's tunnel
+  // Session counts travel with B's heartbeat (every 1 s), tunnel counts at once: wait for the session too.
+  await rowB.locator('td').nth(3).filter({ hasText: /^1$/ }).waitFor();
   const cells = async (row: typeof rowA): Promise<string[]> => (await row.locator('td').allTextContents()).map((s) => s.trim());
   const [nameA, versionA, ageA, , , redisA] = await cells(rowA);
   assert.equal(nameA, 'node-a (this node)');
