@@ -11,8 +11,6 @@ import type { Config } from '../config/schema.js';
 import type { EffectiveUser } from '../config/users.js';
 import { allow, deny, isPolicyDenial, type Decision, type Denial } from '../errors.js';
 import type { Door, EventBus } from '../observe/events.js';
-import { checkExpiry } from '../policy/expiry.js';
-import { connectTarget } from '../relay/connect.js';
 import type { DnsCache } from '../relay/dns-cache.js';
 import { relay } from '../relay/pipe.js';
 import type { SessionRegistry, TunnelRecord } from './sessions.js';
@@ -21,6 +19,11 @@ import type { StartupsSnapshot } from '../policy/startup-budget.js';
 import { StartupDropLog } from '../observe/startup-drop-log.js';
 import type { World } from './world.js';
 import { unmapIpv4Text } from '../policy/ip-address.js';
+import { checkAccount } from './account.js';
+import { runStages, type StageTable } from './run.js';
+import { tunnelContext, tunnelSequences, type LimitsStage, type TunnelContext } from './tunnel-stages.js';
+
+export type { LimitsStage };
 
 /** Pre-auth admission (connection slots, allowlist, bans, rate, reputation, maintenance). */
 export interface AdmissionStage {
@@ -31,10 +34,6 @@ export interface AdmissionStage {
   recordAclDenial(ip: string): void;
 }
 
-/** Per-user limits and quotas checked before each tunnel; the meter accounts and shapes its bytes. */
-export interface LimitsStage {
-  acquire(user: EffectiveUser, sourceIp?: string): Decision<TrafficMeter>;
-}
 
 export interface PipelineDeps {
   world: () => World;
@@ -74,9 +73,11 @@ export class Pipeline {
   /** Pre-auth slots of connections not authenticated yet, by conn id: authorize() promotes them. */
   readonly #pending = new Map<string, AdmissionSlot>();
   readonly #startupDrops: StartupDropLog;
+  readonly #seq: { tcp: StageTable<TunnelContext>; associate: StageTable<TunnelContext>; datagram: StageTable<TunnelContext> };
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
+    this.#seq = tunnelSequences(deps);
     this.#startupDrops = new StartupDropLog({ log: deps.log, clock: deps.clock, snapshot: () => deps.admission.startups() });
     // Each in-flight connect listens on the shutdown signal (connect.ts): 64 concurrent channels
     // are expected, not a leak, so no MaxListenersExceededWarning in the log.
@@ -160,15 +161,7 @@ export class Pipeline {
 
   /** Account rules re-checked at every tunnel too, since an SSH connection can outlive a time window. */
   checkAccount(client: ClientInfo, user: EffectiveUser): Decision {
-    const now = this.#d.clock.now();
-    const exp = checkExpiry(user.expiresAt, now);
-    if (!exp.allow) return deny('SKS5_DENY_EXPIRED', `${user.username}: ${exp.reason}`, 'account expired');
-    if (!user.sourceAllowed(client.ip)) {
-      return deny('SKS5_DENY_SOURCE_IP', `${user.username}: source ${client.ip} not in source_ips`, 'not allowed from this address');
-    }
-    const t = user.timeWindow?.check(now) ?? { allow: true };
-    if (!t.allow) return deny('SKS5_DENY_TIME', `${user.username}: ${t.reason}`, `access not allowed at this time (${t.reason})`);
-    return allow();
+    return checkAccount(user, client.ip, this.#d.clock.now());
   }
 
   /**
@@ -193,52 +186,51 @@ export class Pipeline {
 
   /** authorize -> limits -> connect for one tunnel (a SOCKS5 CONNECT or an SSH direct-tcpip channel). */
   async openTunnel(session: AuthedSession, target: Target): Promise<Decision<Tunnel>> {
-    const { client, user } = session;
-    const world = this.#d.world();
-    // Users removed or changed by a reload: new tunnels follow the new world.
-    const current = world.users.get(user.username) ?? user;
-    const refuse = (d: Denial): Decision<Tunnel> => {
-      if (d.code === 'SKS5_DENY_ACL' || d.code === 'SKS5_DENY_SSRF') this.#d.admission.recordAclDenial(client.ip);
-      // Our rules refused (acl.deny), or the network did (connect.failed): alerts and
-      // sks5_acl_denied_total must not count an unreachable target as a policy denial.
-      this.#d.events.emit(isPolicyDenial(d.code) ? 'acl.deny' : 'connect.failed', { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, code: d.code, reason: d.operator, protocol: client.door, conn_id: client.connId });
-      if (world.config.logging.log_denied_connections) this.log.warn({ conn_id: client.connId, user: user.username, source: client.ip, target: `${target.host}:${target.port}`, code: d.code }, `tunnel refused: ${d.operator}`);
-      return d;
-    };
-    if (!world.users.has(user.username)) return refuse(deny('SKS5_DENY_ACL', `${user.username}: user no longer exists`, 'account removed'));
-    if (!current.allowForwarding) return refuse(deny('SKS5_DENY_FORWARDING', `${user.username}: allow_forwarding = false`, 'port forwarding is disabled for this account'));
-    const acc = this.checkAccount(client, current);
-    if (!acc.allow) return refuse(acc);
-    const acl = world.acls.get(user.username);
-    if (!acl) return refuse(deny('SKS5_DENY_ACL', `${user.username}: no ACL compiled`, 'not allowed'));
-
-    const slot = this.#d.limits.acquire(current, client.ip);
-    if (!slot.allow) return refuse(slot);
-    const meter = slot.value;
-
-    const cfg = world.config;
-    let connected;
-    try {
-      connected = await connectTarget(target, {
-        acl,
-        ipGuard: world.ssrfGuard,
-        timeoutMs: Math.min(cfg.limits.connection_timeout, 300) * 1000,
-        retries: current.connectRetry,
-        retryDelayMs: current.connectRetryDelayMs,
-        upstream: current.upstreamProxy,
-        // socks5h:// is the usual spelling of "the proxy resolves names" (curl), so it opts in too.
-        remoteDns: cfg.upstream_proxy?.remote_dns === true || current.upstreamProxy?.startsWith('socks5h://') === true,
-      }, { dns: this.#d.dns, signal: this.#d.shutdown });
-    } catch (err) {
-      meter.release();
-      return refuse(deny('SKS5_ERR_INTERNAL', `connect engine error: ${(err as Error).message}`, 'general failure'));
+    const ctx = tunnelContext(session, target, this.#d.world());
+    const d = await runStages(this.#seq.tcp, ctx);
+    const connected = ctx.connected;
+    if (!d.allow || connected === undefined || ctx.meter === undefined) {
+      ctx.meter?.release();
+      return this.#refuseTunnel(ctx, d.allow ? deny('SKS5_ERR_INTERNAL', 'tunnel stages allowed without a connection', 'general failure') : d, 'tunnel refused');
     }
-    if (!connected.allow) {
-      meter.release();
-      return refuse(connected);
-    }
-    const { socket, resolvedIp } = connected.value;
-    return allow(this.#tunnel(session, target, socket, resolvedIp, meter));
+    return allow(this.#tunnel(session, target, connected.socket, connected.resolvedIp, ctx.meter));
+  }
+
+  /**
+   * authorize -> limits for a UDP ASSOCIATE (RFC 1928 section 7): the association holds one tunnel
+   * slot and its meter for its life. `open` is the user's associations open now.
+   */
+  async associate(session: AuthedSession, target: Target, open: number): Promise<Decision<TrafficMeter>> {
+    const ctx = tunnelContext(session, target, this.#d.world());
+    ctx.udpOpen = open;
+    const d = await runStages(this.#seq.associate, ctx);
+    if (d.allow && ctx.meter !== undefined) return allow(ctx.meter);
+    ctx.meter?.release();
+    return this.#refuseTunnel(ctx, d.allow ? deny('SKS5_ERR_INTERNAL', 'association stages allowed without a slot', 'general failure') : d, 'UDP ASSOCIATE refused');
+  }
+
+  /**
+   * authorize -> connect (the address decision) for one UDP datagram: the same account re-check,
+   * ACL, DNS and anti-SSRF guard as a TCP tunnel, refused with the same events and counters, and
+   * dropped (UDP has no reply). Resolves with the address to send to.
+   */
+  async routeDatagram(session: AuthedSession, target: Target, family: 4 | 6): Promise<Decision<string>> {
+    const ctx = tunnelContext(session, target, this.#d.world());
+    ctx.family = family;
+    const d = await runStages(this.#seq.datagram, ctx);
+    if (d.allow && ctx.address !== undefined) return allow(ctx.address);
+    return this.#refuseTunnel(ctx, d.allow ? deny('SKS5_ERR_INTERNAL', 'datagram stages allowed without an address', 'general failure') : d, 'datagram refused');
+  }
+
+  /** One refusal, reported once: our rules refused (acl.deny), or the network did (connect.failed). */
+  #refuseTunnel<T>(ctx: TunnelContext, d: Denial, what: string): Decision<T> {
+    const { client, user } = ctx.session;
+    const { target } = ctx;
+    if (d.code === 'SKS5_DENY_ACL' || d.code === 'SKS5_DENY_SSRF') this.#d.admission.recordAclDenial(client.ip);
+    // Alerts and sks5_acl_denied_total must not count an unreachable target as a policy denial.
+    this.#d.events.emit(isPolicyDenial(d.code) ? 'acl.deny' : 'connect.failed', { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, code: d.code, reason: d.operator, protocol: client.door, conn_id: client.connId });
+    if (ctx.world.config.logging.log_denied_connections) this.log.warn({ conn_id: client.connId, user: user.username, source: client.ip, target: `${target.host}:${target.port}`, code: d.code }, `${what}: ${d.operator}`);
+    return d;
   }
 
   #tunnel(session: AuthedSession, target: Target, socket: import('node:net').Socket, resolvedIp: string, meter: TrafficMeter): Tunnel {

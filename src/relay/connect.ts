@@ -8,7 +8,7 @@
 import { isIP, type Socket } from 'node:net';
 import type { CompiledAcl } from '../policy/acl.js';
 import { guardRefusalHint, type SsrfGuard } from '../policy/ssrf-guard.js';
-import { codeFromSocketError, connectFailureText, deny, type Decision, type ErrorCode } from '../errors.js';
+import { allow, codeFromSocketError, connectFailureText, deny, type Decision, type ErrorCode } from '../errors.js';
 import type { DnsCache } from './dns-cache.js';
 import type { Target } from '../pipeline/types.js';
 import { connectViaUpstream, parseUpstreamUrl, type UpstreamProxy } from './upstream.js';
@@ -73,14 +73,25 @@ export function filterAddresses(target: Target, addresses: readonly string[], po
   return { allow: true, value: ok };
 }
 
-export async function connectTarget(target: Target, policy: ConnectPolicy, deps: ConnectDeps): Promise<Decision<Connected>> {
-  const pre = policy.acl.precheck(target.host, target.port);
+/** The ACL's pre-check on the name and port, before anything is resolved: nothing is looked up for a denied target. */
+function precheckTarget(target: Target, acl: CompiledAcl): Decision {
+  const pre = acl.precheck(target.host, target.port);
   if (pre.decision === 'deny') return deny('SKS5_DENY_ACL', `${target.host}:${target.port}: ${pre.reason}`, 'not allowed by ruleset');
   if (target.port === 0) return deny('SKS5_DENY_ACL', `${target.host}:0: port 0 refused`, 'port 0 not allowed');
+  return allow();
+}
 
-  const upstream = policy.upstream ? parseUpstreamUrl(policy.upstream) : undefined;
-  if (upstream && policy.remoteDns && !isIP(target.host)) return connectRemoteName(target, upstream, policy, deps);
+/**
+ * The connect stage up to the address: ACL on the name, DNS, ACL on each address, anti-SSRF. A TCP
+ * tunnel connects to what it returns; a UDP datagram is sent to its first address. `family`
+ * keeps only the addresses a socket of that family can reach (a udp4 socket cannot send to IPv6).
+ */
+export async function resolveAllowed(target: Target, policy: Pick<ConnectPolicy, 'acl' | 'ipGuard'>, deps: Pick<ConnectDeps, 'dns'>, family?: 4 | 6): Promise<Decision<{ ip: string; rule?: string }[]>> {
+  const pre = precheckTarget(target, policy.acl);
+  return pre.allow ? resolveChecked(target, policy, deps, family) : pre;
+}
 
+async function resolveChecked(target: Target, policy: Pick<ConnectPolicy, 'acl' | 'ipGuard'>, deps: Pick<ConnectDeps, 'dns'>, family?: 4 | 6): Promise<Decision<{ ip: string; rule?: string }[]>> {
   let addresses: string[];
   if (isIP(target.host)) addresses = [target.host];
   else {
@@ -90,7 +101,17 @@ export async function connectTarget(target: Target, policy: ConnectPolicy, deps:
       return deny('SKS5_ERR_DNS', `${target.host}: DNS lookup failed (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'host not found');
     }
   }
-  const allowed = filterAddresses(target, addresses, policy);
+  return filterAddresses(target, family === undefined ? addresses : addresses.filter((a) => isIP(a) === family), policy);
+}
+
+export async function connectTarget(target: Target, policy: ConnectPolicy, deps: ConnectDeps): Promise<Decision<Connected>> {
+  const pre = precheckTarget(target, policy.acl);
+  if (!pre.allow) return pre;
+
+  const upstream = policy.upstream ? parseUpstreamUrl(policy.upstream) : undefined;
+  if (upstream && policy.remoteDns && !isIP(target.host)) return connectRemoteName(target, upstream, policy, deps);
+
+  const allowed = await resolveChecked(target, policy, deps);
   if (!allowed.allow) return allowed;
 
   return withRetries(target, policy, deps, allowed.value, ({ ip }) => (upstream

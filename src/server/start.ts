@@ -100,7 +100,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const totp: TotpVerifier = stages.verifyTotp;
   const verified = new VerifiedPasswordCache({ ttlSecs: () => world.config.security.auth_cache_ttl, clock });
   const authenticate = createSocksAuthenticator(pipeline, totp, verified);
-  const udp = createUdpAssociations(pipeline, stages.limits);
+  const udp = createUdpAssociations({ port: pipeline, clock, log, idleTimeoutSecs: () => world.config.limits.udp_relay_timeout });
   const addresses: { ssh?: string; socks5?: string; http?: string; api?: string; metrics?: string } = {};
   const listeners: (SocksListener | SshServer | HttpProxyListener)[] = [];
 

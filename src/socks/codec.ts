@@ -4,7 +4,7 @@
  * precise error. Never assumes one read is one message.
  */
 import { isIP } from 'node:net';
-import { socksReplyOf, type ErrorCode } from '../errors.js';
+import { SOCKS_REPLY, socksReplyOf, type ErrorCode } from '../errors.js';
 import { unmapIpv4Text } from '../policy/ip-address.js';
 
 export const VERSION = 0x05;
@@ -159,6 +159,11 @@ export function encodeAddress(host: string, port: number): Buffer {
 /** A refusal's reply: the catalogued REP byte of `code`, bound address 0.0.0.0:0. */
 export function encodeRefusal(code: ErrorCode): Buffer {
   return encodeReply(socksReplyOf(code));
+}
+
+/** A success reply naming the bound address (BND.ADDR/PORT): our outbound socket, or the UDP relay's. */
+export function encodeSuccess(host: string, port: number): Buffer {
+  return encodeReply(SOCKS_REPLY.SUCCEEDED, host, port);
 }
 
 export function encodeReply(rep: number, host = '0.0.0.0', port = 0): Buffer {

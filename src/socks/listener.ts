@@ -4,10 +4,10 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
-import { CMD, encodeRefusal, encodeReply } from './codec.js';
+import { CMD, encodeRefusal, encodeSuccess } from './codec.js';
 import { unmapIpv4Text } from '../policy/ip-address.js';
 import { SocksSession, type Step } from './session.js';
-import { SOCKS_REPLY, type Decision } from '../errors.js';
+import type { Decision } from '../errors.js';
 import type { Pipeline } from '../pipeline/engine.js';
 import { listenOn } from '../listen.js';
 import type { AuthedSession, ClientInfo, DoorListener } from '../pipeline/types.js';
@@ -156,7 +156,7 @@ function handleConnection(raw: Socket, opts: SocksListenerOptions, door: 'socks5
     }
     const tunnel = res.value;
     // BND.ADDR/PORT: the local address of our outbound socket (RFC 1928), not the target's.
-    socket.write(encodeReply(SOCKS_REPLY.SUCCEEDED, unmapIpv4Text(tunnel.localAddress), tunnel.localPort));
+    socket.write(encodeSuccess(unmapIpv4Text(tunnel.localAddress), tunnel.localPort));
     // From here on the relay reads the socket; the handshake reader would only see closed-state chunks.
     socket.off('data', onData);
     const early = session.takeEarlyData();

@@ -1,0 +1,117 @@
+// A UDP datagram's destination goes through the same authorize and connect stages as a TCP tunnel
+// (pipeline/tunnel-stages.ts), on the injected clock: no socket, no sleep.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { FakeClock } from '../../../src/clock.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { allow } from '../../../src/errors.js';
+import { EventBus, type Sks5Event } from '../../../src/observe/events.js';
+import { Pipeline, type AdmissionStage } from '../../../src/pipeline/engine.js';
+import { SessionRegistry } from '../../../src/pipeline/sessions.js';
+import type { AuthedSession, TrafficMeter } from '../../../src/pipeline/types.js';
+import { buildWorld } from '../../../src/pipeline/world.js';
+import { DnsCache } from '../../../src/relay/dns-cache.js';
+import { udpIdle } from '../../../src/socks/udp.js';
+
+const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
+
+function setup(opts: { maxUdp?: number } = {}) {
+  const config = configSchema.parse({
+    security: { ip_guard_enabled: true },
+    limits: { max_udp_sessions_per_user: opts.maxUdp ?? 0 },
+    acl: { default_policy: 'allow' },
+    users: [{
+      username: 'alice', password_hash: HASH,
+      acl: { deny: ['9.9.66.66:*', 'blocked.example:*'] },
+      time_access: { access_hours: '09:00-17:00' },
+    }],
+  });
+  const world = buildWorld(config, 0);
+  const clock = new FakeClock('2026-12-03T16:59:00Z');
+  const events = new EventBus(() => clock.now());
+  const seen: Sks5Event[] = [];
+  events.onAny((e) => seen.push(e));
+  const aclDenials: string[] = [];
+  const admission = { recordAclDenial: (ip: string) => aclDenials.push(ip) } as unknown as AdmissionStage;
+  const released: number[] = [];
+  const meter = { release: () => released.push(1) } as unknown as TrafficMeter;
+  const lookups: Record<string, string[]> = { 'both.example': ['2620:fe::7', '9.9.9.7'], 'v6only.example': ['2620:fe::8'] };
+  const dns = new DnsCache({
+    ttl: 60, maxEntries: 10, clock,
+    lookup: async (h) => { const a = lookups[h]; if (a) return a; throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${h}`), { code: 'ENOTFOUND' }); },
+  });
+  const pipeline = new Pipeline({
+    world: () => world, events, clock, log: pino({ level: 'silent' }), sessions: new SessionRegistry(), dns,
+    admission, limits: { acquire: () => allow(meter) },
+  });
+  const user = world.users.get('alice')!;
+  const session: AuthedSession = { client: { ip: '203.0.113.9', port: 40000, door: 'socks5', connId: 'udp00001', startedAt: clock.now() }, user, method: 'password' };
+  return { pipeline, clock, seen, aclDenials, released, session };
+}
+
+test('an allowed datagram target is routed to its address, of the relay socket\'s family, with no event', async () => {
+  const { pipeline, seen, session } = setup();
+  assert.deepEqual(await pipeline.routeDatagram(session, { host: '9.9.9.1', port: 53 }, 4), allow('9.9.9.1'));
+  assert.deepEqual(await pipeline.routeDatagram(session, { host: 'both.example', port: 53 }, 4), allow('9.9.9.7'));
+  assert.deepEqual(await pipeline.routeDatagram(session, { host: 'both.example', port: 53 }, 6), allow('2620:fe::7'));
+  assert.deepEqual(seen, []);
+});
+
+test('an ACL-denied datagram is refused as a TCP tunnel is: acl.deny with its code, and an ACL denial for reputation', async () => {
+  const { pipeline, seen, aclDenials, session } = setup();
+  for (const host of ['9.9.66.66', 'blocked.example']) {
+    const d = await pipeline.routeDatagram(session, { host, port: 53 }, 4);
+    assert.equal(d.allow, false);
+    if (!d.allow) assert.equal(d.code, 'SKS5_DENY_ACL');
+  }
+  assert.deepEqual(seen.map((e) => [e.type, (e.data as { code: string }).code, (e.data as { target_host: string }).target_host]), [
+    ['acl.deny', 'SKS5_DENY_ACL', '9.9.66.66'], ['acl.deny', 'SKS5_DENY_ACL', 'blocked.example'],
+  ]);
+  assert.deepEqual(aclDenials, ['203.0.113.9', '203.0.113.9']);
+});
+
+test('the anti-SSRF guard and port 0 refuse datagrams too', async () => {
+  const { pipeline, seen, session } = setup();
+  const ssrf = await pipeline.routeDatagram(session, { host: '127.0.0.1', port: 53 }, 4);
+  assert.equal(!ssrf.allow && ssrf.code, 'SKS5_DENY_SSRF');
+  const zero = await pipeline.routeDatagram(session, { host: '9.9.9.1', port: 0 }, 4);
+  assert.equal(!zero.allow && zero.code, 'SKS5_DENY_ACL');
+  assert.deepEqual(seen.map((e) => e.type), ['acl.deny', 'acl.deny']);
+});
+
+test('a name that does not resolve (or only to the other family) is a connect failure, not a policy denial', async () => {
+  const { pipeline, seen, aclDenials, session } = setup();
+  const nx = await pipeline.routeDatagram(session, { host: 'nx.example', port: 53 }, 4);
+  assert.equal(!nx.allow && nx.code, 'SKS5_ERR_DNS');
+  const v6 = await pipeline.routeDatagram(session, { host: 'v6only.example', port: 53 }, 4);
+  assert.equal(!v6.allow && v6.code, 'SKS5_ERR_DNS');
+  assert.deepEqual(seen.map((e) => e.type), ['connect.failed', 'connect.failed']);
+  assert.deepEqual(aclDenials, []);
+});
+
+test('the account is re-checked at every datagram on the injected clock: the time window closes mid-association', async () => {
+  const { pipeline, clock, seen, session } = setup();
+  assert.equal((await pipeline.routeDatagram(session, { host: '9.9.9.1', port: 53 }, 4)).allow, true);
+  clock.advance(60_000); // 17:00, the end of 09:00-17:00
+  const d = await pipeline.routeDatagram(session, { host: '9.9.9.1', port: 53 }, 4);
+  assert.equal(!d.allow && d.code, 'SKS5_DENY_TIME');
+  assert.deepEqual(seen.map((e) => [e.type, (e.data as { code: string }).code]), [['acl.deny', 'SKS5_DENY_TIME']]);
+  assert.equal(seen[0]?.timestamp, '2026-12-03T17:00:00.000Z', 'the event carries the injected time');
+});
+
+test('UDP ASSOCIATE runs authorize and limits: max_udp_sessions_per_user refuses with SKS5_DENY_CONN_LIMIT and an event', async () => {
+  const { pipeline, seen, released, session } = setup({ maxUdp: 1 });
+  const first = await pipeline.associate(session, { host: '0.0.0.0', port: 0 }, 0);
+  assert.equal(first.allow, true);
+  const second = await pipeline.associate(session, { host: '0.0.0.0', port: 0 }, 1);
+  assert.equal(!second.allow && second.code, 'SKS5_DENY_CONN_LIMIT');
+  assert.deepEqual(seen.map((e) => [e.type, (e.data as { code: string }).code]), [['acl.deny', 'SKS5_DENY_CONN_LIMIT']]);
+  assert.deepEqual(released, [], 'the refused association acquired no slot to release');
+});
+
+test('an association is idle after udp_relay_timeout of monotonic silence, never with timeout 0', () => {
+  assert.equal(udpIdle(1000, 1000 + 300_000, 300_000), false, 'exactly the timeout is not over it');
+  assert.equal(udpIdle(1000, 1001 + 300_000, 300_000), true);
+  assert.equal(udpIdle(0, 10 ** 9, 0), false);
+});
