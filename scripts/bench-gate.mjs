@@ -14,6 +14,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchFingerprint, kexinitPacket } from './bench/gate-kexinit.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -24,14 +25,6 @@ const JSON_OUT = argv.includes('--json');
 const IDENT = Buffer.from('SSH-2.0-OpenSSH_9.2p1 bench\r\n');
 const HARD_DEADLINE = setTimeout(() => { console.error('bench: hard deadline reached'); process.exit(2); }, 170_000);
 
-function kexinitPacket() {
-  const list = (s) => { const b = Buffer.from(s); const l = Buffer.alloc(4); l.writeUInt32BE(b.length); return Buffer.concat([l, b]); };
-  const names = ['curve25519-sha256', 'ssh-ed25519', 'aes128-ctr', 'aes128-ctr', 'hmac-sha2-256', 'hmac-sha2-256', 'none', 'none', '', ''];
-  const payload = Buffer.concat([Buffer.from([20]), Buffer.alloc(16, 1), ...names.map(list), Buffer.alloc(5)]);
-  let pad = 8 - ((payload.length + 5) % 8); if (pad < 4) pad += 8;
-  const h = Buffer.alloc(5); h.writeUInt32BE(payload.length + pad + 1); h[4] = pad;
-  return Buffer.concat([h, payload, Buffer.alloc(pad)]);
-}
 const KEXINIT = kexinitPacket();
 
 const TARGET_SRC = `
@@ -249,12 +242,7 @@ async function main() {
   let haproxy;
   try {
     const db = join(dir, 'bench.db');
-    const { createHash } = await import('node:crypto');
-    const pkt = kexinitPacket();
-    const payload = pkt.subarray(5, pkt.length - pkt[4]);
-    const lists = []; let off = 17;
-    for (let i = 0; i < 8; i++) { const n = payload.readUInt32BE(off); lists.push(payload.subarray(off + 4, off + 4 + n).toString()); off += 4 + n; }
-    const fp = createHash('sha256').update([...lists, 'false'].join(';')).digest('hex').slice(0, 32);
+    const fp = benchFingerprint();
     const bin = join(ROOT, 'bin', 'sshgate');
     const reg = spawnSync(process.execPath, [bin, 'approve', '--db', db, '--register', '--label', 'bench', fp], { encoding: 'utf8' });
     if (reg.status !== 0) throw new Error(`approve failed: ${reg.stderr}`);

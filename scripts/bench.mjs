@@ -8,7 +8,7 @@
 //   BENCH_ROUNDS=N           rounds of the SOCKS5 and SSH sections (peers interleaved per round; medians)
 //   BENCH_DURATION=S         seconds per bulk/connect measurement window
 //   BENCH_HOLD=5000          idle tunnels held in the SOCKS5 concurrency phase (comma list allowed)
-//   BENCH_ONLY=socks,http,gate,ssh  sections to run
+//   BENCH_ONLY=socks,http,gate,ssh,scale  sections to run (scale: workers 1 vs 2, cluster on vs off; opt-in for now)
 //   BENCH_OUT=file.jsonl     also keep the shared harness's raw JSON lines
 //   BENCH_HARNESS_DIR=dir    the shared harness (default ../shared/bench next to the repository)
 // Needs `npm run build` first (bin/sks5 runs dist/). See docs/performance.md.
@@ -24,6 +24,8 @@ import { BASE, runSocksSection, socksTable } from './bench/socks-section.mjs';
 import { runGateSection } from './bench/gate-section.mjs';
 import { CIPHERS, runSshSection, sshTable } from './bench/ssh-section.mjs';
 import { httpTable, runHttpSection } from './bench/http-section.mjs';
+import { runScaleSection } from './bench/scale-section.mjs';
+import { scaleTable } from './bench/scale-table.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -138,6 +140,11 @@ async function main() {
           if (raw.length) appendFileSync(env.BENCH_OUT, `${raw.map((r) => JSON.stringify(r)).join('\n')}\n`);
         }
       }
+    }
+    if (ctx.sections.includes('scale')) {
+      console.log('\n## Scale: workers 1 vs 2, cluster on vs off (issue 13)\n');
+      if (!harnessAvailable(ROOT)) console.log('Scale: skipped (harness not found)');
+      else console.log(scaleTable(await runScaleSection(ctx)));
     }
     console.log(`\n${oursLogSummary(ctx.oursLogs)}`);
     console.log(`\nTotal time: ${((Date.now() - t0) / 1000).toFixed(0)} s; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -13,21 +13,35 @@ export function harnessAvailable(root) {
   return existsSync(join(harnessDir(root), 'socks-bench.mjs'));
 }
 
-/**
- * One harness run: `opts` maps to socks-bench.mjs flags (proxy, user, pass, pid, pid2, duration,
- * streams, inflight, hold, phases, label). Returns the parsed JSON result, or { label, error }.
- */
-export async function runHarness(root, opts, budgetSecs) {
-  const args = [join(harnessDir(root), 'socks-bench.mjs'), '--max-secs', String(Math.max(20, budgetSecs - 5))];
+/** Runs one script of the shared harness to its end and parses the one JSON line it prints. */
+async function runScript(root, script, opts, budgetSecs, extraArgs) {
+  const args = [join(harnessDir(root), script), ...extraArgs];
   for (const [k, v] of Object.entries(opts)) if (v !== undefined && v !== null && v !== '') args.push(`--${k}`, String(v));
   const label = opts.label;
   const progress = (d) => {
-    for (const line of String(d).split('\n')) if (line.trim()) process.stderr.write(`  [${label}] ${line.replace(/^\[bench\] /, '')}\n`);
+    for (const line of String(d).split('\n')) if (line.trim()) process.stderr.write(`  [${label}] ${line.replace(/^\[(bench|scale)\] /, '')}\n`);
   };
   const res = await runToEnd(`harness ${label}`, process.execPath, args, { timeoutMs: budgetSecs * 1000, onStderr: progress });
   const line = res.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (res.code !== 0 || !line) return { label, error: res.timedOut ? `timed out after ${budgetSecs} s` : `harness exit ${res.code}` };
   try { return JSON.parse(line); } catch { return { label, error: 'unparsable harness output' }; }
+}
+
+/**
+ * One harness run: `opts` maps to socks-bench.mjs flags (proxy, user, pass, pid, pid2, duration,
+ * streams, inflight, hold, phases, label). Returns the parsed JSON result, or { label, error }.
+ */
+export function runHarness(root, opts, budgetSecs) {
+  return runScript(root, 'socks-bench.mjs', opts, budgetSecs, ['--max-secs', String(Math.max(20, budgetSecs - 5))]);
+}
+
+/**
+ * One run of the shared ssh-scale.mjs: K downloads at once, one through each SOCKS port in
+ * `opts.proxies` (flags: proxies, pid = the clients, pid2 = the server, duration, dir, label).
+ * Its own window is bounded by --duration; `budgetSecs` bounds the whole run.
+ */
+export function runSshScale(root, opts, budgetSecs) {
+  return runScript(root, 'ssh-scale.mjs', opts, budgetSecs, []);
 }
 
 const at = (obj, path) => path.split('.').reduce((a, k) => (a == null ? a : a[k]), obj);

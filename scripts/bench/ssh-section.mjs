@@ -10,15 +10,16 @@ import { BENCH_USER, startOurs } from './ours-server.mjs';
 import { socksConnect, withEchoServer } from './socks-probe.mjs';
 
 export const CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
-const SSHD_USER = 'sksbench'; // the account the peers were measured with (run-peers.sh setup_ssh)
+export const SSHD_USER = 'sksbench'; // the account the peers were measured with (run-peers.sh setup_ssh)
 
 const BULK_CONNECT = { phases: 'bulk,connect' };
 
 const sh = (cmd) => spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30_000 });
 
-/** Client key pair (and a host key for sshd) in the run's temp dir. */
-function makeKeys(dir) {
+/** Client key pair (and a host key for sshd) in the run's temp dir; kept when an earlier section made them. */
+export function makeKeys(dir) {
   for (const name of ['id_ed25519', 'ssh_host_ed25519_key']) {
+    if (existsSync(join(dir, name))) continue;
     const r = sh(`ssh-keygen -q -t ed25519 -N '' -C sks5-bench -f ${JSON.stringify(join(dir, name))}`);
     if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
   }
@@ -29,7 +30,7 @@ function makeKeys(dir) {
  * Prepares OpenSSH's sshd like the peer run did: throwaway account, config from the shared
  * template with our temp dir and a free port. Returns { template }, or { skip: reason } when not possible.
  */
-function prepareSshd(root, dir, pubKey) {
+export function prepareSshd(root, dir, pubKey) {
   if (!existsSync('/usr/sbin/sshd')) return { skip: '/usr/sbin/sshd not installed' };
   const template = join(harnessDir(root), 'peers', 'sshd_config');
   if (!existsSync(template)) return { skip: `${template} not found` };
@@ -46,7 +47,7 @@ function prepareSshd(root, dir, pubKey) {
   return { template };
 }
 
-async function startSshd(dir, template) {
+export async function startSshd(dir, template) {
   const port = await freePort();
   const config = readFileSync(template, 'utf8').replaceAll('@RUN@', dir).replace(/^Port \d+$/m, `Port ${port}`);
   const path = join(dir, 'sshd_config');
@@ -56,7 +57,7 @@ async function startSshd(dir, template) {
   return { proc, port };
 }
 
-async function startClient(dir, serverPort, user, cipher) {
+export async function startClient(dir, serverPort, user, cipher) {
   const local = await freePort();
   const proc = startProcess(`ssh -D ${cipher}`, 'ssh', ['-N', '-p', String(serverPort), '-i', join(dir, 'id_ed25519'),
     '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
@@ -67,7 +68,7 @@ async function startClient(dir, serverPort, user, cipher) {
 }
 
 /** One CONNECT + 4-byte echo through the client's SOCKS port: proves the server forwards channels. */
-function probeForwarding(socksPort) {
+export function probeForwarding(socksPort) {
   return withEchoServer(async (targetPort) => (await socksConnect({ proxyPort: socksPort, targetPort })).echoed);
 }
 
