@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpTarget, type Sks5Process } from '../helpers/sks5-process.js';
 import { api, download, until } from '../helpers/cluster-nodes.js';
-import { authWorkers, startWorkers, workersToml } from '../helpers/workers.js';
+import { authWorkers, startWorkers, workerPids, workersToml } from '../helpers/workers.js';
+import { curl } from '../helpers/cluster-nodes.js';
 
 const TOKEN = 'cluster-e2e-token-0123456789';
 
@@ -95,4 +96,31 @@ test('OpenSSH sees one host key on both workers; the event stream carries both w
   assert.equal((await api(srv, '/api/maintenance', { method: 'POST', body: JSON.stringify({ enabled: false }) })).status, 200);
   await new Promise((r) => setTimeout(r, 300));
   for (let i = 0; i < 2; i++) assert.equal((await download(srv, `http://127.0.0.1:${port}/`)).code, 0, 'served again after maintenance');
+});
+
+test('kill -9 of the primary and both workers loses nothing beyond one flush: quota usage and a ban are back after the restart', async (t) => {
+  const BODY = 20_000;
+  const url = `http://127.0.0.1:${await startHttpTarget(t, 'z'.repeat(BODY))}/`;
+  const toml = await workersToml('', '[users.quotas]\ndaily_bandwidth_bytes = 10000000\n');
+  const srv = await startWorkers(t, toml);
+  for (let i = 0; i < 4; i++) assert.equal((await download(srv, url)).code, 0);
+  for (let i = 0; i < 3; i++) assert.equal(await curl(srv, `wrong${i}`, url, '127.0.0.2'), 97);
+  await until(async () => ((await api(srv, '/api/bans')).body.data as Array<{ ip: string }>).some((b) => b.ip === '127.0.0.2'), 3000, 'banned');
+  const seen: number[] = [];
+  for (let i = 0; i < 10; i++) { seen.push((await api(srv, '/api/quotas/alice')).body.data.daily_bytes as number); await new Promise((r) => setTimeout(r, 200)); }
+  const used = seen[seen.length - 1]!;
+  t.diagnostic(`usage seen by worker 1 every 200 ms: ${seen.join(",")}`);
+  assert.ok(used >= 4 * BODY, `${seen.join(',')} bytes counted`);
+  // Past one SQLite flush (500 ms), then every process at once, as a power cut would.
+  await new Promise((r) => setTimeout(r, 1200));
+  const pids = [...workerPids(srv).values(), srv.child.pid!];
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  await srv.exited;
+  for (const pid of pids) await until(async () => { try { process.kill(pid, 0); return false; } catch { return true; } }, 5000, `pid ${pid} gone`);
+
+  const again = await startWorkers(t, toml, srv.dir);
+  const after = (await api(again, '/api/quotas/alice')).body.data.daily_bytes as number;
+  assert.equal(after, used, 'the daily usage survived (the stale lock of the killed primary was taken over)');
+  assert.ok(((await api(again, '/api/bans')).body.data as Array<{ ip: string }>).some((b) => b.ip === '127.0.0.2'), 'the ban survived');
+  for (let i = 0; i < 2; i++) assert.equal(await curl(again, 'secret', url, '127.0.0.2'), 97, 'and both workers enforce it');
 });

@@ -37,8 +37,8 @@ level = "info"
 `;
 }
 
-export async function startWorkers(t: Parameters<typeof startSks5>[0], toml: string): Promise<Sks5Process> {
-  const srv = await startSks5(t, toml, { expect: ['socks5', 'ssh', 'api', 'metrics'] });
+export async function startWorkers(t: Parameters<typeof startSks5>[0], toml: string, dir?: string): Promise<Sks5Process> {
+  const srv = await startSks5(t, toml, { expect: ['socks5', 'ssh', 'api', 'metrics'], ...(dir ? { dir } : {}) });
   await srv.waitForLog((l) => l.msg === 'all 2 workers ready');
   return srv;
 }
@@ -46,3 +46,8 @@ export async function startWorkers(t: Parameters<typeof startSks5>[0], toml: str
 /** Which worker logged each authentication so far. */
 export const authWorkers = (srv: Sks5Process): number[] => srv.logs.filter((l) => l.msg === 'authenticated').map((l) => Number(l.worker));
 
+
+/** The pids of the primary's workers, from their 'worker N ready (pid P)' log lines (latest per worker). */
+export function workerPids(srv: Sks5Process): Map<number, number> {
+  return new Map(srv.logs.filter((l) => /^worker \d+ ready/.test(String(l.msg))).map((l) => [Number(l.worker), Number(l.pid)]));
+}
