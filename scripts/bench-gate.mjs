@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmark for bin/sshgate (not a test; prints figures). Loopback only, bounded in time (~40 s).
-//   node scripts/bench-gate.mjs [--duration 3] [--json]      (BENCH_GATE_NODE_ARGS='--cpu-prof' profiles the gate)
+//   node scripts/bench-gate.mjs [--duration 3] [--json] [--workers N]      (BENCH_GATE_NODE_ARGS='--cpu-prof' profiles the gate)
 // Compares "direct" (client -> target) with "gate" (client -> sshgate -> target) for:
 //   bulk upload / download over one stream, sequential and parallel (32 in flight) connections
 //   (TCP connect + banner + ident/KEXINIT + 32-byte echo + close), and the added latency (p50/p99).
@@ -22,6 +22,8 @@ const DURATION = Number(argv[argv.indexOf('--duration') + 1] || 0) || 3;
 // Connections held open through each relay at once (0 = skip the hold phase).
 const HOLD = argv.includes('--hold') ? Number(argv[argv.indexOf('--hold') + 1]) : 5000;
 const JSON_OUT = argv.includes('--json');
+// sshgate serve --workers (1 = one process, as before).
+const WORKERS = argv.includes('--workers') ? Number(argv[argv.indexOf('--workers') + 1]) : 1;
 const IDENT = Buffer.from('SSH-2.0-OpenSSH_9.2p1 bench\r\n');
 const HARD_DEADLINE = setTimeout(() => { console.error('bench: hard deadline reached'); process.exit(2); }, 170_000);
 
@@ -145,19 +147,35 @@ async function downloadPhase(port) {
   return n / ((performance.now() - t0) / 1000) / 1e6;
 }
 
-/** User + system CPU seconds of a process so far, from /proc (NaN when unreadable). */
+/** The process and its children (sshgate --workers), from /proc. */
+function family(pid) {
+  try {
+    return [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
+  } catch { return [pid]; }
+}
+
+/** User + system CPU seconds of a process and its children so far, from /proc (NaN when unreadable). */
 function cpuSecs(pid) {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    let ticks = 0;
+    for (const p of family(pid)) {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime in clock ticks (USER_HZ = 100)
+    }
+    return ticks / 100;
   } catch { return NaN; }
 }
 
-/** Resident set of a process, from /proc (MiB). */
+/** Resident set of a process and its children, from /proc (MiB). */
 function rssMiB(pid) {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
+    let kb = 0;
+    for (const p of family(pid)) {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (!m) return NaN;
+      kb += Number(m[1]);
+    }
+    return kb / 1024;
   } catch { return NaN; }
 }
 
@@ -249,7 +267,7 @@ async function main() {
     const nodeArgs = (process.env.BENCH_GATE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     // A held connection costs the gate two descriptors: room for HOLD of them above the default cap.
     gate = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--route', `127.0.0.1:0=127.0.0.1:${target.port}`, '--db', db, '--config', '',
-      '--max-connections', String(Math.max(1024, HOLD + 1000))], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--max-connections', String(Math.max(1024, HOLD + 1000)), '--workers', String(WORKERS)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     gate.stderr.on('data', (d) => { log += d; });
     const until = Date.now() + 15_000;

@@ -22,7 +22,8 @@ type FromWorker =
   | { readonly gate: 'admit'; readonly id: number; readonly ip: string }
   | { readonly gate: 'release'; readonly id: number }
   | { readonly gate: 'log'; readonly text: string }
-  | { readonly gate: 'listening' }
+  /** `ports`: where each route listens, in route order (port 0 in the flags: the kernel's pick, shared by all workers). */
+  | { readonly gate: 'listening'; readonly ports: readonly number[] }
   | { readonly gate: 'seen'; readonly fp: string }
   | { readonly gate: 'drained'; readonly ok: boolean };
 
@@ -54,16 +55,16 @@ export class WorkerPool {
   readonly #members = new Map<number, Member>();
   readonly #restarts: number[] = [];
   #draining = false;
-  #ready: (() => void) | undefined;
+  #ready: ((ports: readonly number[]) => void) | undefined;
   #failed: ((err: Error) => void) | undefined;
 
   constructor(opts: PoolOptions) { this.#o = opts; }
 
   get size(): number { return this.#members.size; }
 
-  /** Forks every worker; resolves once all listen, rejects if one exits before it does. */
-  start(): Promise<void> {
-    const ready = new Promise<void>((resolve, reject) => { this.#ready = resolve; this.#failed = reject; });
+  /** Forks every worker; resolves with the routes' ports once all listen, rejects if one exits before it does. */
+  start(): Promise<readonly number[]> {
+    const ready = new Promise<readonly number[]>((resolve, reject) => { this.#ready = resolve; this.#failed = reject; });
     for (let i = 0; i < this.#o.count; i++) this.#fork();
     return ready;
   }
@@ -114,7 +115,7 @@ export class WorkerPool {
         break;
       case 'listening':
         m.listening = true;
-        if ([...this.#members.values()].every((x) => x.listening)) this.#ready?.();
+        if ([...this.#members.values()].every((x) => x.listening)) this.#ready?.(msg.ports);
         break;
       case 'drained':
         break;
@@ -176,7 +177,7 @@ export class PrimaryLink {
   });
 
   log(text: string): void { this.#send({ gate: 'log', text }); }
-  listening(): void { this.#send({ gate: 'listening' }); }
+  listening(ports: readonly number[]): void { this.#send({ gate: 'listening', ports }); }
   seen(fp: string): void { this.#send({ gate: 'seen', fp }); }
   /** The last message: resolves once it has left (process.exit would drop a message still queued). */
   drained(ok: boolean): Promise<void> {

@@ -37,7 +37,7 @@ export async function serveWorker(io: CliIo, f: ParsedFlags, routes: readonly Ro
     store.close();
     return fatal(io, (err as Error).message);
   }
-  primary.listening();
+  primary.listening(gate.bound().map((b) => b.address.port));
   const grace = await Promise.race([primary.drainRequested, hooks.shutdown.then(() => f.num('drain-timeout'))]);
   const ok = await gate.drain(grace);
   store.close();

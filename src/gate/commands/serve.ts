@@ -115,8 +115,12 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
     });
     serving = { drain: async (grace) => { clearInterval(sweeper); return pool.drain(grace); } };
     try {
-      await pool.start();
-      for (const r of routes) log(`LISTEN ${r.listen} -> ${r.backend}`);
+      const ports = await pool.start();
+      routes.forEach((r, i) => {
+        // As one process logs it: port 0 names the port the kernel gave.
+        const where = r.listenAddr.port === 0 ? `${r.listen.slice(0, r.listen.lastIndexOf(':'))}:${ports[i] ?? 0}` : r.listen;
+        log(`LISTEN ${where} -> ${r.backend}`);
+      });
       if (wantMetrics) metricsServer = await serveMetrics(f.str('metrics-listen'), workersMetrics());
     } catch (err) {
       await pool.drain(0);
