@@ -25,6 +25,8 @@ export interface ClusterKeys {
   userHistory(user: string): string;
   /** Hash: one user's bookmarks (`b:<name>`), aliases (`a:<name>`) and last login (`login`, JSON). */
   userData(user: string): string;
+  /** Hash: node name -> 1 once the node has pushed its shell data; a field gone means Redis lost it. */
+  readonly userDataNodes: string;
 }
 
 export function clusterKeys(prefix: string): ClusterKeys {
@@ -41,6 +43,7 @@ export function clusterKeys(prefix: string): ClusterKeys {
     quotaHour: (user) => `${prefix}q:h:${user}`,
     userHistory: (user) => `${prefix}u:h:${user}`,
     userData: (user) => `${prefix}u:d:${user}`,
+    userDataNodes: `${prefix}u:nodes`,
   };
 }
 

@@ -129,6 +129,10 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     clock: deps.clock, bus: deps.events, up: () => link.up,
     publish: (changes) => { for (const chunk of chunkChanges(changes, EVENTS_PER_MESSAGE)) link.client.publish(keys.stateChannel, encodeEnvelope(node, chunk)).catch(() => undefined); },
   });
+  const userdata = deps.userdata;
+  const userSync = userdata
+    ? new UserDataSync({ node, keys, config: deps.config, clock: deps.clock, store: () => (link.up ? link.client : undefined), knownUsers: () => userdata.knownUsers(), warn: (m) => deps.log.warn(m) })
+    : undefined;
   const fpSync = deps.fingerprints ? new FingerprintSync({ node, sender: node, keys, clock: deps.clock, store: deps.fingerprints, warn: (m) => deps.log.warn(m) }) : undefined;
   const quotaSync = new QuotaSync({ node, keys, config: deps.config, clock: deps.clock, ledger: deps.quotas });
   const sync = new StateSync({
@@ -199,6 +203,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
           await sync.resync(link.client);
           await quotaSync.resync(link.client);
           await fpSync?.resync(link.client);
+          await userSync?.resync(link.client);
           const wasDegraded = state === 'degraded';
           state = 'connected';
           reason = undefined;
@@ -221,7 +226,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterNode> {
     deps.admission?.shareMachine(machine);
   }
   deps.reputation.replicateTo(sync.reputationReplica());
-  deps.userdata?.joinCluster(new UserDataSync({ node, keys, config: deps.config, clock: deps.clock, store: () => (link.up ? link.client : undefined), warn: (m) => deps.log.warn(m) }));
+  userdata?.joinCluster(userSync);
 
   // unref: the timers must not keep a stopping process alive; close() flushes.
   const flushTimer = setInterval(() => { void sync.flush(); void quotaSync.flush(); void fpSync?.flush(); announce(false); shared.flush(); }, FLUSH_MS).unref();

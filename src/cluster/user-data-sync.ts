@@ -11,15 +11,20 @@
  * an SSH handshake; one Redis round trip (well under a millisecond on a LAN) is noise beside it.
  *
  * A change Redis did not take (away, or failed) marks the user: their next login on this node, or
- * next change while Redis is up, writes this node's whole copy over the cluster's (last writer
- * wins per user), so nothing typed during an outage is lost here. A user Redis has nothing for
+ * next change while Redis is up, writes this node's whole copy over the cluster's unless the
+ * cluster's copy changed later (each copy carries `v`, the time of its last change): last writer
+ * wins per user, so what was typed during an outage on the node used last is kept. A user Redis has nothing for
  * (first start with a cluster, or Redis restarted empty) is seeded from the node they log in to.
+ * Redis back empty while users are in their shells: each node finds its own mark gone from
+ * `<prefix>u:nodes` when it reconnects and treats every user it holds as not taken, so the next
+ * change writes their whole copy, not one line onto an empty history.
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { BOOKMARK_NAME, MAX_ALIASES_LOADED, MAX_LINE_CHARS, type LastLogin, type UserDataChange, type UserDataReplica, type UserSnapshot } from '../store/userdata.js';
 import type { ClusterKeys } from './keys.js';
 import type { StoreBatch, StoreCommands } from './store.js';
+import { CappedMap } from '../policy/rate.js';
 
 /** How long a login waits for the cluster's copy before using the node's own. */
 export const READ_TIMEOUT_MS = 250;
@@ -31,6 +36,8 @@ export interface UserDataSyncDeps {
   clock: Clock;
   /** The store while it is up, else undefined. */
   store: () => StoreCommands | undefined;
+  /** Users whose data this node holds in memory (after Redis lost everything, they are sent again). */
+  knownUsers: () => Iterable<string>;
   warn(message: string): void;
 }
 
@@ -82,6 +89,12 @@ function decodeLogin(raw: string): LastLogin | undefined {
   }
 }
 
+/** When the copy in Redis was last changed (its `v` field), 0 when unknown. */
+function version(hash: Readonly<Record<string, string>>): number {
+  const v = Number(hash['v']);
+  return Number.isFinite(v) ? v : 0;
+}
+
 function isEmpty(s: UserSnapshot): boolean {
   return s.history.length === 0 && Object.keys(s.bookmarks).length === 0 && Object.keys(s.aliases).length === 0 && s.lastLogin === undefined;
 }
@@ -92,19 +105,49 @@ export class UserDataSync implements UserDataReplica {
   readonly #behind = new Set<string>();
   /** Lines appended per user since Redis' set was last trimmed. */
   readonly #untrimmed = new Map<string, number>();
+  /** When this node last changed each user's data (the `v` it writes beside the data). */
+  readonly #changedAt: CappedMap<string, number>;
   #seq = 0;
   #behindFullWarned = false;
 
   constructor(deps: UserDataSyncDeps) {
     this.#d = deps;
+    this.#changedAt = new CappedMap(() => deps.config().security.rate_limit_max_users);
+  }
+
+  /** After every (re)connect: if Redis no longer has this node's mark, it lost what this node had sent. */
+  async resync(store: StoreCommands): Promise<void> {
+    const { keys, node } = this.#d;
+    const marks = await store.hGetAll(keys.userDataNodes);
+    if (marks[node] !== undefined) return;
+    for (const user of this.#d.knownUsers()) this.#markBehind(user);
+    await store.multi().hSet(keys.userDataNodes, node, '1').exec();
   }
 
   changed(user: string, change: UserDataChange, local: () => UserSnapshot): void {
+    const at = this.#d.clock.now();
+    const before = this.#changedAt.get(user) ?? 0;
+    this.#changedAt.set(user, at);
     const store = this.#d.store();
     if (!store) { this.#markBehind(user); return; }
-    if (this.#behind.has(user)) { this.#pushAll(store, user, local()); return; }
+    if (this.#behind.has(user)) { void this.#catchUp(store, user, before, change, at, local); return; }
+    this.#send(store, user, change, at);
+  }
+
+  /** A change of a user Redis is behind on: our whole copy, unless another node wrote a newer one meanwhile. */
+  async #catchUp(store: StoreCommands, user: string, before: number, change: UserDataChange, at: number, local: () => UserSnapshot): Promise<void> {
+    let theirs: number;
+    try {
+      theirs = version(await store.hGetAll(this.#d.keys.userData(user)));
+    } catch {
+      return; // still behind: the next change or login tries again
+    }
+    if (theirs > before) { this.#behind.delete(user); this.#send(store, user, change, at); } else this.#pushAll(store, user, local());
+  }
+
+  #send(store: StoreCommands, user: string, change: UserDataChange, at: number): void {
     const { keys } = this.#d;
-    const b = store.multi();
+    const b = store.multi().hSet(keys.userData(user), 'v', String(at));
     switch (change.k) {
       case 'history':
         b.zAdd(keys.userHistory(user), [{ score: change.at, value: historyMember(this.#d.node, ++this.#seq, change.line) }]);
@@ -132,7 +175,6 @@ export class UserDataSync implements UserDataReplica {
   async load(user: string, local: () => UserSnapshot): Promise<UserSnapshot | undefined> {
     const store = this.#d.store();
     if (!store) return undefined;
-    if (this.#behind.has(user)) { this.#pushAll(store, user, local()); return undefined; }
     const { keys } = this.#d;
     // Issued in the same tick, the two commands share one round trip on the connection.
     const read = Promise.all([store.zRangeWithScores(keys.userHistory(user)), store.hGetAll(keys.userData(user))]);
@@ -149,6 +191,11 @@ export class UserDataSync implements UserDataReplica {
     read.catch(() => undefined);
     if (!got) return undefined;
     const [members, hash] = got;
+    if (this.#behind.has(user)) {
+      // Last writer wins per user, by the time of the last change: ours, or a newer copy from another node.
+      if (version(hash) <= (this.#changedAt.get(user) ?? 0)) { this.#pushAll(store, user, local()); return undefined; }
+      this.#behind.delete(user);
+    }
     const cfg = this.#d.config().persistence.userdata;
     const snap = decodeUser(members, hash, { historyMax: cfg.shell_history_max, bookmarksMax: cfg.bookmarks_max });
     if (isEmpty(snap)) {
@@ -163,9 +210,10 @@ export class UserDataSync implements UserDataReplica {
   /** This node's whole copy replaces the cluster's (after missed writes, or to seed an empty Redis). */
   #pushAll(store: StoreCommands, user: string, s: UserSnapshot): void {
     const { keys, clock, node } = this.#d;
-    const b: StoreBatch = store.multi().del([keys.userHistory(user), keys.userData(user)]);
-    // The local copy has no times in memory: spread the lines over the last milliseconds, in order.
     const now = clock.now();
+    const b: StoreBatch = store.multi().del([keys.userHistory(user), keys.userData(user)])
+      .hSet(keys.userData(user), 'v', String(this.#changedAt.get(user) ?? now));
+    // The local copy has no times in memory: spread the lines over the last milliseconds, in order.
     if (s.history.length > 0) b.zAdd(keys.userHistory(user), s.history.map((line, i) => ({ score: now - s.history.length + i, value: historyMember(node, ++this.#seq, line) })));
     for (const [name, target] of Object.entries(s.bookmarks)) b.hSet(keys.userData(user), `b:${name}`, target);
     for (const [name, command] of Object.entries(s.aliases)) b.hSet(keys.userData(user), `a:${name}`, command);

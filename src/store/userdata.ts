@@ -86,6 +86,11 @@ export class UserData {
     if (snap) this.#adopt(user, snap);
   }
 
+  /** Users whose data is in memory (read or written since the start). */
+  knownUsers(): string[] {
+    return [...this.#users.keys()];
+  }
+
   snapshot(user: string): UserSnapshot {
     const e = this.#entry(user);
     return { history: [...e.history], bookmarks: Object.fromEntries(e.bookmarks), aliases: Object.fromEntries(e.aliases), lastLogin: e.lastLogin ? { ...e.lastLogin } : undefined };

@@ -2,11 +2,12 @@
  * Shell data spans the cluster: commands typed through OpenSSH in a shell on node A (no pty, lines
  * piped) are in `history` on node B, a bookmark added on A is listed on B, and B's MOTD names the
  * login made on A as the last one. With Redis stopped, B still serves a login from its own copy
- * (the one it took from the cluster at its last login).
+ * (the one it took from the cluster at its last login). A shell held open on A while Redis
+ * restarts empty sends A's whole history back with its next line, so B loses nothing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { startRedis } from '../helpers/redis-server.js';
 import { api, startNode, until } from '../helpers/cluster-nodes.js';
 import type { Sks5Process } from '../helpers/sks5-process.js';
@@ -62,4 +63,24 @@ test('history, a bookmark and the last login made on A are what B shows; B falls
   assert.equal(alone.code, 0);
   assert.match(alone.out, /bookmark add web example\.com:443/, "B's own copy, taken from the cluster at its last login");
   t.diagnostic(`ssh exec on B with Redis down: ${Math.round(alone.ms)} ms`);
+
+  // A shell held open on A while Redis restarts empty: the next line sends A's whole history back.
+  await redis.start();
+  for (const srv of [a, b]) await until(async () => (await api(srv, '/api/health')).body.data.status === 'ok', 20_000, 'reconnected');
+  const held = spawn('sshpass', ['-p', 'secret', 'ssh', ...SSH_OPTS, '-T', '-p', String(a.ssh!.port), 'alice@127.0.0.1'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  t.after(() => { if (held.exitCode === null) held.kill('SIGKILL'); });
+  let out = '';
+  held.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  const prompts = (): number => (out.match(/\$ /g) ?? []).length;
+  await until(async () => prompts() >= 1, 10_000, 'the held shell shows its prompt');
+  held.stdin.write('show status\n');
+  await until(async () => prompts() >= 2, 10_000, 'the first command ran');
+  await redis.stop();
+  await redis.start();
+  for (const srv of [a, b]) await until(async () => (await api(srv, '/api/health')).body.data.status === 'ok', 20_000, 'reconnected to the empty Redis');
+  const exited = new Promise((r) => held.once('exit', r));
+  held.stdin.end('whoami\nexit\n');
+  await exited;
+  const after = await ssh(b, 'history');
+  for (const line of ['bookmark add web example.com:443', 'show quota', 'show status', 'whoami']) assert.ok(after.out.includes(line), `B's history after the empty restart has "${line}":\n${after.out}`);
 });

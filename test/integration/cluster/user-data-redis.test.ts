@@ -31,7 +31,7 @@ test('a login read of 100 history lines and 50 bookmarks takes one short round t
   const usedMemory = async (): Promise<number> => Number(/used_memory:(\d+)/.exec((await run('redis-cli', ['-p', String(redis.port), 'info', 'memory'])).stdout)?.[1]);
   const keys = clusterKeys('sks5:');
   const writer = new UserData({ db: undefined, config: () => config, clock: systemClock, log: recordingLog() });
-  writer.joinCluster(new UserDataSync({ node: 'bastion1:2222', keys, config: () => config, clock: systemClock, store: () => link.client, warn: () => undefined }));
+  writer.joinCluster(new UserDataSync({ node: 'bastion1:2222', keys, config: () => config, clock: systemClock, store: () => link.client, knownUsers: () => [], warn: () => undefined }));
 
   const before = await usedMemory();
   for (let u = 0; u < USERS; u++) {
@@ -48,7 +48,7 @@ test('a login read of 100 history lines and 50 bookmarks takes one short round t
   assert.ok(perUser < 64 * 1024, `${perUser} bytes`);
 
   const reader = new UserData({ db: undefined, config: () => config, clock: systemClock, log: recordingLog() });
-  reader.joinCluster(new UserDataSync({ node: 'bastion2:2222', keys, config: () => config, clock: systemClock, store: () => link.client, warn: () => undefined }));
+  reader.joinCluster(new UserDataSync({ node: 'bastion2:2222', keys, config: () => config, clock: systemClock, store: () => link.client, knownUsers: () => [], warn: () => undefined }));
   const times: number[] = [];
   for (let u = 0; u < 50; u++) {
     const start = performance.now();
