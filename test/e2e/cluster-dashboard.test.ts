@@ -75,6 +75,20 @@ test("A's dashboard lists both nodes with their heartbeat, sessions, tunnels and
   await page.screenshot({ path: shot, fullPage: true });
   const keep = process.env['DASHBOARD_SCREENSHOTS'];
   if (keep) { mkdirSync(keep, { recursive: true }); copyFileSync(shot, join(keep, 'dashboard-cluster.png')); }
+  // At 800 px the panel still fits: nothing scrolls sideways, the Redis column is inside the panel.
+  await page.setViewportSize({ width: 800, height: 1000 });
+  const narrow = join(a.dir, 'dashboard-cluster-800.png');
+  await page.screenshot({ path: narrow, fullPage: true });
+  if (keep) copyFileSync(narrow, join(keep, 'dashboard-cluster-800.png'));
+  const fit = await page.evaluate(() => {
+    const d = (globalThis as any).document;
+    const scroll = d.querySelector('#cluster-panel .scroll');
+    const last = d.querySelector('#cluster-body tr[data-key="node-b"] td:last-child').getBoundingClientRect();
+    const box = scroll.getBoundingClientRect();
+    return { page: d.documentElement.scrollWidth - d.documentElement.clientWidth, table: scroll.scrollWidth - scroll.clientWidth, inside: last.right <= box.right + 1 };
+  });
+  assert.deepEqual(fit, { page: 0, table: 0, inside: true }, 'the cluster panel fits at 800 px');
+  await page.setViewportSize({ width: 1400, height: 1000 });
 
   await b.stop('SIGKILL');
   await rowB.waitFor({ state: 'detached', timeout: 15_000 });
