@@ -9,6 +9,7 @@
 //   BENCH_DURATION=S         seconds per bulk/connect measurement window
 //   BENCH_HOLD=5000          idle tunnels held in the SOCKS5 concurrency phase (comma list allowed)
 //   BENCH_ONLY=socks,http,gate,ssh,scale  sections to run (scale: workers 1 vs 2, cluster on vs off; opt-in for now)
+//   BENCH_SCALE_PARTS=socks,ssh,gate,cluster  parts of the scale section (default all)
 //   BENCH_OUT=file.jsonl     also keep the shared harness's raw JSON lines
 //   BENCH_HARNESS_DIR=dir    the shared harness (default ../shared/bench next to the repository)
 // Needs `npm run build` first (bin/sks5 runs dist/). See docs/performance.md.
@@ -46,6 +47,7 @@ function settings() {
     sshHold: QUICK ? '' : (env.BENCH_HOLD ?? '5000'),
     ciphers: QUICK ? CIPHERS.slice(0, 1) : CIPHERS,
     sections: (env.BENCH_ONLY ?? 'socks,http,gate,ssh').split(',').map((s) => s.trim()),
+    scaleParts: env.BENCH_SCALE_PARTS ? env.BENCH_SCALE_PARTS.split(',').map((s) => s.trim()) : undefined,
     socksRunBudgetSecs: 60 + duration * 30,
     sshRunBudgetSecs: 40 + duration * 15,
     // Far above the expected run time: only a hang should ever reach it.

@@ -3,7 +3,7 @@
 //  1. SOCKS5 connect + echo, 64 in flight: sks5 workers=1, workers=2, danted (shared socks-bench.mjs);
 //  2. SSH bulk: K = 1, 2, 4 `ssh -N -D` clients, one download through each at once (shared
 //     ssh-scale.mjs): sks5 workers=1, workers=2, OpenSSH sshd;
-//  3. gate connects: `sshgate serve` (one process: it has no workers flag), without and with -redis;
+//  3. gate connects: `sshgate serve` alone, with -workers 2 (when its help lists the flag), with -redis;
 //  4. cluster off / on: SOCKS5 connects and bulk, SSH bulk, with a fresh redis-server per run.
 // Peers are interleaved inside each round (order reversed every other round; off/on as ABBA), every
 // process is started for its run and stopped by its PID. The harness sums CPU over each server's
@@ -126,27 +126,36 @@ async function sshScale(ctx, rounds, pubKey, sshd) {
   return { rows, servers };
 }
 
-/** Gate connects (TCP + ident + KEXINIT + 32-byte echo) through sshgate, without and with -redis. */
+export const GATE = 'sshgate serve';
+export const GATE_W2 = 'sshgate serve -workers 2';
+export const GATE_REDIS = 'sshgate serve -redis';
+
+/**
+ * Gate connects (TCP + ident + KEXINIT + 32-byte echo) through sshgate: one process, two workers
+ * when `serve` has the flag, and one process with -redis (approvals shared through Redis).
+ */
 async function gateConnects(ctx, rounds) {
-  const runs = { off: [], on: [] };
-  const modes = redisInstalled() ? ['off', 'on'] : ['off'];
+  const workers = gateHasWorkers(ctx.root);
+  const modes = [GATE, ...(workers ? [GATE_W2] : []), ...(redisInstalled() ? [GATE_REDIS] : [])];
+  const runs = new Map(modes.map((m) => [m, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const mode of round % 2 ? modes : [...modes].reverse()) {
-      say(`gate connects round ${round}/${rounds}: sshgate${mode === 'on' ? ' -redis' : ''}`);
-      const label = `sshgate${mode === 'on' ? ' -redis' : ''}`;
-      runs[mode].push(await withServer(async () => {
-        const redis = mode === 'on' ? await startRedis(ctx.dir) : undefined;
+      say(`gate connects round ${round}/${rounds}: ${mode}`);
+      const tag = { [GATE]: 'w1', [GATE_W2]: 'w2', [GATE_REDIS]: 'redis' }[mode];
+      runs.get(mode).push(await withServer(async () => {
+        const redis = mode === GATE_REDIS ? await startRedis(ctx.dir) : undefined;
         const targetPort = await freePort();
         try {
-          return { ...(await startGate(ctx.root, ctx.dir, { targetPort, redisUrl: redis?.url, label: `scale-gate-${mode}` })), redis, targetPort };
+          const g = await startGate(ctx.root, ctx.dir, { targetPort, redisUrl: redis?.url, label: `scale-gate-${tag}`, workers: mode === GATE_W2 ? 2 : 1 });
+          return { ...g, redis, targetPort };
         } catch (err) { await stopProcess(redis?.proc); throw err; }
       }, (g) => runHarness(ctx.root, {
-        label, forward: g.forward, 'target-port': g.targetPort, 'ssh-kex': true, 'src-rotate': true,
+        label: mode, forward: g.forward, 'target-port': g.targetPort, 'ssh-kex': true, 'src-rotate': true,
         pid: g.proc.pid, pid2: g.redis?.proc.pid, duration: ctx.duration, phases: 'connect',
-      }, ctx.socksRunBudgetSecs), label));
+      }, ctx.socksRunBudgetSecs), mode));
     }
   }
-  return { runs, workers: gateHasWorkers(ctx.root) };
+  return { runs, modes, workers };
 }
 
 /** One instance (workers=1) with and without `[cluster] redis_url`, ABBA inside each round. */
@@ -167,22 +176,26 @@ async function clusterOnOff(ctx, rounds, pubKey) {
   return { socks, ssh, cipher: ctx.ciphers[0] };
 }
 
-/** Everything the scale tables need; parts that cannot run say why in `skipped`. */
+export const PARTS = ['socks', 'ssh', 'gate', 'cluster'];
+
+/** Everything the scale tables need; `ctx.scaleParts` picks parts of PARTS; parts that cannot run say why in `skipped`. */
 export async function runScaleSection(ctx) {
+  const parts = ctx.scaleParts ?? PARTS;
   const rounds = ctx.rounds;
   const pubKey = makeKeys(ctx.dir);
   const sshd = prepareSshd(ctx.root, ctx.dir, pubKey);
   const t0 = Date.now();
   const socks = new Map();
-  const socksPeers = await socksConnects(ctx, rounds, socks);
-  const ssh = await sshScale(ctx, rounds, pubKey, sshd);
-  const gate = await gateConnects(ctx, rounds);
-  const cluster = redisInstalled() ? await clusterOnOff(ctx, rounds, pubKey) : { skipped: 'redis-server not installed (apt-get install redis-server)' };
+  const socksPeers = parts.includes('socks') ? await socksConnects(ctx, rounds, socks) : [];
+  const ssh = parts.includes('ssh') ? await sshScale(ctx, rounds, pubKey, sshd) : undefined;
+  const gate = parts.includes('gate') ? await gateConnects(ctx, rounds) : undefined;
+  const cluster = !parts.includes('cluster') ? undefined
+    : redisInstalled() ? await clusterOnOff(ctx, rounds, pubKey) : { skipped: 'redis-server not installed (apt-get install redis-server)' };
   return {
     socks, socksPeers, ssh, gate, cluster, secs: (Date.now() - t0) / 1000,
     skipped: [
-      ...(dantedInstalled() ? [] : ['danted: not installed (apt-get install dante-server), column omitted']),
-      ...(sshd.skip ? [`OpenSSH sshd: not measured (${sshd.skip})`] : []),
+      ...(dantedInstalled() || !parts.includes('socks') ? [] : ['danted: not installed (apt-get install dante-server), column omitted']),
+      ...(sshd.skip && parts.includes('ssh') ? [`OpenSSH sshd: not measured (${sshd.skip})`] : []),
     ],
   };
 }

@@ -43,20 +43,23 @@ export async function startDanted(root, dir) {
 
 /**
  * `sshgate serve` routing a kernel-picked port to 127.0.0.1:targetPort, with the bench client's
- * fingerprint approved first (through Redis too when `redisUrl` is set, as an operator would).
+ * fingerprint approved first (through Redis too when `redisUrl` is set, as an operator would);
+ * `workers` > 1 passes -workers.
  */
-export async function startGate(root, dir, { targetPort, redisUrl, label }) {
+export async function startGate(root, dir, { targetPort, redisUrl, label, workers }) {
   const bin = join(root, 'bin', 'sshgate');
   const db = join(dir, `${label}.db`);
   const redis = redisUrl ? ['--redis', redisUrl] : [];
   const reg = spawnSync(process.execPath, [bin, 'approve', '--db', db, '--config', '', ...redis, '--register', '--label', 'bench', benchFingerprint()], { encoding: 'utf8', timeout: 30_000 });
   if (reg.status !== 0) throw new Error(`sshgate approve failed: ${reg.stderr.trim()}`);
   const logPath = join(dir, `${label}.log`);
-  const proc = startProcess(label, process.execPath, [bin, 'serve', '--route', `127.0.0.1:0=127.0.0.1:${targetPort}`, '--db', db, '--config', '', ...redis], { logPath });
+  const proc = startProcess(label, process.execPath, [bin, 'serve', '--route', `127.0.0.1:0=127.0.0.1:${targetPort}`, '--db', db, '--config', '', ...redis,
+    ...(workers > 1 ? ['--workers', String(workers)] : [])], { logPath });
   const until = Date.now() + 15_000;
   for (;;) {
     // Port 0: the kernel picks a free port; the gate's LISTEN line names it.
     const m = existsSync(logPath) ? / LISTEN 127\.0\.0\.1:(\d+) -> /.exec(readFileSync(logPath, 'utf8')) : null;
+    // With -workers the primary writes LISTEN once every worker listens (src/gate/workers.ts).
     if (m) return { proc, forward: `127.0.0.1:${m[1]}` };
     if (proc.exited || Date.now() > until) throw new Error(`sshgate did not start: ${existsSync(logPath) ? readFileSync(logPath, 'utf8').slice(-300) : proc.code}`);
     await sleep(50);
