@@ -11,33 +11,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { WebSocket } from 'ws';
 import { startRedis } from '../helpers/redis-server.js';
-import { api, download, holdingTarget, startNode, TOKEN, until } from '../helpers/cluster-nodes.js';
-import type { Sks5Process } from '../helpers/sks5-process.js';
-
-interface FeedEvent { type: string; timestamp: string; node?: string; data: Record<string, unknown>; seenAt: number }
-
-/** `curl -N` on a node's /api/events: the audit frames it printed, with when the test saw each; `open` once the first snapshot came. */
-function curlSse(t: TestContext, srv: Sks5Process): { seen: FeedEvent[]; open: Promise<void> } {
-  const seen: FeedEvent[] = [];
-  let opened: () => void = () => undefined;
-  const open = new Promise<void>((r) => { opened = r; });
-  const child = spawn('curl', ['-sS', '-N', '--max-time', '120', '-H', `Authorization: Bearer ${TOKEN}`, `http://127.0.0.1:${srv.api!.port}/api/events`], { stdio: ['ignore', 'pipe', 'ignore'] });
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
-  let buf = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let i: number;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const frame = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      if (frame.includes('"type":"status"')) opened();
-      if (!frame.includes('event: audit')) continue;
-      const data = frame.split('\n').find((l) => l.startsWith('data: '));
-      if (data) seen.push({ ...(JSON.parse(data.slice(6)) as FeedEvent), seenAt: performance.now() });
-    }
-  });
-  return { seen, open };
-}
+import { api, curlSse, download, holdingTarget, startNode, TOKEN, until, type FeedEvent } from '../helpers/cluster-nodes.js';
 
 /** A webhook receiver: the event types of every delivery. */
 async function hookReceiver(t: TestContext): Promise<{ url: string; got: string[] }> {

@@ -4,18 +4,16 @@
  * event stream (on worker 1) carries worker 2's events; maintenance switched on through the API
  * refuses new connections in both workers.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpTarget, type Sks5Process } from '../helpers/sks5-process.js';
-import { api, download, until } from '../helpers/cluster-nodes.js';
+import { api, curlSse, download, until } from '../helpers/cluster-nodes.js';
 import { authWorkers, startWorkers, workerPids, workersToml } from '../helpers/workers.js';
 import { curl } from '../helpers/cluster-nodes.js';
-
-const TOKEN = 'cluster-e2e-token-0123456789';
 
 test('a daily byte quota spent through both workers cuts at the one limit', async (t) => {
   const LIMIT = 100_000;
@@ -51,30 +49,10 @@ function sshGet(srv: Sks5Process, port: number, knownHosts: string, first: boole
   return new Promise((r) => child.once('close', (code) => r({ out, err, code })));
 }
 
-/** `curl -N` on the API's SSE stream: the audit frames seen so far. */
-function events(t: TestContext, srv: Sks5Process): Array<{ type: string; node?: string; data: Record<string, unknown> }> {
-  const seen: Array<{ type: string; node?: string; data: Record<string, unknown> }> = [];
-  const child = spawn('curl', ['-sS', '-N', '--max-time', '120', '-H', `Authorization: Bearer ${TOKEN}`, `http://127.0.0.1:${srv.api!.port}/api/events`], { stdio: ['ignore', 'pipe', 'ignore'] });
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
-  let buf = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let i: number;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const frame = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      if (!frame.includes('event: audit')) continue;
-      const data = frame.split('\n').find((l) => l.startsWith('data: '));
-      if (data) seen.push(JSON.parse(data.slice(6)));
-    }
-  });
-  return seen;
-}
-
 test('OpenSSH sees one host key on both workers; the event stream carries both workers\' events; maintenance through the API refuses in both', async (t) => {
   const port = await startHttpTarget(t, 'hello-from-target');
   const srv = await startWorkers(t, await workersToml());
-  const feed = events(t, srv);
+  const feed = curlSse(t, srv).seen;
   await new Promise((r) => setTimeout(r, 500));
   const knownHosts = join(mkdtempSync(join(tmpdir(), 'sks5-kh-')), 'known_hosts');
   for (let i = 0; i < 4; i++) {

@@ -2,7 +2,7 @@
  * sks5 nodes of one cluster for e2e tests: the TOML of a node on loopback (SOCKS5, SSH, API and
  * metrics on port 0, ban_threshold 3) and the probes the tests use (API, curl, metrics, polling).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
@@ -11,11 +11,17 @@ import { startSks5, testHash, type Sks5Process } from './sks5-process.js';
 const run = promisify(execFile);
 export const TOKEN = 'cluster-e2e-token-0123456789';
 
-export async function nodeToml(name: string, redisUrl: string, extra = '', userExtra = ''): Promise<string> {
+/**
+ * The TOML of one instance on loopback (SOCKS5, SSH, API and metrics on port 0; guards off, ban
+ * after 3 failures): `server` lines go under [server], `extra` after [security] (a table of its own
+ * may follow), `userExtra` inside alice's [[users]] entry.
+ */
+export async function loopbackToml(opts: { server?: string; extra?: string; userExtra?: string; after?: string } = {}): Promise<string> {
   return `
 [server]
 socks5_listen = "127.0.0.1:0"
 ssh_listen = "127.0.0.1:0"
+${opts.server ?? ''}
 [api]
 enabled = true
 listen = "127.0.0.1:0"
@@ -28,15 +34,17 @@ ip_guard_enabled = false
 ban_threshold = 3
 ban_window = 300
 ban_duration = 600
-[cluster]
-redis_url = "${redisUrl}"
-node_name = "${name}"
-${extra}
+${opts.extra ?? ''}
 [[users]]
 username = "alice"
 password_hash = "${await testHash('secret')}"
-${userExtra}
+${opts.userExtra ?? ''}
+${opts.after ?? ''}
 `;
+}
+
+export async function nodeToml(name: string, redisUrl: string, extra = '', userExtra = ''): Promise<string> {
+  return loopbackToml({ extra: `[cluster]\nredis_url = "${redisUrl}"\nnode_name = "${name}"\n${extra}`, userExtra });
 }
 
 export async function startNode(t: Parameters<typeof startSks5>[0], name: string, redisUrl: string, extra = '', userExtra = ''): Promise<Sks5Process> {
@@ -98,4 +106,29 @@ export async function holdingTarget(t: TestContext): Promise<{ base: string; rel
   t.after(() => { for (const r of open) r.destroy(); server.closeAllConnections(); server.close(); });
   const release = (): void => { for (const r of open) r.end('x'); open.clear(); };
   return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, release };
+}
+
+export interface FeedEvent { type: string; timestamp: string; node?: string; data: Record<string, unknown>; seenAt: number }
+
+/** `curl -N` on a node's /api/events: the audit frames it printed, with when the test saw each; `open` once the first snapshot came. */
+export function curlSse(t: TestContext, srv: Sks5Process): { seen: FeedEvent[]; open: Promise<void> } {
+  const seen: FeedEvent[] = [];
+  let opened: () => void = () => undefined;
+  const open = new Promise<void>((r) => { opened = r; });
+  const child = spawn('curl', ['-sS', '-N', '--max-time', '120', '-H', `Authorization: Bearer ${TOKEN}`, `http://127.0.0.1:${srv.api!.port}/api/events`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  let buf = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const frame = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      if (frame.includes('"type":"status"')) opened();
+      if (!frame.includes('event: audit')) continue;
+      const data = frame.split('\n').find((l) => l.startsWith('data: '));
+      if (data) seen.push({ ...(JSON.parse(data.slice(6)) as FeedEvent), seenAt: performance.now() });
+    }
+  });
+  return { seen, open };
 }

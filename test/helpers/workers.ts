@@ -2,39 +2,11 @@
  * One sks5 with `[server] workers = 2` for e2e tests (no Redis): the TOML (SOCKS5, SSH, API and
  * metrics on loopback port 0, ban_threshold 3, shutdown_timeout 3) and the start that waits for both.
  */
-import { startSks5, testHash, type Sks5Process } from './sks5-process.js';
-
-const TOKEN = 'cluster-e2e-token-0123456789';
+import { startSks5, type Sks5Process } from './sks5-process.js';
+import { loopbackToml } from './cluster-nodes.js';
 
 export async function workersToml(extra = '', userExtra = '', moreUsers = ''): Promise<string> {
-  return `
-[server]
-socks5_listen = "127.0.0.1:0"
-ssh_listen = "127.0.0.1:0"
-workers = 2
-shutdown_timeout = 3
-[api]
-enabled = true
-listen = "127.0.0.1:0"
-token = "${TOKEN}"
-[metrics]
-enabled = true
-listen = "127.0.0.1:0"
-[security]
-ip_guard_enabled = false
-ban_threshold = 3
-ban_window = 300
-ban_duration = 600
-${extra}
-[[users]]
-username = "alice"
-password_hash = "${await testHash('secret')}"
-${userExtra}
-${moreUsers}
-[logging]
-format = "json"
-level = "info"
-`;
+  return loopbackToml({ server: 'workers = 2\nshutdown_timeout = 3', extra, userExtra, after: `${moreUsers}\n[logging]\nformat = "json"\nlevel = "info"` });
 }
 
 export async function startWorkers(t: Parameters<typeof startSks5>[0], toml: string, dir?: string): Promise<Sks5Process> {
