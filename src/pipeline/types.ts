@@ -85,4 +85,45 @@ export interface Tunnel {
   destroy(): void;
 }
 
+/** Username + password (with an optional TOTP code) -> an authorized session; synchronous when the verified-password cache answers. */
+export type PasswordAuthenticator = (client: ClientInfo, username: string, password: Buffer) => Decision<AuthedSession> | Promise<Decision<AuthedSession>>;
+
+/** The transport's peer, after the PROXY protocol when trusted. */
+export interface Peer {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/**
+ * One admitted transport connection as its door holds it: on the session list (kick, API,
+ * dashboard) until `closed()`, which frees the admission slot and emits connection.closed once.
+ */
+export interface DoorConnection {
+  readonly client: ClientInfo;
+  /** Admission refused, and the door answers the client before closing (a ban, maintenance). */
+  readonly refusal: Denial | undefined;
+  /** The session authenticated on this connection, if any. */
+  readonly session: AuthedSession | undefined;
+  /** The transport closed: idempotent. */
+  closed(): void;
+}
+
+/**
+ * What a SOCKS5 or HTTP proxy door asks of the pipeline, nothing else: admit at accept (accept,
+ * admission), authenticate (auth, then authorize at login), open per request (authorize, limits,
+ * connect). The relay is the returned tunnel's.
+ */
+export interface DoorPort {
+  /**
+   * `answers`: whether the door still speaks to a client admission refused (the refusal is then
+   * `refusal`); otherwise, and for a dropped flood, undefined: close the socket at once.
+   * `close` is how a kick, maintenance or shutdown closes this connection.
+   */
+  admit(peer: Peer, door: Door, opts: { answers: (d: Denial) => boolean; close: (reason: string) => void }): DoorConnection | undefined;
+  authenticate(conn: DoorConnection, username: string, password: Buffer): Decision<AuthedSession> | Promise<Decision<AuthedSession>>;
+  /** Credentials that could not even be read (a malformed Proxy-Authorization): an authentication failure. */
+  authFailed(conn: DoorConnection, reason: string): void;
+  open(session: AuthedSession, target: Target): Promise<Decision<Tunnel>>;
+}
+
 export type { Decision, Denial };

@@ -8,6 +8,9 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { EventBus } from '../observe/events.js';
 import { Pipeline } from '../pipeline/engine.js';
+import { createDoorPort } from '../pipeline/door.js';
+import type { ClientInfo, DoorPort } from '../pipeline/types.js';
+import type { EffectiveUser } from '../config/users.js';
 import { SessionRegistry } from '../pipeline/sessions.js';
 import { buildWorld, type World } from '../pipeline/world.js';
 import { DnsCache } from '../relay/dns-cache.js';
@@ -99,7 +102,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   const totp: TotpVerifier = stages.verifyTotp;
   const verified = new VerifiedPasswordCache({ ttlSecs: () => world.config.security.auth_cache_ttl, clock });
-  const authenticate = createSocksAuthenticator(pipeline, totp, verified);
+  // The live world's users and TOTP policy; authorize at login is the pipeline's.
+  const passwordDeps = {
+    user: (name: string) => world.users.get(name),
+    totpRequiredFor: () => world.config.security.totp_required_for,
+    authorize: (c: ClientInfo, u: EffectiveUser, method: string) => pipeline.authorize(c, u, method),
+    recordAuthFailure: (c: ClientInfo, username: string, method: string, reason: string) => pipeline.recordAuthFailure(c, username, method, reason),
+  };
+  const doorPort = (policyDoor: 'socks5' | 'http'): DoorPort => createDoorPort({ pipeline, sessions, events, clock, authenticate: createSocksAuthenticator(passwordDeps, totp, verified, policyDoor) });
   const udp = createUdpAssociations({ port: pipeline, clock, log, idleTimeoutSecs: () => world.config.limits.udp_relay_timeout });
   const addresses: { ssh?: string; socks5?: string; http?: string; api?: string; metrics?: string } = {};
   const listeners: (SocksListener | SshServer | HttpProxyListener)[] = [];
@@ -124,7 +134,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const tls = cfg0.server.socks5_tls_cert && cfg0.server.socks5_tls_key
         ? { cert: readFileSync(cfg0.server.socks5_tls_cert), key: readFileSync(cfg0.server.socks5_tls_key) }
         : undefined;
-      const l = createSocksListener({ pipeline, authenticate, udp, tls });
+      const l = createSocksListener({ port: doorPort('socks5'), udp, tls, log, handshakeTimeoutSecs: () => world.config.limits.socks5_handshake_timeout });
       const { host, port } = splitHostPort(cfg0.server.socks5_listen);
       const a = await l.listen(host, port);
       addresses.socks5 = formatAddr(a.address, a.port);
@@ -136,7 +146,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const tls = cfg0.server.http_proxy_tls_cert && cfg0.server.http_proxy_tls_key
         ? { cert: readFileSync(cfg0.server.http_proxy_tls_cert), key: readFileSync(cfg0.server.http_proxy_tls_key) }
         : undefined;
-      const l = createHttpProxyListener({ pipeline, authenticate: createSocksAuthenticator(pipeline, totp, verified, 'http'), tls });
+      const l = createHttpProxyListener({ pipeline, authenticate: createSocksAuthenticator(passwordDeps, totp, verified, 'http'), tls });
       const { host, port } = splitHostPort(cfg0.server.http_proxy_listen);
       const a = await l.listen(host, port);
       addresses.http = formatAddr(a.address, a.port);

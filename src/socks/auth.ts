@@ -4,8 +4,7 @@
  * (the original skipped it unless `totp_required_for` listed "socks5").
  */
 import { verifyPassword } from '../auth/password.js';
-import type { Pipeline } from '../pipeline/engine.js';
-import type { AuthedSession, ClientInfo } from '../pipeline/types.js';
+import type { AuthedSession, ClientInfo, PasswordAuthenticator } from '../pipeline/types.js';
 import type { Decision } from '../errors.js';
 import { deny } from '../errors.js';
 import type { VerifiedPasswordCache } from '../auth/verified-cache.js';
@@ -15,7 +14,16 @@ import type { EffectiveUser } from '../config/users.js';
  * A password that verified recently (the HMAC cache) is answered synchronously: the listener then
  * replies in the same turn as the read, with no promise hops and no pause/resume of the socket.
  */
-export type SocksAuthenticator = (client: ClientInfo, username: string, password: Buffer) => Decision<AuthedSession> | Promise<Decision<AuthedSession>>;
+export type SocksAuthenticator = PasswordAuthenticator;
+
+/** What password authentication reads and calls (the pipeline's authorize at login, on the live world). */
+export interface PasswordAuthDeps {
+  user(username: string): EffectiveUser | undefined;
+  /** `security.totp_required_for` of the live config. */
+  totpRequiredFor(): readonly string[];
+  authorize(client: ClientInfo, user: EffectiveUser, method: string): Decision<AuthedSession>;
+  recordAuthFailure(client: ClientInfo, username: string, method: string, reason: string): void;
+}
 
 /** Verifies a 6-digit code for a user (replay-protected by the implementation). */
 export type TotpVerifier = (username: string, secret: string, code: string) => boolean;
@@ -36,7 +44,7 @@ export function splitTotp(password: Buffer): { password: Buffer; code: string } 
  * `policyDoor` is the name `security.totp_required_for` uses for the door: the HTTP proxy door
  * carries the same username + password (Proxy-Authorization: Basic), so it shares this code.
  */
-export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVerifier, cache?: VerifiedPasswordCache, policyDoor: 'socks5' | 'http' = 'socks5'): SocksAuthenticator {
+export function createSocksAuthenticator(pipeline: PasswordAuthDeps, verifyTotp: TotpVerifier, cache?: VerifiedPasswordCache, policyDoor: 'socks5' | 'http' = 'socks5'): SocksAuthenticator {
   /** Argon2id, unless this exact password verified for this exact hash within auth_cache_ttl. */
   const check = async (user: EffectiveUser | undefined, username: string, pw: Buffer): Promise<boolean> => {
     const mac = user?.passwordHash && cache ? cache.mac(username, pw) : undefined;
@@ -46,7 +54,7 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
     return ok;
   };
   const verify = async (client: ClientInfo, username: string, password: Buffer): Promise<Decision<AuthedSession>> => {
-    const user = pipeline.users.get(username);
+    const user = pipeline.user(username);
     // The method says which credential failed: 'password+totp' when only the code was wrong.
     const fail = (reason: string, method = 'password'): Decision<AuthedSession> => {
       pipeline.recordAuthFailure(client, username, method, reason);
@@ -54,7 +62,7 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
     };
     try {
       const needsTotp = user !== undefined && user.totpEnabled && user.totpSecret !== undefined;
-      const requiredByPolicy = pipeline.config.security.totp_required_for.includes(policyDoor);
+      const requiredByPolicy = pipeline.totpRequiredFor().includes(policyDoor);
       if (user && requiredByPolicy && !needsTotp) return fail(`TOTP required for ${policyDoor} but not configured for this user`);
       if (!needsTotp) {
         const ok = await check(user, username, Buffer.from(password));
@@ -78,11 +86,11 @@ export function createSocksAuthenticator(pipeline: Pipeline, verifyTotp: TotpVer
     }
   };
   return (client, username, password) => {
-    const user = cache ? pipeline.users.get(username) : undefined;
+    const user = cache ? pipeline.user(username) : undefined;
     // The fast lane: a plain-password account (no TOTP anywhere) whose password verified within
     // auth_cache_ttl. Everything else, misses included, takes the full asynchronous path.
     if (user?.passwordHash && cache && !(user.totpEnabled && user.totpSecret !== undefined)
-      && !pipeline.config.security.totp_required_for.includes(policyDoor)
+      && !pipeline.totpRequiredFor().includes(policyDoor)
       && cache.matches(username, user.passwordHash, cache.mac(username, password))) {
       password.fill(0);
       return pipeline.authorize(client, user, 'password');

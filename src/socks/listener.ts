@@ -1,23 +1,25 @@
 /**
  * SOCKS5 listener (plain TCP, or SOCKS5 inside TLS): executes the steps of `SocksSession` against a
- * socket, and hands authenticated requests to the pipeline.
+ * socket, and speaks to the pipeline through its door port: admit at accept, authenticate the
+ * RFC 1929 credentials, open each CONNECT (UDP ASSOCIATE through udp.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { CMD, encodeRefusal, encodeSuccess } from './codec.js';
 import { unmapIpv4Text } from '../policy/ip-address.js';
+import type { Logger } from 'pino';
 import { SocksSession, type Step } from './session.js';
-import type { Decision } from '../errors.js';
-import type { Pipeline } from '../pipeline/engine.js';
+import type { Decision, Denial } from '../errors.js';
 import { listenOn } from '../listen.js';
-import type { AuthedSession, ClientInfo, DoorListener } from '../pipeline/types.js';
-import type { SocksAuthenticator } from './auth.js';
+import type { AuthedSession, DoorListener, DoorPort } from '../pipeline/types.js';
 import { startUdpAssociate, type UdpAssociations } from './udp.js';
 
 export interface SocksListenerOptions {
-  pipeline: Pipeline;
-  authenticate: SocksAuthenticator;
+  port: DoorPort;
   udp: UdpAssociations;
+  log: Logger;
+  /** `limits.socks5_handshake_timeout` of the live config, in seconds. */
+  handshakeTimeoutSecs: () => number;
   tls?: SecureContextOptions | undefined;
 }
 
@@ -40,35 +42,33 @@ export function createSocksListener(opts: SocksListenerOptions): SocksListener {
   };
 }
 
+// A banned source still gets a protocol answer (0xFF) once its greeting is read; others are just closed.
+const answersBanned = (d: Denial): boolean => d.code === 'SKS5_DENY_BANNED';
+
 function handleConnection(raw: Socket, opts: SocksListenerOptions, door: 'socks5' | 'socks5-tls', secure: SecureContext | undefined): void {
-  const { pipeline } = opts;
+  const { port } = opts;
   raw.setNoDelay(true);
   raw.on('error', () => { /* reported through close */ });
-  const client = pipeline.newClient(raw.remoteAddress ?? '0.0.0.0', raw.remotePort ?? 0, door);
-  const admitted = pipeline.admit(client);
-  // A banned source still gets a protocol answer (0xFF) once its greeting is read; others are just closed.
-  if (!admitted.allow && admitted.code !== 'SKS5_DENY_BANNED') {
+  let socket: Socket = raw;
+  const conn = port.admit({ ip: raw.remoteAddress ?? '0.0.0.0', port: raw.remotePort ?? 0 }, door, { answers: answersBanned, close: () => socket.destroy() });
+  if (conn === undefined) {
     raw.destroy();
     return;
   }
+  const { client } = conn;
   // The handshake timer below covers the TLS handshake too; a failed one ends in 'error' then 'close'.
-  const socket: Socket = secure ? new TLSSocket(raw, { isServer: true, secureContext: secure }) : raw;
-  if (secure) socket.on('error', () => { /* reported through close */ });
-  const slot = admitted.allow ? admitted.value : undefined;
-  const session = new SocksSession({ refuseAll: !admitted.allow });
-  const cfg = pipeline.config;
+  if (secure) {
+    socket = new TLSSocket(raw, { isServer: true, secureContext: secure });
+    socket.on('error', () => { /* reported through close */ });
+  }
+  const session = new SocksSession({ refuseAll: conn.refusal !== undefined });
   let closed = false;
   let authed: AuthedSession | undefined;
   let relaying = false;
-  let connClosed: ((reason: string) => void) | undefined;
-  const unregister = pipeline.sessions.add({
-    connId: client.connId, door, sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
-    tunnels: new Map(), close: (reason) => { connClosed?.(reason); socket.destroy(); },
-  });
   let handshakeTimer: NodeJS.Timeout | undefined = setTimeout(() => {
     log('debug', 'handshake timeout');
     socket.destroy();
-  }, cfg.limits.socks5_handshake_timeout * 1000);
+  }, opts.handshakeTimeoutSecs() * 1000);
   handshakeTimer.unref();
   // A cleared Timeout kept by this closure would stay allocated for the whole tunnel.
   const stopHandshakeTimer = (): void => {
@@ -77,16 +77,14 @@ function handleConnection(raw: Socket, opts: SocksListenerOptions, door: 'socks5
   };
 
   const log = (level: 'debug' | 'warn', msg: string): void => {
-    pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door }, msg);
+    opts.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door }, msg);
   };
 
   // `on`, not `once` ('close' and 'end' are emitted once): no bound wrapper kept per tunnel.
   socket.on('close', () => {
     closed = true;
     stopHandshakeTimer();
-    unregister();
-    slot?.release();
-    pipeline.events.emit('connection.closed', { source_ip: client.ip, protocol: door, conn_id: client.connId, ...(authed ? { username: authed.user.username } : {}), duration_ms: pipeline.clock.now() - client.startedAt });
+    conn.closed();
   });
 
   const run = (steps: Step[]): void => {
@@ -104,12 +102,12 @@ function handleConnection(raw: Socket, opts: SocksListenerOptions, door: 'socks5
           return;
         case 'authenticate': {
           const { username } = step.credentials;
-          const pending = opts.authenticate(client, username, step.credentials.password);
-          if (!(pending instanceof Promise)) return authenticated(username, pending);
+          const pending = port.authenticate(conn, username, step.credentials.password);
+          if (!(pending instanceof Promise)) return authenticated(pending);
           socket.pause();
           pending.then((res) => {
             if (closed) return;
-            authenticated(username, res);
+            authenticated(res);
             socket.resume();
           }, (err: unknown) => {
             log('warn', `authentication error: ${(err as Error).message}`);
@@ -119,7 +117,7 @@ function handleConnection(raw: Socket, opts: SocksListenerOptions, door: 'socks5
         }
         case 'request':
           socket.pause();
-          void handleRequest(step.request, client).catch((err: unknown) => {
+          void handleRequest(step.request).catch((err: unknown) => {
             log('warn', `request failed: ${(err as Error).message}`);
             socket.destroy();
           });
@@ -128,16 +126,12 @@ function handleConnection(raw: Socket, opts: SocksListenerOptions, door: 'socks5
     }
   };
 
-  const authenticated = (username: string, res: Decision<AuthedSession>): void => {
-    if (res.allow) {
-      authed = res.value;
-      const rec = pipeline.sessions.get(client.connId);
-      if (rec) { rec.username = username; rec.authMethod = res.value.method; }
-    }
+  const authenticated = (res: Decision<AuthedSession>): void => {
+    if (res.allow) authed = res.value;
     run(session.authResult(res.allow));
   };
 
-  const handleRequest = async (req: { cmd: number; host: string; port: number }, c: ClientInfo): Promise<void> => {
+  const handleRequest = async (req: { cmd: number; host: string; port: number }): Promise<void> => {
     if (!authed) return void socket.destroy();
     if (req.cmd === CMD.UDP_ASSOCIATE) {
       stopHandshakeTimer();
@@ -146,7 +140,7 @@ function handleConnection(raw: Socket, opts: SocksListenerOptions, door: 'socks5
       await startUdpAssociate(socket, authed, req, opts.udp);
       return;
     }
-    const res = await pipeline.openTunnel(authed, { host: req.host, port: req.port });
+    const res = await port.open(authed, { host: req.host, port: req.port });
     if (closed) { if (res.allow) res.value.destroy(); return; }
     session.requestDone();
     stopHandshakeTimer();
@@ -163,7 +157,6 @@ function handleConnection(raw: Socket, opts: SocksListenerOptions, door: 'socks5
     if (early.length > 0) socket.unshift(early);
     relaying = true;
     socket.resume();
-    void c;
     // Returned, not awaited: this frame need not stay alive for the tunnel's lifetime.
     return tunnel.relay(socket).then(() => undefined);
   };

@@ -3,23 +3,23 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../../src/clock.js';
 import { allow, deny } from '../../../src/errors.js';
 import type { EffectiveUser } from '../../../src/config/users.js';
-import type { Pipeline } from '../../../src/pipeline/engine.js';
 import type { ClientInfo } from '../../../src/pipeline/types.js';
 import { hashPassword } from '../../../src/auth/password.js';
 import { VerifiedPasswordCache } from '../../../src/auth/verified-cache.js';
-import { createSocksAuthenticator } from '../../../src/socks/auth.js';
+import { createSocksAuthenticator, type PasswordAuthDeps } from '../../../src/socks/auth.js';
 
 const client: ClientInfo = { ip: '127.0.0.1', port: 5000, door: 'socks5', connId: 'c0ffee00', startedAt: 0 };
 
 async function setup(user: Partial<EffectiveUser> = {}, opts: { totpFor?: string[]; authorize?: 'deny' } = {}) {
   const failures: string[] = [];
   const alice = { username: 'alice', passwordHash: await hashPassword('pw', { memoryCost: 1024, timeCost: 1, parallelism: 1 }), totpEnabled: false, totpSecret: undefined, ...user } as EffectiveUser;
-  const pipeline = {
-    users: new Map([['alice', alice]]),
-    config: { security: { totp_required_for: opts.totpFor ?? [] } },
+  const users = new Map([['alice', alice]]);
+  const pipeline: PasswordAuthDeps = {
+    user: (name) => users.get(name),
+    totpRequiredFor: () => opts.totpFor ?? [],
     authorize: (_c: ClientInfo, u: EffectiveUser, method: string) => (opts.authorize === 'deny' ? deny('SKS5_DENY_EXPIRED', 'expired', 'account expired') : allow({ client: _c, user: u, method })),
     recordAuthFailure: (_c: ClientInfo, username: string, _m: string, reason: string) => { failures.push(`${username}: ${reason}`); },
-  } as unknown as Pipeline;
+  };
   const cache = new VerifiedPasswordCache({ ttlSecs: () => 300, clock: new FakeClock(0) });
   const codes: string[] = [];
   const auth = createSocksAuthenticator(pipeline, (_u, _s, code) => { codes.push(code); return code === '123456'; }, cache);
