@@ -89,6 +89,8 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
   const host = new StoreHost(systemClock);
   const slots: Slot[] = Array.from({ length: count }, (_, i) => ({ index: i + 1, worker: undefined, startedAt: 0, crashes: 0, ready: false, timer: undefined }));
   let stopping = false;
+  let served = false;
+  let stopAll: (reason: string) => void = () => undefined;
   let announced = false;
   let nextId = 1;
   const waiting = new Map<number, (result: ReloadResult) => void>();
@@ -154,6 +156,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
           break;
         case 'ready':
           slot.ready = true;
+          served = true;
           log.info({ worker: slot.index, pid: w.process.pid }, `worker ${slot.index} ready (pid ${w.process.pid})`);
           if (slot.index === 1 && !announced) {
             announced = true;
@@ -184,6 +187,15 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
       slot.worker = undefined;
       slot.ready = false;
       if (stopping) return;
+      // At start-up (no worker has served yet) a failing worker means the configuration or the
+      // machine refuses (a port taken, a key unreadable): stop and exit 1 as one process would,
+      // rather than restart forever while a service manager reports the server as running.
+      if (!served) {
+        log.fatal({ worker: slot.index, code, signal }, `worker ${slot.index} could not start; stopping (see its error above)`);
+        process.exitCode = 1;
+        stopAll('start-up failed');
+        return;
+      }
       slot.crashes = Date.now() - slot.startedAt >= STABLE_MS ? 1 : slot.crashes + 1;
       const delay = restartDelay(slot.crashes);
       log.error({ worker: slot.index, code, signal, restart_in_ms: delay }, `worker ${slot.index} exited (${signal ?? `code ${code}`}); starting a new one in ${delay} ms`);
@@ -222,6 +234,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
       cluster.on('exit', onExit);
       check();
     };
+    stopAll = shutdown;
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGHUP', () => { void reloadAll(); });

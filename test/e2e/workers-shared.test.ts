@@ -102,3 +102,20 @@ test('kill -9 of the primary and both workers loses nothing beyond one flush: qu
   assert.ok(((await api(again, '/api/bans')).body.data as Array<{ ip: string }>).some((b) => b.ip === '127.0.0.2'), 'the ban survived');
   for (let i = 0; i < 2; i++) assert.equal(await curl(again, 'secret', url, '127.0.0.2'), 97, 'and both workers enforce it');
 });
+
+test('a worker that cannot start (its SOCKS5 port is taken) stops the primary with exit code 1, as one process would', async (t) => {
+  const { createServer } = await import('node:net');
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  t.after(() => taken.close());
+  const port = (taken.address() as { port: number }).port;
+  const toml = (await workersToml()).replace('socks5_listen = "127.0.0.1:0"', `socks5_listen = "127.0.0.1:${port}"`);
+  const { startSks5 } = await import('../helpers/sks5-process.js');
+  const srv = await startSks5(t, toml, { expect: [] });
+  const started = performance.now();
+  const code = await Promise.race([srv.exited, new Promise<'hang'>((r) => setTimeout(() => r('hang'), 20_000))]);
+  assert.equal(code, 1, 'the primary exits 1 instead of restarting workers forever');
+  assert.ok(performance.now() - started < 20_000);
+  assert.ok(srv.logs.some((l) => /cannot start: .*EADDRINUSE|address already in use/i.test(String(l.msg))), 'the worker says why');
+  assert.ok(srv.logs.some((l) => /could not start; stopping/.test(String(l.msg))), 'the primary says it stops');
+});
