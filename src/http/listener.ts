@@ -9,10 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContextOptions } from 'node:tls';
 import { allow, deny, type Decision, type Denial, type ErrorCode } from '../errors.js';
-import type { Pipeline } from '../pipeline/engine.js';
+import type { Logger } from 'pino';
 import { listenOn } from '../listen.js';
-import type { AuthedSession, ClientInfo, DoorListener, Release } from '../pipeline/types.js';
-import type { SocksAuthenticator } from '../socks/auth.js';
+import type { AuthedSession, ClientInfo, DoorConnection, DoorListener, DoorPort } from '../pipeline/types.js';
 import { forwardRequest } from './forward.js';
 import { parseProxyAuthorization } from './proxy-auth.js';
 import { CONNECT_ESTABLISHED, encodeReply, refusalReply } from './replies.js';
@@ -22,9 +21,11 @@ import { parseAbsoluteTarget, parseConnectTarget } from './target.js';
 export const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface HttpProxyOptions {
-  pipeline: Pipeline;
-  /** Username + password (with an optional TOTP code) -> session; the SOCKS5 door's, for door "http". */
-  authenticate: SocksAuthenticator;
+  /** Admit, authenticate (Basic credentials: the SOCKS5 door's password check, for door "http"), open. */
+  port: DoorPort;
+  log: Logger;
+  /** `limits.http_header_timeout` at start, in seconds (Node's HTTP server takes it once). */
+  headerTimeoutSecs: number;
   tls?: SecureContextOptions | undefined;
 }
 
@@ -35,17 +36,22 @@ export interface HttpProxyListener extends DoorListener {
 /** What one client connection carries from request to request. */
 interface ConnState {
   readonly client: ClientInfo;
-  /** Admission refused the connection: every request on it gets this answer, then the close. */
-  readonly refusal: Denial | undefined;
+  /** Admission refused the connection (conn.refusal): every request on it gets that answer, then the close. */
+  readonly conn: DoorConnection;
   /** The Proxy-Authorization value that produced `authed`: the same value skips re-verification. */
   authHeader?: string;
   authed?: AuthedSession;
 }
 
+// A flood is closed at once: answering it would mean holding each socket until its request arrives.
+// Another refused client still gets an HTTP answer with the reason (maintenance message, ban):
+// Node reads its request, bounded by the header size and timeout, and we answer then close.
+const answersRefusal = (d: Denial): boolean => d.code !== 'SKS5_DENY_STARTUPS' && d.code !== 'SKS5_DENY_STARTUPS_SOURCE';
+
 export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListener {
-  const { pipeline } = opts;
+  const { port } = opts;
   const door = opts.tls ? 'http-tls' : 'http';
-  const timeoutMs = pipeline.config.limits.http_header_timeout * 1000;
+  const timeoutMs = opts.headerTimeoutSecs * 1000;
   const states = new WeakMap<Socket, ConnState>();
   const httpOptions = {
     maxHeaderSize: MAX_HEADER_BYTES,
@@ -67,9 +73,10 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
   const acceptor: NetServer | undefined = secure
     ? createNetServer({ noDelay: true }, (raw) => {
       raw.on('error', () => { /* reported through close */ });
-      const admitted = admitConnection(raw);
+      let tls: TLSSocket | undefined;
+      const admitted = admitConnection(raw, () => (tls ?? raw).destroy());
       if (!admitted) return void raw.destroy();
-      const tls = new TLSSocket(raw, { isServer: true, secureContext: secure });
+      tls = new TLSSocket(raw, { isServer: true, secureContext: secure });
       // The header timeout starts with the HTTP parser; the handshake before it gets the same bound.
       const handshake = setTimeout(() => tls.destroy(), timeoutMs);
       handshake.unref();
@@ -81,7 +88,7 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
     : undefined;
   if (!secure) {
     server.on('connection', (socket: Socket) => {
-      const admitted = admitConnection(socket);
+      const admitted = admitConnection(socket, () => socket.destroy());
       if (!admitted) return void socket.destroy();
       track(socket, admitted);
     });
@@ -91,33 +98,19 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
   server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => { void onConnect(req, socket, head).catch((err: unknown) => internalError(socket, undefined, err)); });
 
   const log = (level: 'debug' | 'warn', client: ClientInfo, msg: string, extra: Record<string, unknown> = {}): void => {
-    if (pipeline.log.isLevelEnabled(level)) pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door, ...extra }, msg);
+    if (opts.log.isLevelEnabled(level)) opts.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door, ...extra }, msg);
   };
 
   /** Admission at accept; undefined when the pre-auth budget dropped it (close, no answer). */
-  function admitConnection(socket: Socket): { state: ConnState; slot: Release | undefined } | undefined {
-    const client = pipeline.newClient(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0, door);
-    const admitted = pipeline.admit(client);
-    // A flood is closed at once: answering it would mean holding each socket until its request arrives.
-    if (!admitted.allow && (admitted.code === 'SKS5_DENY_STARTUPS' || admitted.code === 'SKS5_DENY_STARTUPS_SOURCE')) return undefined;
-    // Another refused client still gets an HTTP answer with the reason (maintenance message, ban):
-    // Node reads its request, bounded by the header size and timeout, and we answer then close.
-    return { state: { client, refusal: admitted.allow ? undefined : admitted }, slot: admitted.allow ? admitted.value : undefined };
+  function admitConnection(socket: Socket, close: () => void): ConnState | undefined {
+    const conn = port.admit({ ip: socket.remoteAddress ?? '0.0.0.0', port: socket.remotePort ?? 0 }, door, { answers: answersRefusal, close });
+    return conn && { client: conn.client, conn };
   }
 
-  function track(socket: Socket, { state, slot }: { state: ConnState; slot: Release | undefined }): void {
-    const { client } = state;
+  function track(socket: Socket, state: ConnState): void {
     socket.on('error', () => { /* reported through close */ });
     states.set(socket, state);
-    const unregister = pipeline.sessions.add({
-      connId: client.connId, door, sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
-      tunnels: new Map(), close: () => { socket.destroy(); },
-    });
-    socket.on('close', () => {
-      unregister();
-      slot?.release();
-      pipeline.events.emit('connection.closed', { source_ip: client.ip, protocol: door, conn_id: client.connId, ...(state.authed ? { username: state.authed.user.username } : {}), duration_ms: pipeline.clock.now() - client.startedAt });
-    });
+    socket.on('close', () => state.conn.closed());
   }
 
   function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
@@ -141,26 +134,24 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
       return deny('SKS5_ERR_AUTH', 'no Proxy-Authorization header', 'proxy authentication required');
     }
     if (creds.kind === 'malformed') {
-      pipeline.recordAuthFailure(state.client, '', 'password', creds.reason);
+      port.authFailed(state.conn, creds.reason);
       return deny('SKS5_ERR_AUTH', creds.reason, 'proxy authentication required');
     }
     const done = (d: Decision<AuthedSession>): Decision<AuthedSession> => {
       if (d.allow) {
         state.authed = d.value;
         if (header !== undefined) state.authHeader = header;
-        const rec = pipeline.sessions.get(state.client.connId);
-        if (rec) { rec.username = d.value.user.username; rec.authMethod = d.value.method; }
       }
       return d;
     };
-    const r = opts.authenticate(state.client, creds.username, creds.password);
+    const r = port.authenticate(state.conn, creds.username, creds.password);
     return r instanceof Promise ? r.then(done) : done(r);
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const state = states.get(req.socket);
     if (!state) return void req.socket.destroy();
-    if (state.refusal) return answer(res, state.refusal, true);
+    if (state.conn.refusal) return answer(res, state.conn.refusal, true);
     const target = parseAbsoluteTarget(req.url ?? '');
     if (!target.ok) {
       log('debug', state.client, `bad request target: ${target.reason}`);
@@ -169,7 +160,7 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
     const pending = authenticate(state, req.headers['proxy-authorization']);
     const auth = pending instanceof Promise ? await pending : pending;
     if (!auth.allow) return answer(res, auth, false);
-    const opened = await pipeline.openTunnel(auth.value, target.value);
+    const opened = await port.open(auth.value, target.value);
     if (!opened.allow) return answer(res, opened, false);
     if (req.socket.destroyed) return opened.value.destroy();
     forwardRequest(req, res, opened.value, target.value);
@@ -185,7 +176,7 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
       socket.end(encodeReply(refusalReply(d.code, d.client), true));
       setTimeout(() => socket.destroy(), 1000).unref();
     };
-    if (state.refusal) return refuse(state.refusal);
+    if (state.conn.refusal) return refuse(state.conn.refusal);
     const target = parseConnectTarget(req.url ?? '');
     if (!target.ok) {
       log('debug', state.client, `bad CONNECT target: ${target.reason}`);
@@ -194,7 +185,7 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
     const pending = authenticate(state, req.headers['proxy-authorization']);
     const auth = pending instanceof Promise ? await pending : pending;
     if (!auth.allow) return refuse(auth);
-    const opened = await pipeline.openTunnel(auth.value, target.value);
+    const opened = await port.open(auth.value, target.value);
     if (!opened.allow) return refuse(opened);
     const tunnel = opened.value;
     if (socket.destroyed) return tunnel.destroy();

@@ -146,7 +146,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const tls = cfg0.server.http_proxy_tls_cert && cfg0.server.http_proxy_tls_key
         ? { cert: readFileSync(cfg0.server.http_proxy_tls_cert), key: readFileSync(cfg0.server.http_proxy_tls_key) }
         : undefined;
-      const l = createHttpProxyListener({ pipeline, authenticate: createSocksAuthenticator(passwordDeps, totp, verified, 'http'), tls });
+      const l = createHttpProxyListener({ port: doorPort('http'), log, headerTimeoutSecs: world.config.limits.http_header_timeout, tls });
       const { host, port } = splitHostPort(cfg0.server.http_proxy_listen);
       const a = await l.listen(host, port);
       addresses.http = formatAddr(a.address, a.port);
