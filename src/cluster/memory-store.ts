@@ -45,11 +45,10 @@ export class MemoryStore implements StoreBackend {
    */
   run(ops: readonly StoreOp[]): unknown[] {
     for (const o of ops) this.#checkType(o);
-    const published: Array<[string, string]> = [];
-    const replies = ops.map((o) => (o.op === 'publish' ? (published.push([o.channel, o.message]), 0) : this.#apply(o)));
-    // Messages leave after the writes, as Redis delivers them after EXEC.
-    let i = 0;
-    return replies.map((r, k) => (ops[k]!.op === 'publish' ? this.#publish(...published[i++]!) : r));
+    const replies = ops.map((o) => (o.op === 'publish' ? 0 : this.#apply(o)));
+    // Messages leave after the writes, as Redis delivers them after EXEC; the reply is the receiver count.
+    ops.forEach((o, k) => { if (o.op === 'publish') replies[k] = this.#publish(o.channel, o.message); });
+    return replies;
   }
 
   async scan(cursor: string, pattern: string, count: number): Promise<{ cursor: string; keys: string[] }> {
