@@ -1,11 +1,14 @@
 /**
- * Prometheus metrics for sshgate, on their own Registry (never prom-client's global one, so the
- * sks5 process can embed the gate without metric name clashes). Names follow gatekit's.
+ * Prometheus metrics for sshgate, on a registry of their own made by observe/metrics.ts (the one
+ * module that touches prom-client), so the sks5 process can embed the gate without metric name
+ * clashes. Names follow gatekit's.
  */
 import { createServer, type Server } from 'node:http';
-import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRegistry, machineMetricsSource, type LabelledCounter, type LevelGauge, type MetricsRegistry, type MetricsSource } from '../observe/metrics.js';
 import { VERSION } from '../version.js';
 import { parseHostPort } from './routes.js';
+
+export type { MetricsSource };
 
 export type ConnectionResult =
   | 'proxied' | 'approved' | 'blocked' | 'pending' | 'pending_allowed' | 'rate_limited' | 'overload'
@@ -22,23 +25,23 @@ export interface GateMetrics {
 export const noMetrics: GateMetrics = { connection() {}, result() {}, active() {}, bytes() {} };
 
 export class PrometheusGateMetrics implements GateMetrics {
-  readonly registry = new Registry();
-  readonly #connections: Counter<'route'>;
-  readonly #results: Counter<'route' | 'result'>;
-  readonly #active: Gauge;
-  readonly #bytes: Counter<'route' | 'direction'>;
+  readonly registry: MetricsRegistry = createRegistry();
+  readonly #connections: LabelledCounter<'route'>;
+  readonly #results: LabelledCounter<'route' | 'result'>;
+  readonly #active: LevelGauge;
+  readonly #bytes: LabelledCounter<'route' | 'direction'>;
 
   /** `storeSize` is read at scrape time, so the gauge never goes stale. */
   constructor(storeSize: () => number) {
-    const registers = [this.registry];
-    this.#connections = new Counter({ name: 'sshgate_connections_total', help: 'Accepted TCP connections', labelNames: ['route'], registers });
-    this.#results = new Counter({ name: 'sshgate_connection_results_total', help: 'Connections by outcome', labelNames: ['route', 'result'], registers });
-    this.#active = new Gauge({ name: 'sshgate_active_connections', help: 'Connections being handled or proxied', registers });
-    this.#bytes = new Counter({ name: 'sshgate_proxied_bytes_total', help: 'Bytes relayed after the handshake decision', labelNames: ['route', 'direction'], registers });
+    const r = this.registry;
+    this.#connections = r.counter('sshgate_connections_total', 'Accepted TCP connections', ['route']);
+    this.#results = r.counter('sshgate_connection_results_total', 'Connections by outcome', ['route', 'result']);
+    this.#active = r.gauge('sshgate_active_connections', 'Connections being handled or proxied');
+    this.#bytes = r.counter('sshgate_proxied_bytes_total', 'Bytes relayed after the handshake decision', ['route', 'direction']);
     // With workers every one reads the same file: the machine's value is any one's, not their sum.
-    new Gauge({ name: 'sshgate_store_fingerprints', help: 'Rows in the fingerprint store', registers, aggregator: 'max', collect() { this.set(storeSize()); } });
-    new Gauge({ name: 'sshgate_build_info', help: 'Build information', labelNames: ['version'], registers, aggregator: 'max' }).set({ version: VERSION }, 1);
-    collectDefaultMetrics({ register: this.registry, prefix: 'sshgate_' });
+    r.sampled('sshgate_store_fingerprints', 'Rows in the fingerprint store', storeSize);
+    r.info('sshgate_build_info', 'Build information', { version: VERSION });
+    r.processMetrics('sshgate_');
   }
 
   connection(route: string): void { this.#connections.inc({ route }); }
@@ -49,19 +52,14 @@ export class PrometheusGateMetrics implements GateMetrics {
   }
 }
 
-/** What `/metrics` serves: one registry, or the workers' aggregated (`workersMetrics`). */
-export interface MetricsSource { metrics(): Promise<string>; readonly contentType: string }
-
 /** In a worker: answer the primary's metric requests with this registry (prom-client's cluster protocol). */
-export function offerWorkerMetrics(registry: Registry): void {
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([registry]);
+export function offerWorkerMetrics(registry: MetricsRegistry): void {
+  registry.reportToPrimary();
 }
 
 /** In the primary: every worker's registry, counters and active connections summed (prom-client's aggregation). */
 export function workersMetrics(): MetricsSource {
-  const agg = new AggregatorRegistry();
-  return { metrics: () => agg.clusterMetrics(), contentType: agg.contentType };
+  return machineMetricsSource();
 }
 
 /** Serves `GET /metrics` on `listen` (Go-style host:port). Resolves once listening. */

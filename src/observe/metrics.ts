@@ -1,6 +1,8 @@
 /**
- * Prometheus metrics: the only file that imports prom-client. Everything is fed by bus events or
- * read through callbacks at scrape time, so core code never calls into metrics.
+ * Prometheus metrics: the only file that imports prom-client, and where every registry is made
+ * (sks5's below, sshgate's through `createRegistry`), never prom-client's global one, so a process
+ * that embeds the gate has no name clashes. Everything is fed by bus events or read through
+ * callbacks at scrape time, so core code never calls into metrics.
  *
  * Names are the original sks5's as a scraper saw them, decided knowingly: counters end in
  * `_total` exactly once (the original's Rust client appended `_total` to names that already had
@@ -98,6 +100,50 @@ function cumulative(registry: Registry, name: string, help: string, read: () => 
       if (Number.isFinite(v) && v > 0) this.inc(v);
     },
   });
+}
+
+/** What `/metrics` serves: one registry, or the workers' aggregated (`machineMetricsSource`). */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+export interface LabelledCounter<L extends string> { inc(labels: Readonly<Record<L, string>>, n?: number): void }
+export interface LevelGauge { inc(delta: number): void }
+
+/** A registry for a program other than sks5 (sshgate), with the few kinds of series it declares. */
+export interface MetricsRegistry extends MetricsSource {
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): LabelledCounter<L>;
+  gauge(name: string, help: string): LevelGauge;
+  /** Read at scrape time; with workers the machine's value is the largest (each worker reads the same source). */
+  sampled(name: string, help: string, read: () => number): void;
+  /** A constant 1 carrying these labels (build information), the same in every worker. */
+  info(name: string, help: string, labels: Readonly<Record<string, string>>): void;
+  /** Node process metrics with this name prefix. */
+  processMetrics(prefix: string): void;
+  /** In a worker: answer the primary's scrape requests from this registry. */
+  reportToPrimary(): void;
+}
+
+export function createRegistry(): MetricsRegistry {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    get contentType() { return registry.contentType; },
+    metrics: () => registry.metrics(),
+    counter: <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers }),
+    gauge: (name, help) => new Gauge({ name, help, registers }),
+    sampled: (name, help, read) => { new Gauge({ name, help, registers, aggregator: 'max', collect() { this.set(read()); } }); },
+    info: (name, help, labels) => { new Gauge({ name, help, labelNames: Object.keys(labels), registers, aggregator: 'max' }).set(labels, 1); },
+    processMetrics: (prefix) => collectDefaultMetrics({ register: registry, prefix }),
+    reportToPrimary: () => offerToPrimary(registry),
+  };
+}
+
+/** prom-client's cluster protocol, worker side: constructing an AggregatorRegistry installs its listener. */
+function offerToPrimary(registry: Registry): void {
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([registry]);
 }
 
 export function createMetrics(opts: MetricsOptions): Metrics {
@@ -290,14 +336,17 @@ function registerQuotaGauges(registry: Registry, read: () => QuotaGaugeSource[],
  * (sum unless a gauge says otherwise: a ban count or a quota total is the same in every worker).
  */
 export function reportToPrimary(metrics: Metrics): void {
-  // Constructing one is what installs prom-client's worker-side listener for the scrape requests.
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([metrics.registry]);
+  offerToPrimary(metrics.registry);
+}
+
+/** In the primary: every worker's registry as one source (prom-client's aggregation), sks5's or sshgate's. */
+export function machineMetricsSource(): MetricsSource {
+  const agg = new AggregatorRegistry();
+  return { contentType: agg.contentType, metrics: () => agg.clusterMetrics() };
 }
 
 /** In the primary: every worker's metrics as one text, the machine's /metrics. */
 export async function machineMetrics(): Promise<{ contentType: string; text: string }> {
-  const agg = new AggregatorRegistry();
-  const merged = await agg.clusterMetrics();
-  return { contentType: agg.contentType, text: merged };
+  const source = machineMetricsSource();
+  return { contentType: source.contentType, text: await source.metrics() };
 }

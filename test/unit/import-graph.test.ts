@@ -75,3 +75,8 @@ test('no import cycle between the files of src/', () => {
   const cycle = findCycle(graph);
   assert.equal(cycle, undefined, `import cycle: ${cycle?.map((f) => relative(SRC, f)).join(' -> ')}`);
 });
+
+test('observe/metrics.ts is the only file of src/ that imports prom-client (one place makes every registry)', () => {
+  const importers = sourceFiles(SRC).filter((f) => /^\s*import\s[^;]*?\sfrom\s+'prom-client'/ms.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+  assert.deepEqual(importers, [join('observe', 'metrics.ts')]);
+});
