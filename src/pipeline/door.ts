@@ -7,7 +7,8 @@ import type { Clock } from '../clock.js';
 import type { Decision, Denial } from '../errors.js';
 import type { Door, EventBus } from '../observe/events.js';
 import type { ConnectionRecord, SessionRegistry } from './sessions.js';
-import type { AuthedSession, ClientInfo, DoorConnection, DoorPort, PasswordAuthenticator, Release, Target, Tunnel } from './types.js';
+import type { EffectiveUser } from '../config/users.js';
+import type { AuthedSession, ClientInfo, DoorConnection, DoorPort, PasswordAuthenticator, Release, SshDoorConnection, SshDoorPort, Target, Tunnel } from './types.js';
 
 export interface DoorPortDeps {
   pipeline: {
@@ -19,35 +20,60 @@ export interface DoorPortDeps {
   sessions: SessionRegistry;
   events: EventBus;
   clock: Clock;
-  authenticate: PasswordAuthenticator;
 }
 
-class TrackedConnection implements DoorConnection {
+export interface SshDoorPortDeps extends DoorPortDeps {
+  pipeline: DoorPortDeps['pipeline'] & {
+    authorize(client: ClientInfo, user: EffectiveUser, method: string, keyFingerprint?: string): Decision<AuthedSession>;
+    refuseTunnel(session: AuthedSession, target: Target, d: Denial): void;
+  };
+  user(username: string): EffectiveUser | undefined;
+}
+
+interface Tracking {
+  close: (reason: string) => void;
+  notify?: (message: string) => boolean;
+  /** SSH: an authenticated connection also ends with session.ended and its tunnels' bytes. */
+  sessionEnded?: boolean;
+}
+
+class TrackedConnection implements SshDoorConnection {
   readonly client: ClientInfo;
   readonly refusal: Denial | undefined;
   session: AuthedSession | undefined;
-  readonly #record: ConnectionRecord;
+  readonly record: ConnectionRecord;
   readonly #unregister: () => void;
   readonly #slot: Release | undefined;
   readonly #d: DoorPortDeps;
+  readonly #sessionEnded: boolean;
   #closed = false;
 
-  constructor(client: ClientInfo, admitted: Decision<Release>, close: (reason: string) => void, d: DoorPortDeps) {
+  constructor(client: ClientInfo, admitted: Decision<Release>, t: Tracking, d: DoorPortDeps) {
     this.client = client;
     this.refusal = admitted.allow ? undefined : admitted;
     this.#slot = admitted.allow ? admitted.value : undefined;
     this.#d = d;
-    this.#record = {
+    this.#sessionEnded = t.sessionEnded === true;
+    this.record = {
       connId: client.connId, door: client.door, sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
-      tunnels: new Map(), close,
+      tunnels: new Map(), close: t.close, ...(t.notify ? { notify: t.notify } : {}),
     };
-    this.#unregister = d.sessions.add(this.#record);
+    this.#unregister = d.sessions.add(this.record);
   }
 
   authenticated(session: AuthedSession): void {
     this.session = session;
-    this.#record.username = session.user.username;
-    this.#record.authMethod = session.method;
+    this.record.username = session.user.username;
+    this.record.authMethod = session.method;
+    if (session.keyFingerprint !== undefined) this.record.keyFingerprint = session.keyFingerprint;
+  }
+
+  clientVersion(ident: string): void {
+    this.record.clientVersion = ident;
+  }
+
+  closeTunnels(reason: string): void {
+    for (const t of this.record.tunnels.values()) t.close(reason);
   }
 
   closed(): void {
@@ -56,21 +82,30 @@ class TrackedConnection implements DoorConnection {
     this.#unregister();
     this.#slot?.release();
     const { client } = this;
-    this.#d.events.emit('connection.closed', { source_ip: client.ip, protocol: client.door, conn_id: client.connId, ...(this.session ? { username: this.session.user.username } : {}), duration_ms: this.#d.clock.now() - client.startedAt });
+    const duration = this.#d.clock.now() - client.startedAt;
+    const user = this.session?.user.username;
+    if (user !== undefined && this.#sessionEnded) {
+      let total = this.record.closedTunnelBytes ?? 0;
+      for (const t of this.record.tunnels.values()) total += t.bytesUp + t.bytesDown;
+      this.#d.events.emit('session.ended', { username: user, source_ip: client.ip, protocol: client.door, conn_id: client.connId, duration_ms: duration, total_bytes: total });
+    }
+    this.#d.events.emit('connection.closed', { source_ip: client.ip, protocol: client.door, conn_id: client.connId, ...(user !== undefined ? { username: user } : {}), duration_ms: duration });
   }
 }
 
-export function createDoorPort(d: DoorPortDeps): DoorPort {
-  const tracked = (conn: DoorConnection): TrackedConnection => {
-    if (!(conn instanceof TrackedConnection)) throw new TypeError('not a connection of this port');
-    return conn;
-  };
+function tracked(conn: DoorConnection): TrackedConnection {
+  if (!(conn instanceof TrackedConnection)) throw new TypeError('not a connection of this port');
+  return conn;
+}
+
+/** The SOCKS5 and HTTP proxy doors' port; `authenticate` is their username + password check. */
+export function createDoorPort(d: DoorPortDeps & { authenticate: PasswordAuthenticator }): DoorPort {
   return {
     admit(peer, door, opts) {
       const client = d.pipeline.newClient(peer.ip, peer.port, door);
       const admitted = d.pipeline.admit(client);
       if (!admitted.allow && !opts.answers(admitted)) return undefined;
-      return new TrackedConnection(client, admitted, opts.close, d);
+      return new TrackedConnection(client, admitted, { close: opts.close }, d);
     },
     authenticate(conn, username, password) {
       const c = tracked(conn);
@@ -83,5 +118,33 @@ export function createDoorPort(d: DoorPortDeps): DoorPort {
     },
     authFailed: (conn, reason) => d.pipeline.recordAuthFailure(conn.client, '', 'password', reason),
     open: (session, target) => d.pipeline.openTunnel(session, target),
+  };
+}
+
+/** The SSH door's port. */
+export function createSshDoorPort(d: SshDoorPortDeps): SshDoorPort {
+  return {
+    admit(peer, opts) {
+      const client = d.pipeline.newClient(peer.ip, peer.port, 'ssh');
+      const admitted = d.pipeline.admit(client);
+      if (!admitted.allow) return admitted;
+      return { allow: true, value: new TrackedConnection(client, admitted, { ...opts, sessionEnded: true }, d) };
+    },
+    fingerprintSeen(conn, m, status) {
+      const c = tracked(conn);
+      c.record.clientFingerprint = m.fingerprint;
+      c.record.clientHassh = m.hassh;
+      d.events.emit('fingerprint.seen', { fingerprint: m.fingerprint, hassh: m.hassh, source_ip: c.client.ip, status, client_version: m.clientId });
+    },
+    user: (username) => d.user(username),
+    authFailed: (conn, username, method, reason) => d.pipeline.recordAuthFailure(conn.client, username, method, reason),
+    authorize(conn, user, method, keyFingerprint) {
+      const c = tracked(conn);
+      const r = d.pipeline.authorize(c.client, user, method, keyFingerprint);
+      if (r.allow) c.authenticated(r.value);
+      return r;
+    },
+    open: (session, target) => d.pipeline.openTunnel(session, target),
+    refuse: (session, target, denial) => d.pipeline.refuseTunnel(session, target, denial),
   };
 }

@@ -222,6 +222,11 @@ export class Pipeline {
     return this.#refuseTunnel(ctx, d.allow ? deny('SKS5_ERR_INTERNAL', 'datagram stages allowed without an address', 'general failure') : d, 'datagram refused');
   }
 
+  /** A tunnel a door refuses by its own rules (an SSH key's no-port-forwarding or permitopen). */
+  refuseTunnel(session: AuthedSession, target: Target, d: Denial): void {
+    this.#refuseTunnel(tunnelContext(session, target, this.#d.world()), d, 'tunnel refused');
+  }
+
   /** One refusal, reported once: our rules refused (acl.deny), or the network did (connect.failed). */
   #refuseTunnel<T>(ctx: TunnelContext, d: Denial, what: string): Decision<T> {
     const { client, user } = ctx.session;

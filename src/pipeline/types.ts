@@ -126,4 +126,32 @@ export interface DoorPort {
   open(session: AuthedSession, target: Target): Promise<Decision<Tunnel>>;
 }
 
+/** An admitted SSH connection: the door also records what it learns of the client on the session list. */
+export interface SshDoorConnection extends DoorConnection {
+  /** The client's identification line, once ssh2 has read it. */
+  clientVersion(ident: string): void;
+  /** Close the connection's tunnels (kick, shutdown) with this reason. */
+  closeTunnels(reason: string): void;
+}
+
+/**
+ * What the SSH door asks of the pipeline: admit at accept, the steps of its authentication flow
+ * (the live account, a rejected credential, authorize at login), open per direct-tcpip channel.
+ */
+export interface SshDoorPort {
+  /** accept + admission. A refusal is the door's to answer (the maintenance text) or to close. */
+  admit(peer: Peer, opts: { close: (reason: string) => void; notify: (message: string) => boolean }): Decision<SshDoorConnection>;
+  /** The client's KEXINIT fingerprint with its status in the gate store: on the session list, and fingerprint.seen. */
+  fingerprintSeen(conn: SshDoorConnection, m: { fingerprint: string; hassh: string; clientId: string }, status: string): void;
+  /** The live account of a user name, or undefined. */
+  user(username: string): EffectiveUser | undefined;
+  /** A rejected credential: auth.failure, and it counts towards bans. */
+  authFailed(conn: SshDoorConnection, username: string, method: string, reason: string): void;
+  /** Credentials verified: authorize at login (account rules, client fingerprint, the authenticated slot). */
+  authorize(conn: SshDoorConnection, user: EffectiveUser, method: string, keyFingerprint?: string): Decision<AuthedSession>;
+  open(session: AuthedSession, target: Target): Promise<Decision<Tunnel>>;
+  /** A channel the door refuses itself (the key's no-port-forwarding, permitopen): reported as a refused tunnel is. */
+  refuse(session: AuthedSession, target: Target, d: Denial): void;
+}
+
 export type { Decision, Denial };

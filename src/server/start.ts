@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { EventBus } from '../observe/events.js';
 import { Pipeline } from '../pipeline/engine.js';
-import { createDoorPort } from '../pipeline/door.js';
+import { createDoorPort, createSshDoorPort } from '../pipeline/door.js';
 import type { ClientInfo, DoorPort } from '../pipeline/types.js';
 import type { EffectiveUser } from '../config/users.js';
 import { SessionRegistry } from '../pipeline/sessions.js';
@@ -122,7 +122,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       if (hostKey.warning) log.warn(hostKey.warning);
       if (hostKey.generated) log.info({ fingerprint: hostKey.fingerprint, path: cfg0.server.host_key_path }, 'generated a new Ed25519 host key');
       const shell = createShell({ world: () => world, pipeline, sessions, dns, stages, clock, startedAt: clock.now(), warn: (m) => log.warn(m) });
-      const ssh = createSshServer({ pipeline, hostKey: hostKey.privateKey, totp: stages.totp, fingerprints, shell });
+      const sshPort = createSshDoorPort({ pipeline, sessions, events, clock, user: (name) => world.users.get(name) });
+      const ssh = createSshServer({ port: sshPort, config: () => world.config, log, clock, hostKey: hostKey.privateKey, totp: stages.totp, fingerprints, shell });
       const { host, port } = splitHostPort(cfg0.server.ssh_listen);
       const a = await ssh.listen(host, port);
       addresses.ssh = formatAddr(a.address, a.port);

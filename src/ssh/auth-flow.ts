@@ -2,14 +2,16 @@
  * SSH user authentication for one connection: password, publickey (plain keys and OpenSSH
  * certificates), keyboard-interactive (password and/or TOTP code), chained per the user's
  * `auth_methods`, with one attempt budget (`limits.max_auth_attempts`) across all methods.
- * Every rejected credential emits one `auth.failure` through the pipeline. Probing which keys are
+ * Every rejected credential emits one `auth.failure` through the door port. Probing which keys are
  * accepted (publickey without signature) is not an attempt, as in OpenSSH, but is capped.
  */
 import ssh2 from 'ssh2';
 import type { AuthContext, KeyboardAuthContext, PasswordAuthContext, PublicKeyAuthContext } from 'ssh2';
 import type { EffectiveUser } from '../config/users.js';
-import type { Pipeline } from '../pipeline/engine.js';
-import type { AuthedSession, ClientInfo } from '../pipeline/types.js';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { AuthedSession, SshDoorConnection, SshDoorPort } from '../pipeline/types.js';
 import { AuthChain, stepsFor, type Factor, type SshMethod } from '../auth/chain.js';
 import { checkCertificate, isCertAlgorithm, verifyCertSessionSignature, type TrustedCa } from '../auth/cert.js';
 import { UNRESTRICTED, type KeyRestrictions } from '../auth/key-options.js';
@@ -28,8 +30,11 @@ export interface TotpChecker {
 }
 
 export interface AuthFlowDeps {
-  readonly pipeline: Pipeline;
-  readonly client: ClientInfo;
+  readonly port: Pick<SshDoorPort, 'user' | 'authFailed' | 'authorize'>;
+  readonly conn: SshDoorConnection;
+  readonly config: () => Config;
+  readonly clock: Clock;
+  readonly log: Pick<Logger, 'info'>;
   readonly totp: TotpChecker;
   readonly keysOf: (user: EffectiveUser) => readonly AuthorizedKey[];
   readonly trustedCasOf: (user: EffectiveUser) => readonly TrustedCa[];
@@ -66,9 +71,9 @@ export class SshAuthFlow {
   #bind(username: string): void {
     if (this.#username !== undefined) return;
     this.#username = username;
-    this.#user = this.#d.pipeline.users.get(username);
+    this.#user = this.#d.port.user(username);
     if (this.#user) {
-      const need = totpRequired(this.#user, 'ssh', this.#d.pipeline.config.security.totp_required_for);
+      const need = totpRequired(this.#user, 'ssh', this.#d.config().security.totp_required_for);
       this.#chain = new AuthChain(stepsFor(this.#user.authMethods, need));
     }
   }
@@ -97,8 +102,8 @@ export class SshAuthFlow {
     if (!v.ok) {
       if (!v.counted) { ctx.reject(this.#methodsLeft()); return; }
       this.#failures += 1;
-      this.#d.pipeline.recordAuthFailure(this.#d.client, username, method, v.reason);
-      const max = this.#d.pipeline.config.limits.max_auth_attempts;
+      this.#d.port.authFailed(this.#d.conn, username, method, v.reason);
+      const max = this.#d.config().limits.max_auth_attempts;
       if (this.#failures >= max) {
         this.#finished = true;
         ctx.reject([]);
@@ -121,7 +126,7 @@ export class SshAuthFlow {
     this.#methods.push(...proof.factors);
     if (outcome.kind === 'partial') { ctx.reject(outcome.methodsLeft, true); return; }
     const label = [...new Set(this.#methods)].join('+');
-    const d = this.#d.pipeline.authorize(this.#d.client, user, label, this.#fingerprint);
+    const d = this.#d.port.authorize(this.#d.conn, user, label, this.#fingerprint);
     this.#finished = true;
     if (!d.allow) {
       // Credentials were right, so saying why costs nothing to an attacker. No USERAUTH_FAILURE
@@ -141,7 +146,7 @@ export class SshAuthFlow {
     const user = this.#user;
     if (!user) return { ok: false, reason: 'unknown user' };
     if (!user.totpEnabled || !user.totpSecret) return { ok: false, reason: 'totp required on ssh but not configured for this user' };
-    return this.#d.totp.verify(user.username, user.totpSecret, code.trim(), this.#d.pipeline.clock.now());
+    return this.#d.totp.verify(user.username, user.totpSecret, code.trim(), this.#d.clock.now());
   }
 
   /** Password, or password with the 6-digit code appended (`pass:123456` / `pass123456`). */
@@ -203,7 +208,7 @@ export class SshAuthFlow {
     const user = this.#user;
     const { algo, data } = ctx.key;
     const signed = ctx.signature !== undefined && ctx.blob !== undefined;
-    const now = this.#d.pipeline.clock.now();
+    const now = this.#d.clock.now();
     if (!signed && ++this.#keyOffers > MAX_KEY_OFFERS) {
       this.#finished = true;
       ctx.reject([]);
@@ -213,17 +218,17 @@ export class SshAuthFlow {
     if (!user) return { ok: false, reason: 'unknown user', counted: signed };
 
     if (isCertAlgorithm(algo)) {
-      const v = checkCertificate({ algorithm: algo, blob: data, trustedCas: this.#d.trustedCasOf(user), username: user.username, clientIp: this.#d.client.ip, now });
+      const v = checkCertificate({ algorithm: algo, blob: data, trustedCas: this.#d.trustedCasOf(user), username: user.username, clientIp: this.#d.conn.client.ip, now });
       // A certificate names its holder: a refused one is a real failure, not a probe.
       if (!v.ok) return { ok: false, reason: v.reason, counted: true };
       if (!signed) { ctx.accept(); return undefined; }
       const sigError = verifyCertSessionSignature(algo, v.cert, ctx.blob!, ctx.signature!);
       if (sigError) return { ok: false, reason: `certificate "${v.cert.keyId}": ${sigError}`, counted: true };
-      this.#d.pipeline.log.info({ conn_id: this.#d.client.connId, user: user.username, cert_id: v.cert.keyId, serial: String(v.cert.serial), ca: v.caFingerprint }, 'certificate accepted');
+      this.#d.log.info({ conn_id: this.#d.conn.client.connId, user: user.username, cert_id: v.cert.keyId, serial: String(v.cert.serial), ca: v.caFingerprint }, 'certificate accepted');
       return { ok: true, proof: { factors: ['certificate'], fingerprint: fingerprintOf(v.cert.key.blob), restrictions: v.restrictions } };
     }
 
-    const match = matchAuthorizedKey(this.#d.keysOf(user), data, this.#d.client.ip, now);
+    const match = matchAuthorizedKey(this.#d.keysOf(user), data, this.#d.conn.client.ip, now);
     if (!match.ok) {
       // An unknown key is a probe (OpenSSH offers every key it has); a known key refused by its
       // options (from=, expiry-time=) is a failure worth auditing.

@@ -1,20 +1,23 @@
 /**
  * `direct-tcpip` channels: what `ssh -L` and `ssh -D` open for each forwarded connection. Each one
- * goes through the same `pipeline.openTunnel` as a SOCKS5 CONNECT (ACL, anti-SSRF, limits,
+ * goes through the same `port.open` (the pipeline's tunnel stages) as a SOCKS5 CONNECT (ACL, anti-SSRF, limits,
  * connect, accounting). The channel is confirmed only once the target is connected, so a refused
  * or unreachable target reaches the client as CHANNEL_OPEN_FAILURE with the reason, which OpenSSH
  * prints: "channel 2: open failed: administratively prohibited: not allowed".
  */
 import type { AcceptConnection, ServerChannel, TcpipRequestInfo } from 'ssh2';
-import type { ErrorCode } from '../errors.js';
-import type { Pipeline } from '../pipeline/engine.js';
-import type { AuthedSession } from '../pipeline/types.js';
+import type { Logger } from 'pino';
+import { deny, type ErrorCode } from '../errors.js';
+import type { AuthedSession, SshDoorPort } from '../pipeline/types.js';
 import { permitOpenAllows, type KeyRestrictions } from '../auth/key-options.js';
 import { disableAutoDestroy } from './channel-auto-destroy.js';
 import { REFUSAL } from './refusals.js';
 
 export interface ForwardContext {
-  readonly pipeline: Pipeline;
+  readonly port: Pick<SshDoorPort, 'open' | 'refuse'>;
+  readonly log: Logger;
+  /** `fast_paths.ssh_channel_single_destroy` of the live config. */
+  readonly singleDestroy: () => boolean;
   readonly session: AuthedSession;
   readonly restrictions: KeyRestrictions;
   /** Send CHANNEL_OPEN_FAILURE with the catalogued reason of `code` and this description. */
@@ -37,13 +40,11 @@ export function targetOf(info: TcpipRequestInfo): { host: string; port: number }
 }
 
 export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info: TcpipRequestInfo, ctx: ForwardContext): void {
-  const { pipeline, session, restrictions } = ctx;
+  const { port, session, restrictions } = ctx;
   const target = targetOf(info);
+  // The key's own limits, known only to this door: refused and reported as any refused tunnel.
   const denyLocally = (description: string, operator: string): void => {
-    pipeline.events.emit('acl.deny', {
-      username: session.user.username, source_ip: session.client.ip, target_host: info.destIP, target_port: info.destPort,
-      code: 'SKS5_DENY_FORWARDING', reason: operator, protocol: 'ssh', conn_id: session.client.connId,
-    });
+    port.refuse(session, { host: info.destIP, port: info.destPort }, deny('SKS5_DENY_FORWARDING', operator, description));
     ctx.refuse('SKS5_DENY_FORWARDING', description);
   };
   if (typeof target === 'string') {
@@ -58,7 +59,7 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info:
     denyLocally(REFUSAL.keyPermitOpen(target.host, target.port), `${session.user.username}: ${target.host}:${target.port} outside the key's permitopen`);
     return;
   }
-  pipeline.openTunnel(session, target).then(
+  port.open(session, target).then(
     (d) => {
       if (!d.allow) {
         ctx.refuse(d.code, d.client);
@@ -72,11 +73,11 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, info:
       const channel = accept();
       // Errors surface through the relay's result; an unhandled 'error' would crash the process.
       channel.on('error', ignoreError);
-      if (pipeline.config.fast_paths.ssh_channel_single_destroy) disableAutoDestroy(channel);
+      if (ctx.singleDestroy()) disableAutoDestroy(channel);
       void tunnel.relay(channel);
     },
     (err: unknown) => {
-      pipeline.log.error({ conn_id: session.client.connId, err: (err as Error).message }, 'openTunnel failed');
+      ctx.log.error({ conn_id: session.client.connId, err: (err as Error).message }, 'openTunnel failed');
       ctx.refuse('SKS5_ERR_INTERNAL', 'general failure');
     },
   );

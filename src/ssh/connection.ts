@@ -5,9 +5,10 @@
  */
 import type { Socket } from 'node:net';
 import type { ClientInfo as Ssh2ClientInfo, Connection, ServerChannel } from 'ssh2';
-import type { Pipeline } from '../pipeline/engine.js';
-import type { AuthedSession, ClientInfo, Release } from '../pipeline/types.js';
-import type { ConnectionRecord } from '../pipeline/sessions.js';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { AuthedSession, SshDoorConnection, SshDoorPort } from '../pipeline/types.js';
 import { sshReasonOf, type ErrorCode } from '../errors.js';
 import { UNRESTRICTED, type KeyRestrictions } from '../auth/key-options.js';
 import { SshAuthFlow, type TotpChecker } from './auth-flow.js';
@@ -22,10 +23,13 @@ import { handleSession, type ShellBackend } from './session-channel.js';
 const CLOSE_GRACE_MS = 2000;
 
 export interface SshConnectionDeps {
-  readonly pipeline: Pipeline;
-  readonly client: ClientInfo;
+  readonly port: SshDoorPort;
+  /** This connection as admitted by the port (its session-list entry and admission slot). */
+  readonly conn: SshDoorConnection;
+  readonly config: () => Config;
+  readonly log: Logger;
   readonly socket: Socket;
-  readonly admission: Release;
+  readonly clock: Clock;
   readonly totp: TotpChecker;
   readonly credentials: CredentialStore;
   readonly shell?: ShellBackend | undefined;
@@ -33,8 +37,6 @@ export interface SshConnectionDeps {
 
 export class SshConnection {
   readonly #d: SshConnectionDeps;
-  readonly #record: ConnectionRecord;
-  readonly #unregister: () => void;
   readonly #authTimer: NodeJS.Timeout;
   readonly #channels = new Set<ServerChannel>();
   #conn: Connection | undefined;
@@ -44,32 +46,24 @@ export class SshConnection {
 
   constructor(deps: SshConnectionDeps) {
     this.#d = deps;
-    const { pipeline, client, socket } = deps;
-    this.#record = {
-      connId: client.connId, door: 'ssh', sourceIp: client.ip, sourcePort: client.port, startedAt: client.startedAt,
-      tunnels: new Map(),
-      close: (reason) => this.close(reason),
-      notify: (message) => this.#notify(message),
-    };
-    this.#unregister = pipeline.sessions.add(this.#record);
-    const authSecs = pipeline.config.server.ssh_auth_timeout;
+    const authSecs = deps.config().server.ssh_auth_timeout;
     this.#authTimer = setTimeout(() => {
       if (!this.#session) this.close(`not authenticated within ssh_auth_timeout (${authSecs}s)`);
     }, authSecs * 1000);
     this.#authTimer.unref();
-    socket.once('close', () => this.#cleanup());
+    deps.socket.once('close', () => this.#cleanup());
   }
 
   get closed(): boolean { return this.#closed; }
 
   /** CHANNEL_OPEN_FAILURE with the catalogued reason of `code` (see open-failure.ts for the switch). */
   #reject(conn: Connection, reject: () => void, code: ErrorCode, description: string): void {
-    rejectChannelOpen(conn, reject, sshReasonOf(code), description, this.#d.pipeline.config.fast_paths.ssh_open_failure_reason);
+    rejectChannelOpen(conn, reject, sshReasonOf(code), description, this.#d.config().fast_paths.ssh_open_failure_reason);
   }
 
   #log(level: 'debug' | 'info' | 'warn', msg: string, extra: object = {}): void {
-    const { client } = this.#d;
-    this.#d.pipeline.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door: 'ssh', ...extra }, msg);
+    const { client } = this.#d.conn;
+    this.#d.log[level]({ conn_id: client.connId, source: `${client.ip}:${client.port}`, door: 'ssh', ...extra }, msg);
   }
 
   /**
@@ -79,14 +73,15 @@ export class SshConnection {
   close(reason: string, clientText?: string): void {
     if (this.#closed) return;
     this.#log('info', `closing SSH connection: ${reason}`);
-    for (const t of this.#record.tunnels.values()) t.close(reason);
-    if (this.#conn && clientText !== undefined) sendDisconnect(this.#conn, DISCONNECT.BY_APPLICATION, clientText, this.#d.pipeline.config.fast_paths.ssh_disconnect_text);
+    this.#d.conn.closeTunnels(reason);
+    if (this.#conn && clientText !== undefined) sendDisconnect(this.#conn, DISCONNECT.BY_APPLICATION, clientText, this.#d.config().fast_paths.ssh_disconnect_text);
     else if (this.#conn) this.#conn.end();
     else this.#d.socket.destroy();
     setTimeout(() => this.#d.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
-  #notify(message: string): boolean {
+  /** A broadcast: shown on the connection's open session channels. */
+  notify(message: string): boolean {
     for (const ch of this.#channels) ch.stderr.write(`\r\n${message}\r\n`);
     return this.#channels.size > 0;
   }
@@ -95,36 +90,23 @@ export class SshConnection {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#authTimer);
-    this.#unregister();
-    this.#d.admission.release();
-    const { pipeline, client } = this.#d;
-    const duration = pipeline.clock.now() - client.startedAt;
-    const user = this.#session?.user.username;
-    if (user !== undefined) {
-      let total = this.#record.closedTunnelBytes ?? 0;
-      for (const t of this.#record.tunnels.values()) total += t.bytesUp + t.bytesDown;
-      pipeline.events.emit('session.ended', { username: user, source_ip: client.ip, protocol: 'ssh', conn_id: client.connId, duration_ms: duration, total_bytes: total });
-    }
-    pipeline.events.emit('connection.closed', { source_ip: client.ip, protocol: 'ssh', conn_id: client.connId, ...(user !== undefined ? { username: user } : {}), duration_ms: duration });
+    this.#d.conn.closed();
   }
 
   /** ssh2 parsed the client's identification: wire the protocol events. */
   attach(conn: Connection, info: Ssh2ClientInfo): void {
     this.#conn = conn;
-    this.#record.clientVersion = info.header.identRaw;
-    const { pipeline, client } = this.#d;
+    const { port, conn: door } = this.#d;
+    door.clientVersion(info.header.identRaw);
     conn.on('error', (err: Error) => this.#log('debug', `ssh error: ${err.message}`));
     const flow = new SshAuthFlow({
-      pipeline, client, totp: this.#d.totp,
+      port, conn: door, config: this.#d.config, log: this.#d.log, clock: this.#d.clock, totp: this.#d.totp,
       keysOf: (u) => this.#d.credentials.keysOf(u),
       trustedCasOf: (u) => this.#d.credentials.trustedCasOf(u),
       onAuthenticated: (session, restrictions) => {
         this.#session = session;
         this.#restrictions = restrictions;
         clearTimeout(this.#authTimer);
-        this.#record.username = session.user.username;
-        this.#record.authMethod = session.method;
-        if (session.keyFingerprint !== undefined) this.#record.keyFingerprint = session.keyFingerprint;
       },
       disconnect: (reason, clientText) => this.close(reason, clientText),
     });
@@ -134,7 +116,7 @@ export class SshConnection {
       const session = this.#session;
       const refuse = (code: ErrorCode, description: string): void => { this.#reject(conn, reject, code, description); };
       if (!session) return refuse('SKS5_ERR_AUTH', 'not authenticated');
-      handleDirectTcpip(accept, tinfo, { pipeline, session, restrictions: this.#restrictions, refuse, closed: () => this.#closed });
+      handleDirectTcpip(accept, tinfo, { port, session, restrictions: this.#restrictions, refuse, closed: () => this.#closed, singleDestroy: () => this.#d.config().fast_paths.ssh_channel_single_destroy, log: this.#d.log });
     });
 
     conn.on('session', (accept, reject) => {
@@ -142,7 +124,7 @@ export class SshConnection {
       const refuse = (code: ErrorCode, description: string): void => { this.#reject(conn, reject, code, description); };
       if (!session) return refuse('SKS5_ERR_AUTH', 'not authenticated');
       handleSession(accept, refuse, {
-        session, restrictions: this.#restrictions, backend: this.#d.shell, log: pipeline.log,
+        session, restrictions: this.#restrictions, backend: this.#d.shell, log: this.#d.log,
         onChannel: (ch) => {
           this.#channels.add(ch);
           ch.once('close', () => this.#channels.delete(ch));

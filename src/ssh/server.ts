@@ -7,9 +7,11 @@
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection, ClientInfo as Ssh2ClientInfo } from 'ssh2';
-import type { Pipeline } from '../pipeline/engine.js';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
 import { listenOn } from '../listen.js';
-import type { DoorListener } from '../pipeline/types.js';
+import type { DoorListener, SshDoorPort } from '../pipeline/types.js';
 import { TotpGuard } from '../auth/totp.js';
 import { buildAlgorithms, identFromServerId } from './algorithms.js';
 import type { TotpChecker } from './auth-flow.js';
@@ -24,7 +26,12 @@ import type { FingerprintStore } from '../store/fingerprints.js';
 import { tapClientHello } from './client-fingerprint.js';
 
 export interface SshServerOptions {
-  readonly pipeline: Pipeline;
+  /** Admit, the authentication steps, open: the door's whole view of the pipeline. */
+  readonly port: SshDoorPort;
+  /** The live config (SSH settings follow a reload for new connections). */
+  readonly config: () => Config;
+  readonly log: Logger;
+  readonly clock: Clock;
   /** OpenSSH-format private key text (see host-keys.ts `loadOrCreateHostKey`). */
   readonly hostKey: string;
   /** Shared with the SOCKS5 door so a TOTP code is single-use across both; one is created if absent. */
@@ -41,7 +48,7 @@ export interface SshServer extends DoorListener {
   close(): Promise<void>;
 }
 
-type ServerSection = Pipeline['config']['server'];
+type ServerSection = Config['server'];
 
 function protocolOptions(hostKey: string, c: ServerSection): ssh2.ServerConfig {
   return {
@@ -82,10 +89,10 @@ const PROXY_HEADER_TIMEOUT_MS = 10_000;
 
 /** Throws (AlgorithmConfigError, bad host key) before anything listens, so start-up fails loudly. */
 export function createSshServer(opts: SshServerOptions): SshServer {
-  const { pipeline } = opts;
-  const cfg = pipeline.config.server;
+  const { port, log } = opts;
+  const cfg = opts.config().server;
   const totp = opts.totp ?? new TotpGuard();
-  const credentials = createCredentialStore(() => pipeline.config, (msg) => pipeline.log.warn(msg));
+  const credentials = createCredentialStore(opts.config, (msg) => log.warn(msg));
   const trustedProxy = compileTrustedProxies(cfg.proxy_protocol_trusted_cidrs);
   /**
    * The ssh2 Server that new connections are handed to. Identification, banner, algorithms and
@@ -98,11 +105,11 @@ export function createSshServer(opts: SshServerOptions): SshServer {
   const build = (c: ServerSection): ssh2.Server => {
     const server = new ssh2.Server(protocolOptions(opts.hostKey, c));
     server.on('connection', onSshConnection);
-    server.on('error', (err: Error) => pipeline.log.warn({ door: 'ssh', err: err.message }, 'ssh server error'));
+    server.on('error', (err: Error) => log.warn({ door: 'ssh', err: err.message }, 'ssh server error'));
     return server;
   };
   const protocol = (): ssh2.Server => {
-    const live = pipeline.config.server;
+    const live = opts.config().server;
     if (live === protocolCfg) return ssh;
     protocolCfg = live;
     const key = settingsKey(live);
@@ -110,9 +117,9 @@ export function createSshServer(opts: SshServerOptions): SshServer {
     try {
       ssh = build(live);
       protocolKey = key;
-      pipeline.log.info({ door: 'ssh' }, 'SSH identification, banner, algorithms or keepalives changed: applied to new connections');
+      log.info({ door: 'ssh' }, 'SSH identification, banner, algorithms or keepalives changed: applied to new connections');
     } catch (err) {
-      pipeline.log.warn({ door: 'ssh', err: (err as Error).message }, 'SSH settings not applied, previous ones kept');
+      log.warn({ door: 'ssh', err: (err as Error).message }, 'SSH settings not applied, previous ones kept');
     }
     return ssh;
   };
@@ -128,7 +135,7 @@ export function createSshServer(opts: SshServerOptions): SshServer {
     if (text !== undefined) {
       conn.on('error', () => {});
       // RFC 4253 11.1: DISCONNECT may come during key exchange; OpenSSH prints it at once.
-      sendDisconnect(conn, DISCONNECT.BY_APPLICATION, text, pipeline.config.fast_paths.ssh_disconnect_text);
+      sendDisconnect(conn, DISCONNECT.BY_APPLICATION, text, opts.config().fast_paths.ssh_disconnect_text);
       return;
     }
     const c = byPeer.get(peerKey(info.ip, info.port));
@@ -147,30 +154,34 @@ export function createSshServer(opts: SshServerOptions): SshServer {
   };
 
   const admitAndHandOver = (socket: Socket, source: { ip: string; port: number } | undefined): void => {
-    const client = pipeline.newClient(source?.ip ?? socket.remoteAddress ?? '0.0.0.0', source?.port ?? socket.remotePort ?? 0, 'ssh');
-    const admitted = pipeline.admit(client);
+    let c: SshConnection | undefined;
+    const admitted = port.admit(
+      { ip: source?.ip ?? socket.remoteAddress ?? '0.0.0.0', port: source?.port ?? socket.remotePort ?? 0 },
+      { close: (reason) => c?.close(reason), notify: (message) => c?.notify(message) ?? false },
+    );
     if (!admitted.allow) {
       if (admitted.code === 'SKS5_DENY_MAINTENANCE' && refusing.size < MAX_MAINTENANCE_REFUSALS) refuseWithMessage(socket, admitted.client);
       else socket.destroy();
       return;
     }
+    const conn = admitted.value;
+    const { client } = conn;
     const key = peerKey(socket.remoteAddress, socket.remotePort);
-    const c = new SshConnection({ pipeline, client, socket, admission: admitted.value, totp, credentials, shell: opts.shell });
-    byPeer.set(key, c);
-    socket.once('close', () => { if (byPeer.get(key) === c) byPeer.delete(key); });
+    c = new SshConnection({ port, conn, config: opts.config, log, clock: opts.clock, socket, totp, credentials, shell: opts.shell });
+    const made = c;
+    byPeer.set(key, made);
+    socket.once('close', () => { if (byPeer.get(key) === made) byPeer.delete(key); });
     tapClientHello(socket, (o) => {
-      if (!o.ok) { pipeline.log.debug({ conn_id: client.connId, door: 'ssh' }, `no client fingerprint: ${o.reason}`); return; }
+      if (!o.ok) { log.debug({ conn_id: client.connId, door: 'ssh' }, `no client fingerprint: ${o.reason}`); return; }
       const m = o.material;
       let status = 'unrecorded';
       try {
-        status = opts.fingerprints?.observe(m, client.ip, false, pipeline.clock.now()).status ?? status;
+        status = opts.fingerprints?.observe(m, client.ip, false, opts.clock.now()).status ?? status;
       } catch (err) {
-        pipeline.log.warn(`fingerprint store: ${(err as Error).message}`);
+        log.warn(`fingerprint store: ${(err as Error).message}`);
       }
-      const rec = pipeline.sessions.get(client.connId);
-      if (rec) { rec.clientFingerprint = m.fingerprint; rec.clientHassh = m.hassh; }
-      pipeline.events.emit('fingerprint.seen', { fingerprint: m.fingerprint, hassh: m.hassh, source_ip: client.ip, status, client_version: m.clientId });
-      pipeline.log.info({ conn_id: client.connId, door: 'ssh', fingerprint: m.fingerprint, hassh: m.hassh, status, client: m.clientId }, 'SSH client fingerprint');
+      port.fingerprintSeen(conn, m, status);
+      log.info({ conn_id: client.connId, door: 'ssh', fingerprint: m.fingerprint, hassh: m.hassh, status, client: m.clientId }, 'SSH client fingerprint');
     });
     protocol().injectSocket(socket);
   };
@@ -178,7 +189,7 @@ export function createSshServer(opts: SshServerOptions): SshServer {
   const onSocket = (socket: Socket): void => {
     socket.setNoDelay(true);
     socket.on('error', () => { /* reported through close */ });
-    const live = pipeline.config.server;
+    const live = opts.config().server;
     if (!live.proxy_protocol || !trustedProxy(socket.remoteAddress ?? '')) {
       // An untrusted peer speaks for itself: a PROXY header from it fails the SSH handshake.
       admitAndHandOver(socket, undefined);
@@ -186,7 +197,7 @@ export function createSshServer(opts: SshServerOptions): SshServer {
     }
     void readProxyHeader(socket, PROXY_HEADER_TIMEOUT_MS).then((r) => {
       if (!r.ok) {
-        pipeline.log.warn({ door: 'ssh', source: socket.remoteAddress }, `PROXY protocol: ${r.reason}`);
+        log.warn({ door: 'ssh', source: socket.remoteAddress }, `PROXY protocol: ${r.reason}`);
         socket.destroy();
         return;
       }

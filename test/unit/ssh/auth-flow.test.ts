@@ -7,8 +7,8 @@ import type { AuthContext } from 'ssh2';
 import { FakeClock } from '../../../src/clock.js';
 import { allow, deny } from '../../../src/errors.js';
 import type { EffectiveUser } from '../../../src/config/users.js';
-import type { Pipeline } from '../../../src/pipeline/engine.js';
-import type { AuthedSession, ClientInfo } from '../../../src/pipeline/types.js';
+import type { Config } from '../../../src/config/schema.js';
+import type { AuthedSession, ClientInfo, SshDoorConnection, SshDoorPort } from '../../../src/pipeline/types.js';
 import { parseAuthorizedKeys } from '../../../src/auth/pubkey.js';
 import { parseTrustedCa } from '../../../src/auth/cert.js';
 import { TotpGuard } from '../../../src/auth/totp.js';
@@ -36,17 +36,17 @@ async function setup(user: Partial<EffectiveUser>, opts: { maxAttempts?: number;
   const disconnects: string[] = [];
   const clientTexts: (string | undefined)[] = [];
   const alice = { username: 'alice', passwordHash: await hashPassword('pw', { memoryCost: 1024, timeCost: 1, parallelism: 1 }), authorizedKeys: [], authMethods: [], totpEnabled: false, totpSecret: undefined, ...user } as EffectiveUser;
-  const pipeline = {
-    users: new Map([['alice', alice]]),
-    config: { security: { totp_required_for: [] }, limits: { max_auth_attempts: opts.maxAttempts ?? 3 } },
-    clock: new FakeClock('2026-11-25T10:00:00Z'),
-    log: { info: () => {}, warn: () => {} },
-    recordAuthFailure: (_c: ClientInfo, u: string, m: string, r: string) => failures.push(`${u}/${m}: ${r}`),
-    authorize: (c: ClientInfo, u: EffectiveUser, method: string, fp?: string) =>
-      opts.authorize === 'deny' ? deny('SKS5_DENY_TIME', 'outside access_hours', 'not allowed now') : allow({ client: c, user: u, method, ...(fp ? { keyFingerprint: fp } : {}) }),
-  } as unknown as Pipeline;
+  const users = new Map([['alice', alice]]);
+  const conn = { client } as SshDoorConnection;
+  const port: Pick<SshDoorPort, 'user' | 'authFailed' | 'authorize'> = {
+    user: (name) => users.get(name),
+    authFailed: (_c, u, m, r) => { failures.push(`${u}/${m}: ${r}`); },
+    authorize: (c, u, method, fp) =>
+      opts.authorize === 'deny' ? deny('SKS5_DENY_TIME', 'outside access_hours', 'not allowed now') : allow({ client: c.client, user: u, method, ...(fp ? { keyFingerprint: fp } : {}) }),
+  };
+  const config = { security: { totp_required_for: [] }, limits: { max_auth_attempts: opts.maxAttempts ?? 3 } } as unknown as Config;
   const flow = new SshAuthFlow({
-    pipeline, client, totp: new TotpGuard(),
+    port, conn, config: () => config, clock: new FakeClock('2026-11-25T10:00:00Z'), log: { info: () => {} }, totp: new TotpGuard(),
     keysOf: (u) => parseAuthorizedKeys(u.authorizedKeys).keys,
     trustedCasOf: () => [parseTrustedCa(fixtureText('ca_ed25519.pub'))],
     onAuthenticated: (s) => sessions.push(s),
