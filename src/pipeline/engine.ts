@@ -1,13 +1,15 @@
 /**
- * The connection pipeline shared by every door. Listeners (SOCKS5, SSH) call, in order:
+ * The connection pipeline shared by every door. Doors do not hold it: they speak to the narrow
+ * ports of pipeline/door.ts, which call, in order:
  *   admit(client) -> [handshake + credentials] -> authorize(client, user, method) -> openTunnel(session, target)
- * Policy modules decide; this file sequences them, logs, counts and emits events.
+ * The per-tunnel stages run as tables in the order of pipeline/stages.ts (run.ts, tunnel-stages.ts).
+ * Policy modules decide; this file sequences them, logs, counts and emits events. It has no getters:
+ * what a door needs (config, log, clock) it is given as plain values where it is wired (server/start.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/schema.js';
 import type { EffectiveUser } from '../config/users.js';
 import { allow, deny, isPolicyDenial, type Decision, type Denial } from '../errors.js';
 import type { Door, EventBus } from '../observe/events.js';
@@ -87,15 +89,6 @@ export class Pipeline {
     }, { once: true });
   }
 
-  get config(): Config { return this.#d.world().config; }
-  get users(): ReadonlyMap<string, EffectiveUser> { return this.#d.world().users; }
-  get world(): World { return this.#d.world(); }
-  get events(): EventBus { return this.#d.events; }
-  get clock(): Clock { return this.#d.clock; }
-  get log(): Logger { return this.#d.log; }
-  get sessions(): SessionRegistry { return this.#d.sessions; }
-  get dns(): DnsCache { return this.#d.dns; }
-
   newClient(ip: string, port: number, door: Door): ClientInfo {
     return { ip: unmapIpv4Text(ip.toLowerCase()), port, door, connId: nextConnId(), startedAt: this.#d.clock.now() };
   }
@@ -125,8 +118,8 @@ export class Pipeline {
   }
 
   #rejected<T>(client: ClientInfo, d: Denial): Decision<T> {
-    const cfg = this.config;
-    if (cfg.logging.log_denied_connections) this.log.warn({ conn_id: client.connId, source: client.ip, door: client.door, code: d.code }, `connection refused: ${d.operator}`);
+    const cfg = this.#d.world().config;
+    if (cfg.logging.log_denied_connections) this.#d.log.warn({ conn_id: client.connId, source: client.ip, door: client.door, code: d.code }, `connection refused: ${d.operator}`);
     this.#d.events.emit('connection.rejected', { source_ip: client.ip, code: d.code, reason: d.operator, protocol: client.door });
     return d;
   }
@@ -137,7 +130,7 @@ export class Pipeline {
    * shell in from anywhere and at any time).
    */
   authorize(client: ClientInfo, user: EffectiveUser, method: string, keyFingerprint?: string): Decision<AuthedSession> {
-    const d = this.checkAccount(client, user);
+    const d = checkAccount(user, client.ip, this.#d.clock.now());
     const fp = d.allow ? this.#checkClientFingerprint(client, user) : d;
     if (!fp.allow) {
       this.recordAuthFailure(client, user.username, method, fp.operator);
@@ -155,13 +148,8 @@ export class Pipeline {
     const ev = { username: user.username, source_ip: client.ip, method, protocol: client.door, conn_id: client.connId };
     this.#d.events.emit('auth.success', keyFingerprint === undefined ? ev : { ...ev, key_fingerprint: keyFingerprint });
     this.#d.events.emit('session.authenticated', ev);
-    if (this.log.isLevelEnabled('info')) this.log.info({ conn_id: client.connId, user: user.username, source: client.ip, door: client.door, method }, 'authenticated');
+    if (this.#d.log.isLevelEnabled('info')) this.#d.log.info({ conn_id: client.connId, user: user.username, source: client.ip, door: client.door, method }, 'authenticated');
     return allow(session);
-  }
-
-  /** Account rules re-checked at every tunnel too, since an SSH connection can outlive a time window. */
-  checkAccount(client: ClientInfo, user: EffectiveUser): Decision {
-    return checkAccount(user, client.ip, this.#d.clock.now());
   }
 
   /**
@@ -181,7 +169,7 @@ export class Pipeline {
   recordAuthFailure(client: ClientInfo, username: string, method: string, reason: string): void {
     this.#d.admission.recordAuthFailure(client.ip, username);
     this.#d.events.emit('auth.failure', { username, source_ip: client.ip, method, protocol: client.door, conn_id: client.connId, reason });
-    if (this.config.logging.log_denied_connections) this.log.warn({ conn_id: client.connId, user: username, source: client.ip, door: client.door, method }, `authentication failed: ${reason}`);
+    if (this.#d.world().config.logging.log_denied_connections) this.#d.log.warn({ conn_id: client.connId, user: username, source: client.ip, door: client.door, method }, `authentication failed: ${reason}`);
   }
 
   /** authorize -> limits -> connect for one tunnel (a SOCKS5 CONNECT or an SSH direct-tcpip channel). */
@@ -234,7 +222,7 @@ export class Pipeline {
     if (d.code === 'SKS5_DENY_ACL' || d.code === 'SKS5_DENY_SSRF') this.#d.admission.recordAclDenial(client.ip);
     // Alerts and sks5_acl_denied_total must not count an unreachable target as a policy denial.
     this.#d.events.emit(isPolicyDenial(d.code) ? 'acl.deny' : 'connect.failed', { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, code: d.code, reason: d.operator, protocol: client.door, conn_id: client.connId });
-    if (ctx.world.config.logging.log_denied_connections) this.log.warn({ conn_id: client.connId, user: user.username, source: client.ip, target: `${target.host}:${target.port}`, code: d.code }, `${what}: ${d.operator}`);
+    if (ctx.world.config.logging.log_denied_connections) this.#d.log.warn({ conn_id: client.connId, user: user.username, source: client.ip, target: `${target.host}:${target.port}`, code: d.code }, `${what}: ${d.operator}`);
     return d;
   }
 
@@ -259,7 +247,7 @@ export class Pipeline {
     if (!this.#d.shutdown?.aborted) this.#running.add(close);
     const base = { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, resolved_ip: resolvedIp, protocol: client.door, conn_id: client.connId, session_id: sessionId };
     this.#d.events.emit('proxy.start', base);
-    if (this.log.isLevelEnabled('info')) this.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door }, 'tunnel open');
+    if (this.#d.log.isLevelEnabled('info')) this.#d.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door }, 'tunnel open');
     let released = false;
     const cleanup = (): void => {
       if (released) return;
@@ -268,8 +256,8 @@ export class Pipeline {
       conn?.tunnels.delete(sessionId);
       this.#running.delete(close);
     };
-    const idleMs = this.config.limits.idle_timeout * 1000;
-    const rawRelay = this.config.fast_paths.raw_relay;
+    const idleMs = this.#d.world().config.limits.idle_timeout * 1000;
+    const rawRelay = this.#d.world().config.fast_paths.raw_relay;
     return {
       sessionId,
       remoteAddress: resolvedIp,
@@ -294,7 +282,7 @@ export class Pipeline {
             resolved_ip: base.resolved_ip, protocol: base.protocol, conn_id: base.conn_id, session_id: base.session_id,
             bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason,
           });
-          if (this.log.isLevelEnabled('info')) this.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason }, 'tunnel closed');
+          if (this.#d.log.isLevelEnabled('info')) this.#d.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason }, 'tunnel closed');
           return result;
         }),
       destroy: () => { socket.destroy(); cleanup(); },

@@ -3,8 +3,9 @@
  * user's compiled ACL, the DNS cache, the session registry, the quota ledger, the durable store).
  */
 import type { Clock } from '../clock.js';
-import type { Pipeline } from '../pipeline/engine.js';
 import type { SessionRegistry } from '../pipeline/sessions.js';
+import { authorizeTunnel, tunnelContext } from '../pipeline/tunnel-stages.js';
+import type { AuthedSession } from '../pipeline/types.js';
 import type { World } from '../pipeline/world.js';
 import type { DnsCache } from '../relay/dns-cache.js';
 import { createServerShellPort } from '../shell/server-port.js';
@@ -15,20 +16,23 @@ import type { ShellBackend } from '../ssh/session-channel.js';
 import { VERSION } from '../version.js';
 import type { Stages } from './stages.js';
 
-export function createShell(d: { world: () => World; pipeline: Pipeline; sessions: SessionRegistry; dns: DnsCache; stages: Stages; clock: Clock; startedAt: number; warn: (m: string) => void }): ShellBackend {
+export function createShell(d: { world: () => World; sessions: SessionRegistry; dns: DnsCache; stages: Stages; clock: Clock; startedAt: number; warn: (m: string) => void }): ShellBackend {
   const cfg = d.world().config;
   let motdFile: string | undefined;
   if (cfg.server.motd_path) {
     try { motdFile = loadMotdFile(cfg.server.motd_path); } catch (err) { d.warn(`motd_path: ${(err as Error).message}`); }
   }
+  const authorize = authorizeTunnel(d.clock);
   const port = createServerShellPort({
     acl: (u) => d.world().acls.get(u),
     ipGuard: () => d.world().ssrfGuard,
     connectTimeoutMs: () => Math.min(d.world().config.limits.connection_timeout, 30) * 1000,
     dns: d.dns,
+    // The authorize stage a forward runs (the live account, allow_forwarding, expiry, source_ips,
+    // time window), reported nowhere: `test` and `ping` ask what a forward would meet, they open nothing.
     accountRefusal: (info) => {
-      if (!info.user.allowForwarding) return 'port forwarding is disabled for this account';
-      const r = d.pipeline.checkAccount({ ip: info.sourceIp, port: 0, door: 'ssh', connId: info.connId, startedAt: info.connectedAt }, info.user);
+      const session: AuthedSession = { client: { ip: info.sourceIp, port: 0, door: 'ssh', connId: info.connId, startedAt: info.connectedAt }, user: info.user, method: info.authMethod };
+      const r = authorize(tunnelContext(session, { host: '', port: 0 }, d.world()));
       return r.allow ? undefined : r.client;
     },
     tunnels: (u) => d.sessions.byUser(u).flatMap((c) => [...c.tunnels.values()].map((t) => ({

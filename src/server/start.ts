@@ -121,7 +121,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const hostKey = loadOrCreateHostKey(cfg0.server.host_key_path);
       if (hostKey.warning) log.warn(hostKey.warning);
       if (hostKey.generated) log.info({ fingerprint: hostKey.fingerprint, path: cfg0.server.host_key_path }, 'generated a new Ed25519 host key');
-      const shell = createShell({ world: () => world, pipeline, sessions, dns, stages, clock, startedAt: clock.now(), warn: (m) => log.warn(m) });
+      const shell = createShell({ world: () => world, sessions, dns, stages, clock, startedAt: clock.now(), warn: (m) => log.warn(m) });
       const sshPort = createSshDoorPort({ pipeline, sessions, events, clock, user: (name) => world.users.get(name) });
       const ssh = createSshServer({ port: sshPort, config: () => world.config, log, clock, hostKey: hostKey.privateKey, totp: stages.totp, fingerprints, shell });
       const { host, port } = splitHostPort(cfg0.server.ssh_listen);
