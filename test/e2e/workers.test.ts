@@ -54,7 +54,8 @@ test('max_connections counts both workers; a kick through the API ends a tunnel 
   const sessions = (await api(srv, '/api/sessions')).body.data as Array<{ node: string; session_id: string }>;
   assert.deepEqual(sessions.map((s) => s.node.slice(-2)).sort(), ['w1', 'w2'], 'one tunnel on each worker, both listed by worker 1');
   assert.equal(new Set(sessions.map((s) => s.session_id)).size, 2, 'session ids are unique on the machine');
-  await new Promise((r) => setTimeout(r, 300));
+  // One heartbeat (1 s) carries every worker's tunnel counts even if a 100 ms announcement ran late under load.
+  await new Promise((r) => setTimeout(r, 1000));
   for (let i = 0; i < 2; i++) assert.equal((await download(srv, `${base}/`)).code, 97, `a third tunnel is refused (try ${i + 1}, either worker)`);
   assert.equal((await api(srv, '/api/kick/alice', { method: 'POST' })).status, 200);
   const codes = await Promise.all([first, second]);
@@ -133,7 +134,7 @@ test('limits.max_connections holds for the machine: two tunnels, one in each wor
   await until(async () => ((await api(srv, '/api/sessions')).body.data as unknown[]).length === 2, 10_000, 'both tunnels listed');
   const nodes = ((await api(srv, '/api/sessions')).body.data as Array<{ node: string }>).map((s) => s.node.slice(-2)).sort();
   assert.deepEqual(nodes, ['w1', 'w2'], 'one tunnel in each worker');
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 1000));
   const mark = srv.logs.length;
   for (let i = 0; i < 2; i++) assert.equal((await download(srv, `${base}/`)).code, 97, `a third connection is refused (try ${i + 1})`);
   const refusers = new Set(srv.logs.slice(mark).filter((l) => l.code === 'SKS5_DENY_CONN_LIMIT').map((l) => Number(l.worker)));

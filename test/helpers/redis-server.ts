@@ -39,9 +39,19 @@ function launch(port: number, extra: readonly string[]): Promise<ChildProcess> {
 }
 
 export async function startRedis(t: TestContext, opts: { password?: string } = {}): Promise<RedisServer> {
-  const port = await freePort();
   const extra = opts.password ? ['--requirepass', opts.password] : [];
-  let child: ChildProcess | undefined = await launch(port, extra);
+  // Between freePort closing its probe and redis-server binding, a test running in parallel can take
+  // the port: try another one rather than fail.
+  let port = 0;
+  let child: ChildProcess | undefined;
+  for (let attempt = 1; child === undefined; attempt++) {
+    port = await freePort();
+    try {
+      child = await launch(port, extra);
+    } catch (err) {
+      if (attempt >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
+    }
+  }
   const stop = async (): Promise<void> => {
     const c = child;
     child = undefined;
