@@ -2,7 +2,9 @@
  * The connection pipeline shared by every door. Doors do not hold it: they speak to the narrow
  * ports of pipeline/door.ts, which call, in order:
  *   admit(client) -> [handshake + credentials] -> authorize(client, user, method) -> openTunnel(session, target)
- * The per-tunnel stages run as tables in the order of pipeline/stages.ts (run.ts, tunnel-stages.ts).
+ * Every step runs a table of stage functions in the order of pipeline/stages.ts (run.ts): admission
+ * at accept and authorize + limits at login (login-stages.ts), authorize + limits + connect per
+ * tunnel (tunnel-stages.ts).
  * Policy modules decide; this file sequences them, logs, counts and emits events. It has no getters:
  * what a door needs (config, log, clock) it is given as plain values where it is wired (server/start.ts).
  */
@@ -21,8 +23,8 @@ import type { StartupsSnapshot } from '../policy/startup-budget.js';
 import { StartupDropLog } from '../observe/startup-drop-log.js';
 import type { World } from './world.js';
 import { unmapIpv4Text } from '../policy/ip-address.js';
-import { checkAccount } from './account.js';
-import { runStages, type StageTable } from './run.js';
+import { loginSequences, type AcceptContext, type LoginContext } from './login-stages.js';
+import { runStages, runStagesSync, type StageTable, type SyncStageTable } from './run.js';
 import { tunnelContext, tunnelSequences, type LimitsStage, type TunnelContext } from './tunnel-stages.js';
 
 export type { LimitsStage };
@@ -76,10 +78,15 @@ export class Pipeline {
   readonly #pending = new Map<string, AdmissionSlot>();
   readonly #startupDrops: StartupDropLog;
   readonly #seq: { tcp: StageTable<TunnelContext>; associate: StageTable<TunnelContext>; datagram: StageTable<TunnelContext> };
+  readonly #login: { accept: SyncStageTable<AcceptContext>; login: SyncStageTable<LoginContext> };
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
     this.#seq = tunnelSequences(deps);
+    this.#login = loginSequences({
+      clock: deps.clock, admission: deps.admission, fingerprintStatus: deps.fingerprintStatus,
+      clientFingerprint: (connId) => deps.sessions.get(connId)?.clientFingerprint,
+    });
     this.#startupDrops = new StartupDropLog({ log: deps.log, clock: deps.clock, snapshot: () => deps.admission.startups() });
     // Each in-flight connect listens on the shutdown signal (connect.ts): 64 concurrent channels
     // are expected, not a leak, so no MaxListenersExceededWarning in the log.
@@ -93,28 +100,20 @@ export class Pipeline {
     return { ip: unmapIpv4Text(ip.toLowerCase()), port, door, connId: nextConnId(), startedAt: this.#d.clock.now() };
   }
 
-  /** On TCP accept, before any handshake byte: nothing expensive happens for a refused source. */
+  /** On TCP accept, before any handshake byte (the accept table: admission): nothing expensive happens for a refused source. */
   admit(client: ClientInfo): Decision<Release> {
-    const d = this.#d.admission.admit(client.ip);
+    const ctx: AcceptContext = { client };
+    const d = runStagesSync(this.#login.accept, ctx);
     if (!d.allow) {
       // A flood is dropped here by the thousand: counted by sks5_startups_dropped_total and logged
       // in summary lines, not one warning and one audit event per dropped socket.
       if (d.code === 'SKS5_DENY_STARTUPS' || d.code === 'SKS5_DENY_STARTUPS_SOURCE') { this.#startupDrops.dropped(d); return d; }
       return this.#rejected(client, d);
     }
-    const slot = d.value;
-    this.#pending.set(client.connId, slot);
+    const slot = ctx.slot;
+    if (slot !== undefined) this.#pending.set(client.connId, slot);
     this.#d.events.emit('connection.new', { source_ip: client.ip, source_port: client.port, protocol: client.door, conn_id: client.connId });
-    return allow({ release: () => { this.#pending.delete(client.connId); slot.release(); } });
-  }
-
-  /** The pre-auth slot becomes an authenticated one (max_connections); refused when that is full. */
-  #promote(client: ClientInfo): Decision {
-    const slot = this.#pending.get(client.connId);
-    if (slot === undefined) return allow();
-    const p = slot.promote();
-    if (p.allow) this.#pending.delete(client.connId);
-    return p;
+    return allow({ release: () => { this.#pending.delete(client.connId); slot?.release(); } });
   }
 
   #rejected<T>(client: ClientInfo, d: Denial): Decision<T> {
@@ -125,24 +124,20 @@ export class Pipeline {
   }
 
   /**
-   * Credentials are verified; now the account rules that do not depend on the target: expiry,
-   * per-user source_ips, time window. Checked at login on both doors (the original let an SSH
-   * shell in from anywhere and at any time).
+   * Credentials are verified: the login table (authorize, then limits) runs. An authorize refusal
+   * counts as an authentication failure (towards bans); a full max_connections is a refusal.
    */
   authorize(client: ClientInfo, user: EffectiveUser, method: string, keyFingerprint?: string): Decision<AuthedSession> {
-    const d = checkAccount(user, client.ip, this.#d.clock.now());
-    const fp = d.allow ? this.#checkClientFingerprint(client, user) : d;
-    if (!fp.allow) {
-      this.recordAuthFailure(client, user.username, method, fp.operator);
-      return fp;
-    }
+    const ctx: LoginContext = { client, user, pending: this.#pending.get(client.connId) };
+    const d = runStagesSync(this.#login.login, ctx);
     if (!d.allow) {
-      this.recordAuthFailure(client, user.username, method, d.operator);
-      return d;
+      if (ctx.authorized !== true) {
+        this.recordAuthFailure(client, user.username, method, d.operator);
+        return d;
+      }
+      return this.#rejected(client, d);
     }
-    // Valid credentials, but no authenticated slot left: a refusal, not an authentication failure.
-    const slot = this.#promote(client);
-    if (!slot.allow) return this.#rejected(client, slot);
+    this.#pending.delete(client.connId);
     this.#d.admission.recordAuthSuccess(client.ip);
     const session: AuthedSession = keyFingerprint === undefined ? { client, user, method } : { client, user, method, keyFingerprint };
     const ev = { username: user.username, source_ip: client.ip, method, protocol: client.door, conn_id: client.connId };
@@ -150,20 +145,6 @@ export class Pipeline {
     this.#d.events.emit('session.authenticated', ev);
     if (this.#d.log.isLevelEnabled('info')) this.#d.log.info({ conn_id: client.connId, user: user.username, source: client.ip, door: client.door, method }, 'authenticated');
     return allow(session);
-  }
-
-  /**
-   * `require_approved_fingerprint` (global, group or user): the SSH client's KEXINIT fingerprint,
-   * read by the door before auth, must be approved in the gate store, read live so an approval
-   * made with `sshgate approve` or the API applies at once. SOCKS5 has no SSH handshake: not applied.
-   */
-  #checkClientFingerprint(client: ClientInfo, user: EffectiveUser): Decision {
-    if (!user.requireApprovedFingerprint || client.door !== 'ssh') return allow();
-    const fp = this.#d.sessions.get(client.connId)?.clientFingerprint;
-    if (!fp) return deny('SKS5_DENY_FINGERPRINT', `${user.username}: SSH client fingerprint unknown (no KEXINIT seen)`, 'this SSH client is not approved yet: ask an administrator to approve it');
-    const status = this.#d.fingerprintStatus?.(fp) ?? null;
-    if (status !== 'approved') return deny('SKS5_DENY_FINGERPRINT', `${user.username}: SSH client fingerprint ${fp} is ${status ?? 'unknown'}, require_approved_fingerprint is on`, `this SSH client is not approved yet: ask an administrator to approve its fingerprint ${fp}`);
-    return allow();
   }
 
   recordAuthFailure(client: ClientInfo, username: string, method: string, reason: string): void {

@@ -10,6 +10,8 @@ import { STAGES, type StageName } from './stages.js';
 /** One stage: reads and fills the sequence's context, allows or refuses. */
 export type StageRun<C> = (ctx: C) => Decision | Promise<Decision>;
 export type StageTable<C> = Partial<Record<StageName, StageRun<C>>>;
+/** A table whose stages all answer at once (admission at accept, the login steps): no microtask. */
+export type SyncStageTable<C> = Partial<Record<StageName, (ctx: C) => Decision>>;
 
 const ORDER: readonly StageName[] = STAGES.map((s) => s.name);
 
@@ -25,6 +27,17 @@ export async function runStages<C>(table: StageTable<C>, ctx: C): Promise<Decisi
     const r = run(ctx);
     // Synchronous stages (authorize, limits) cost no microtask.
     const d = r instanceof Promise ? await r : r;
+    if (!d.allow) return d;
+  }
+  return allow();
+}
+
+/** `runStages` for a table of synchronous stages, for callers that must answer synchronously. */
+export function runStagesSync<C>(table: SyncStageTable<C>, ctx: C): Decision {
+  for (const name of ORDER) {
+    const run = table[name];
+    if (run === undefined) continue;
+    const d = run(ctx);
     if (!d.allow) return d;
   }
   return allow();

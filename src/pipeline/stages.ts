@@ -34,10 +34,10 @@ export const STAGES = [
     text: { socks5: 'RFC 1929 status 0x01', ssh: 'USERAUTH_FAILURE (+ methods left)', http: '407' },
   },
   {
-    name: 'authorize', does: 'expiry, per-user source_ips, time window, client fingerprint, allow_forwarding, an authenticated slot (max_connections)',
-    codes: ['SKS5_DENY_EXPIRED', 'SKS5_DENY_SOURCE_IP', 'SKS5_DENY_TIME', 'SKS5_DENY_FINGERPRINT', 'SKS5_DENY_FORWARDING', 'SKS5_DENY_ACL', 'SKS5_DENY_CONN_LIMIT'],
+    name: 'authorize', does: 'expiry, per-user source_ips, time window, client fingerprint (at login); the live account, allow_forwarding, its ACL (per tunnel)',
+    codes: ['SKS5_DENY_EXPIRED', 'SKS5_DENY_SOURCE_IP', 'SKS5_DENY_TIME', 'SKS5_DENY_FINGERPRINT', 'SKS5_DENY_FORWARDING', 'SKS5_DENY_ACL'],
   },
-  { name: 'limits', does: 'per-user slots, rate windows, connection and bandwidth quotas', codes: ['SKS5_DENY_CONN_LIMIT', 'SKS5_DENY_RATE', 'SKS5_DENY_QUOTA'] },
+  { name: 'limits', does: 'an authenticated slot, max_connections (at login); per-user slots, rate windows, connection and bandwidth quotas (per tunnel)', codes: ['SKS5_DENY_CONN_LIMIT', 'SKS5_DENY_RATE', 'SKS5_DENY_QUOTA'] },
   {
     name: 'connect', does: 'ACL on the name, DNS, ACL on each address, anti-SSRF, connect (retry, upstream)',
     codes: ['SKS5_DENY_ACL', 'SKS5_DENY_SSRF', 'SKS5_ERR_DNS', 'SKS5_ERR_REFUSED', 'SKS5_ERR_NET_UNREACHABLE', 'SKS5_ERR_HOST_UNREACHABLE', 'SKS5_ERR_TIMEOUT', 'SKS5_ERR_CONNECT', 'SKS5_ERR_UPSTREAM', 'SKS5_ERR_UPSTREAM_DENIED'],
