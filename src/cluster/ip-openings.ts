@@ -8,6 +8,7 @@
 import type { Clock } from '../clock.js';
 import type { AdmissionPeers } from '../policy/admission.js';
 import { CappedMap } from '../policy/rate.js';
+import { StampLog } from './stamp-log.js';
 
 const MINUTE_MS = 60_000;
 /** Stamps kept per IP: one announcement carries at most 1000; a limit above this counts this many. */
@@ -17,7 +18,7 @@ const MAX_OUTGOING_PER_IP = 1000;
 
 export class IpOpenings implements AdmissionPeers {
   readonly #clock: Clock;
-  readonly #remote: CappedMap<string, number[]>;
+  readonly #remote: CappedMap<string, StampLog>;
   readonly #maxIps: () => number;
   #outgoing = new Map<string, number[]>();
 
@@ -29,15 +30,19 @@ export class IpOpenings implements AdmissionPeers {
 
   /** Openings another node announced. */
   remote(ip: string, at: readonly number[]): void {
-    const now = this.#clock.now();
-    const list = (this.#remote.get(ip) ?? []).filter((t) => now - t < MINUTE_MS);
-    for (const t of at) if (now - t < MINUTE_MS) list.push(t);
-    if (list.length === 0) this.#remote.delete(ip);
-    else this.#remote.set(ip, list.slice(-MAX_OPENINGS_PER_IP));
+    const log = this.#remote.get(ip) ?? new StampLog(MAX_OPENINGS_PER_IP);
+    log.add(at, this.#clock.now() - MINUTE_MS);
+    if (log.size === 0) this.#remote.delete(ip);
+    else this.#remote.set(ip, log);
   }
 
-  openings(ip: string): readonly number[] {
-    return this.#remote.get(ip) ?? [];
+  openingsWithin(ip: string, now: number, ms: number): number {
+    return this.#remote.get(ip)?.countIn(now - ms, now) ?? 0;
+  }
+
+  /** For tests: the openings kept for an address, oldest first. */
+  openings(ip: string): number[] {
+    return this.#remote.get(ip)?.toArray() ?? [];
   }
 
   /** An opening admitted here (announced with the next batch). Bounded like every outbox. */
@@ -57,6 +62,6 @@ export class IpOpenings implements AdmissionPeers {
   /** Forget addresses with nothing in the last minute (the sweep timer). */
   sweep(): void {
     const now = this.#clock.now();
-    for (const [ip, list] of [...this.#remote.entries()]) if (list.every((t) => now - t >= MINUTE_MS)) this.#remote.delete(ip);
+    for (const [ip, log] of [...this.#remote.entries()]) if (now - log.last() >= MINUTE_MS) this.#remote.delete(ip);
   }
 }

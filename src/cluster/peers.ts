@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import type { LimitsPeers } from '../policy/limits.js';
 import { CappedMap } from '../policy/rate.js';
 import type { SessionSummary } from './messages.js';
+import { StampLog } from './stamp-log.js';
 
 export const HEARTBEAT_MS = 1000;
 export const HEARTBEAT_TIMEOUT_MS = 5000;
@@ -42,7 +43,7 @@ export interface RemoteSession extends SessionSummary { node: string }
 export class Peers implements LimitsPeers {
   readonly #clock: Clock;
   readonly #peers = new Map<string, Peer>();
-  readonly #openings: CappedMap<string, number[]>;
+  readonly #openings: CappedMap<string, StampLog>;
   #outgoing = new Map<string, number[]>();
 
   constructor(clock: Clock, maxUsers: () => number) {
@@ -97,10 +98,9 @@ export class Peers implements LimitsPeers {
   }
 
   remoteOpenings(username: string, at: readonly number[]): void {
-    const now = this.#clock.now();
-    const list = (this.#openings.get(username) ?? []).filter((t) => now - t < HOUR_MS);
-    for (const t of at) if (now - t < HOUR_MS) list.push(t);
-    this.#openings.set(username, list.slice(-MAX_OPENINGS_PER_USER));
+    const log = this.#openings.get(username) ?? new StampLog(MAX_OPENINGS_PER_USER);
+    log.add(at, this.#clock.now() - HOUR_MS);
+    this.#openings.set(username, log);
   }
 
   /** Live peers, by name. */
@@ -140,8 +140,13 @@ export class Peers implements LimitsPeers {
     return n;
   }
 
-  openings(username: string): readonly number[] {
-    return this.#openings.get(username) ?? [];
+  openingsWithin(username: string, now: number, ms: number): number {
+    return this.#openings.get(username)?.countIn(now - ms, now) ?? 0;
+  }
+
+  /** For tests: the openings kept for a user, oldest first. */
+  openings(username: string): number[] {
+    return this.#openings.get(username)?.toArray() ?? [];
   }
 
   opened(username: string, at: number): void {

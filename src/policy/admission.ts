@@ -49,8 +49,8 @@ export const RAPID_CONNECTIONS_PER_MINUTE = 60;
  * recent openings per client IP, kept locally from their announcements.
  */
 export interface AdmissionPeers {
-  /** Openings of this IP on other nodes within the last minute (any order). */
-  openings(ip: string): readonly number[];
+  /** Openings of this IP on other nodes in (now - ms, now]. */
+  openingsWithin(ip: string, now: number, ms: number): number;
   /** An opening admitted here under a per-IP limit (announced to the others). */
   opened(ip: string, at: number): void;
 }
@@ -204,9 +204,7 @@ export class Admission {
     // With a limit set, openings of this address on the other nodes count too (they arrive in their
     // 100 ms batches, so spreading over N nodes buys at most one batch per node). Without one the
     // window only feeds the local "rapid" reputation signal, which stays per node.
-    const remote = limit > 0 ? this.#peers?.openings(ip) ?? [] : [];
-    let n = 0;
-    for (const t of remote) if (now - t < 60_000 && t <= now) n++;
+    const n = limit > 0 ? this.#peers?.openingsWithin(ip, now, 60_000) ?? 0 : 0;
     if (n === 0 ? log.tryRecord(now) : log.count(now) + n < log.limit && log.tryRecord(now)) {
       if (limit > 0) this.#peers?.opened(ip, now);
       return allow();

@@ -29,8 +29,8 @@ export interface LimitsDeps {
  */
 export interface LimitsPeers {
   tunnels(username: string): number;
-  /** Openings on other nodes within the last hour (any order); empty when none are known. */
-  openings(username: string): readonly number[];
+  /** Openings of a user on other nodes in (now - ms, now]. */
+  openingsWithin(username: string, now: number, ms: number): number;
   /** A tunnel opened here for a user with connection-rate limits (announced to the others). */
   opened(username: string, at: number): void;
 }
@@ -112,7 +112,6 @@ export class Limits {
     this.#serverSecond = windowFor(this.#serverSecond, workerShare(config.limits.max_new_connections_per_second, this.#machine), 1000);
     this.#serverMinute = windowFor(this.#serverMinute, workerShare(config.limits.max_new_connections_per_minute, this.#machine), 60_000);
     // Per-user windows count the user's openings on every node; server-wide ones protect this node.
-    const remote = second || minute || hour ? this.#peers?.openings(name) ?? [] : [];
     const windows: Array<[RateWindow | undefined, string, boolean, number]> = [
       [second, 'rate_limits.connections_per_second', false, 1000],
       [minute, 'rate_limits.connections_per_minute', false, 60_000],
@@ -121,7 +120,7 @@ export class Limits {
       [this.#serverMinute, 'limits.max_new_connections_per_minute', true, 0],
     ];
     for (const [log, limitName, server, ms] of windows) {
-      if (log && !allowsWith(log, now, remote, ms)) {
+      if (log && !allowsWith(log, now, ms > 0 ? this.#peers?.openingsWithin(name, now, ms) ?? 0 : 0)) {
         this.#d.events.emit('rate_limit.exceeded', { source_ip: sourceIp, username: name, limit: limitName });
         return deny('SKS5_DENY_RATE', `${name}: ${limitName} (${log.limit}) reached`, server ? 'server busy, try again later' : 'too many new connections, slow down');
       }
@@ -162,10 +161,7 @@ export class Limits {
   }
 }
 
-/** `log` allows one more event at `now` once `remote` events within the last `ms` are counted too. */
-function allowsWith(log: RateWindow, now: number, remote: readonly number[], ms: number): boolean {
-  if (ms === 0 || remote.length === 0) return log.wouldAllow(now);
-  let n = 0;
-  for (const t of remote) if (now - t < ms && t <= now) n++;
-  return n === 0 ? log.wouldAllow(now) : log.count(now) + n < log.limit;
+/** `log` allows one more event at `now` once `remote` events of the other nodes in its window are counted too. */
+function allowsWith(log: RateWindow, now: number, remote: number): boolean {
+  return remote === 0 ? log.wouldAllow(now) : log.count(now) + remote < log.limit;
 }
