@@ -8,7 +8,7 @@
 //   BENCH_ROUNDS=N           rounds of the SOCKS5 and SSH sections (peers interleaved per round; medians)
 //   BENCH_DURATION=S         seconds per bulk/connect measurement window
 //   BENCH_HOLD=5000          idle tunnels held in the SOCKS5 concurrency phase (comma list allowed)
-//   BENCH_ONLY=socks,http,gate,ssh,scale  sections to run (scale: workers 1 vs 2, cluster on vs off; opt-in for now)
+//   BENCH_ONLY=socks,http,gate,ssh,scale  sections to run (default all; scale: workers 1 vs 2, cluster on vs off)
 //   BENCH_SCALE_PARTS=socks,ssh,gate,cluster  parts of the scale section (default all)
 //   BENCH_OUT=file.jsonl     also keep the shared harness's raw JSON lines
 //   BENCH_HARNESS_DIR=dir    the shared harness (default ../shared/bench next to the repository)
@@ -46,13 +46,14 @@ function settings() {
     sshStreams: '1',
     sshHold: QUICK ? '' : (env.BENCH_HOLD ?? '5000'),
     ciphers: QUICK ? CIPHERS.slice(0, 1) : CIPHERS,
-    sections: (env.BENCH_ONLY ?? 'socks,http,gate,ssh').split(',').map((s) => s.trim()),
+    sections: (env.BENCH_ONLY ?? 'socks,http,gate,ssh,scale').split(',').map((s) => s.trim()),
     scaleParts: env.BENCH_SCALE_PARTS ? env.BENCH_SCALE_PARTS.split(',').map((s) => s.trim()) : undefined,
     socksRunBudgetSecs: 60 + duration * 30,
     sshRunBudgetSecs: 40 + duration * 15,
     // Far above the expected run time: only a hang should ever reach it.
     // (3 rounds took 656 s on 2026-11-30: each extra round of SOCKS5 + SSH adds about 4 minutes.)
-    deadlineSecs: (QUICK ? 240 : 720) + (rounds - 1) * 300,
+    // The scale section adds about 4 minutes per round (225 s on 2026-12-03).
+    deadlineSecs: (QUICK ? 420 : 1080) + (rounds - 1) * 540,
   };
 }
 
