@@ -118,6 +118,11 @@ export function isPolicyDenial(code: ErrorCode): boolean {
   return k === 'policy' || k === 'limit';
 }
 
+/** A refusal that counts against the client's reputation: it asked for a target our rules forbid. */
+export function countsAgainstReputation(code: ErrorCode): boolean {
+  return code === 'SKS5_DENY_ACL' || code === 'SKS5_DENY_SSRF';
+}
+
 /**
  * A refusal carries two messages: `operator` (detailed, for logs and audit) and `client` (short,
  * safe to show to whoever connected). Policy returns it; the caller logs, counts and replies.

@@ -40,3 +40,8 @@ export function splitHostPort(text: string): HostPortResult {
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return { ok: false, problem: 'bad-port', host, portText };
   return { ok: true, host, port: Number(portText) };
 }
+
+/** The inverse of `splitHostPort`: an IPv6 literal in brackets, anything else as it is. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -12,10 +12,14 @@ export interface EventMap {
   'connection.closed': { source_ip: string; protocol: Door; conn_id: string; username?: string; duration_ms: number };
   'proxy.start': { username: string; source_ip: string; target_host: string; target_port: number; resolved_ip: string; protocol: Door; conn_id: string; session_id: string };
   'proxy.complete': { username: string; source_ip: string; target_host: string; target_port: number; resolved_ip: string; protocol: Door; conn_id: string; session_id: string; bytes_up: number; bytes_down: number; duration_ms: number; reason?: string };
-  /** A tunnel refused by our own rules (ACL, anti-SSRF, account, limits): SKS5_DENY_* codes only. */
-  'acl.deny': { username: string; source_ip: string; target_host: string; target_port: number; code: string; reason: string; protocol: Door; conn_id: string };
-  /** A tunnel that policy allowed but that could not be connected (DNS, refused, timeout, upstream). */
-  'connect.failed': { username: string; source_ip: string; target_host: string; target_port: number; code: string; reason: string; protocol: Door; conn_id: string };
+  /**
+   * A tunnel refused by our own rules (ACL, anti-SSRF, account, limits): SKS5_DENY_* codes only.
+   * `datagrams` (UDP ASSOCIATE): the refused datagrams this one event stands for, the association
+   * reports a target and code at most every few seconds (socks/udp-refusals.ts); absent = 1.
+   */
+  'acl.deny': { username: string; source_ip: string; target_host: string; target_port: number; code: string; reason: string; protocol: Door; conn_id: string; datagrams?: number };
+  /** A tunnel that policy allowed but that could not be connected (DNS, refused, timeout, upstream); `datagrams` as for acl.deny. */
+  'connect.failed': { username: string; source_ip: string; target_host: string; target_port: number; code: string; reason: string; protocol: Door; conn_id: string; datagrams?: number };
   'connection.rejected': { source_ip: string; code: string; reason: string; protocol: Door; username?: string };
   'ban.created': { ip: string; duration_secs: number; reason: string };
   'ban.expired': { ip: string };

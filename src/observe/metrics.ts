@@ -246,8 +246,9 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       if (e.data.bytes_up > 0) bytesOf(u, 'up').inc(e.data.bytes_up);
       if (e.data.bytes_down > 0) bytesOf(u, 'down').inc(e.data.bytes_down);
     }),
-    bus.on('acl.deny', (e) => { aclDenied.inc({ code: e.data.code }); errors.inc({ error_type: errorType(e.data.code) }); }),
-    bus.on('connect.failed', (e) => { connectFailures.inc({ code: e.data.code }); errors.inc({ error_type: errorType(e.data.code) }); }),
+    // A UDP association's event stands for `datagrams` refused datagrams: each one is counted.
+    bus.on('acl.deny', (e) => { const n = e.data.datagrams ?? 1; aclDenied.inc({ code: e.data.code }, n); errors.inc({ error_type: errorType(e.data.code) }, n); }),
+    bus.on('connect.failed', (e) => { const n = e.data.datagrams ?? 1; connectFailures.inc({ code: e.data.code }, n); errors.inc({ error_type: errorType(e.data.code) }, n); }),
     bus.on('connection.rejected', (e) => { rejected.inc({ reason: errorType(e.data.code) }); errors.inc({ error_type: errorType(e.data.code) }); }),
     bus.on('quota.exceeded', (e) => { quotaExceeded.inc({ user: userLabel(e.data.username), type: e.data.quota }); errors.inc({ error_type: 'quota_exceeded' }); }),
     bus.on('rate_limit.exceeded', () => errors.inc({ error_type: 'rate_limited' })),

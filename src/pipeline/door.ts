@@ -1,14 +1,19 @@
 /**
- * The door port (pipeline/types.ts `DoorPort`) over the pipeline: the SOCKS5 and HTTP proxy doors
- * call these three functions and hold a `DoorConnection`; the session list, the admission slot and
- * the connection events are kept here, once, instead of in every listener.
+ * The door ports (pipeline/types.ts `DoorPort`, `SshDoorPort`, `UdpPort`) over the pipeline: the
+ * SOCKS5 and HTTP proxy doors call these three functions and hold a `DoorConnection`; the session
+ * list, the admission slot and the connection events are kept here, once, instead of in every listener.
  */
+import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { Decision, Denial } from '../errors.js';
+import { allow, deny, isPolicyDenial, type Decision, type Denial } from '../errors.js';
+import { joinHostPort } from '../host-port.js';
 import type { Door, EventBus } from '../observe/events.js';
 import type { ConnectionRecord, SessionRegistry } from './sessions.js';
 import type { EffectiveUser } from '../config/users.js';
-import type { AuthedSession, ClientInfo, DoorConnection, DoorPort, PasswordAuthenticator, Release, SshDoorConnection, SshDoorPort, Target, Tunnel } from './types.js';
+import { runStages } from './run.js';
+import { tunnelContext, tunnelSequences, type TunnelStageDeps } from './tunnel-stages.js';
+import type { AuthedSession, ClientInfo, DoorConnection, DoorPort, PasswordAuthenticator, Release, SshDoorConnection, SshDoorPort, Target, TrafficMeter, Tunnel, UdpPort } from './types.js';
+import type { World } from './world.js';
 
 export interface DoorPortDeps {
   pipeline: {
@@ -146,5 +151,43 @@ export function createSshDoorPort(d: SshDoorPortDeps): SshDoorPort {
     },
     open: (session, target) => d.pipeline.openTunnel(session, target),
     refuse: (session, target, denial) => d.pipeline.refuseTunnel(session, target, denial),
+  };
+}
+
+export interface UdpPortDeps {
+  pipeline: { associate(session: AuthedSession, target: Target, open: number): Promise<Decision<TrafficMeter>> };
+  world: () => World;
+  /** The datagram sequence's stages (authorize, connect) are the TCP tunnel's, on the same deps. */
+  stages: TunnelStageDeps;
+  events: EventBus;
+  log: Logger;
+  admission: { recordAclDenial(ip: string): void };
+}
+
+/**
+ * The UDP ASSOCIATE door's port. Datagram refusals are reported here as the engine reports a
+ * refused tunnel (acl.deny or connect.failed, the warning, reputation), except that one report
+ * may stand for many datagrams: the door decides when to report (socks/udp-refusals.ts).
+ */
+export function createUdpPort(d: UdpPortDeps): UdpPort {
+  const datagram = tunnelSequences(d.stages).datagram;
+  return {
+    associate: (session, target, open) => d.pipeline.associate(session, target, open),
+    async routeDatagram(session, target, family) {
+      const ctx = tunnelContext(session, target, d.world());
+      ctx.family = family;
+      const r = await runStages(datagram, ctx);
+      if (r.allow && ctx.address !== undefined) return allow(ctx.address);
+      return r.allow ? deny('SKS5_ERR_INTERNAL', 'datagram stages allowed without an address', 'general failure') : r;
+    },
+    datagramsRefused(session, r) {
+      const { client, user } = session;
+      if (r.reputation) d.admission.recordAclDenial(client.ip);
+      // Alerts and sks5_acl_denied_total must not count an unreachable target as a policy denial.
+      d.events.emit(isPolicyDenial(r.code) ? 'acl.deny' : 'connect.failed', { username: user.username, source_ip: client.ip, target_host: r.target.host, target_port: r.target.port, code: r.code, reason: r.reason, protocol: client.door, conn_id: client.connId, datagrams: r.datagrams });
+      if (!d.world().config.logging.log_denied_connections) return;
+      const fields = { conn_id: client.connId, user: user.username, source: client.ip, target: joinHostPort(r.target.host, r.target.port), code: r.code, datagrams: r.datagrams };
+      d.log.warn(fields, r.summary ? r.reason : `datagram refused: ${r.reason}`);
+    },
   };
 }

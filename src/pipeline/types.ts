@@ -5,7 +5,7 @@
  */
 import type { Door } from '../observe/events.js';
 import type { EffectiveUser } from '../config/users.js';
-import type { Decision, Denial } from '../errors.js';
+import type { Decision, Denial, ErrorCode } from '../errors.js';
 import type { Duplex } from 'node:stream';
 
 /** What start-up and shutdown ask of every door's listener (SOCKS5, HTTP proxy, SSH). */
@@ -152,6 +152,33 @@ export interface SshDoorPort {
   open(session: AuthedSession, target: Target): Promise<Decision<Tunnel>>;
   /** A channel the door refuses itself (the key's no-port-forwarding, permitopen): reported as a refused tunnel is. */
   refuse(session: AuthedSession, target: Target, d: Denial): void;
+}
+
+/** Refused datagrams of one UDP association, reported as one event and one warning (socks/udp-refusals.ts). */
+export interface DatagramRefusal {
+  readonly target: Target;
+  readonly code: ErrorCode;
+  /** The policy's detailed reason for a first refusal, the summary's text for a count. */
+  readonly reason: string;
+  /** How many refused datagrams this report stands for (the metrics count each one). */
+  readonly datagrams: number;
+  readonly summary: boolean;
+  /** The first refusal of this target in the association: it counts against the client's reputation. */
+  readonly reputation: boolean;
+}
+
+/**
+ * What the SOCKS5 UDP ASSOCIATE door asks of the pipeline: the association's slot (authorize,
+ * limits), then per datagram the authorize and connect stages' address decision. A refused datagram
+ * is not reported by `routeDatagram`: the door reports refusals itself, throttled per association,
+ * through `datagramsRefused`.
+ */
+export interface UdpPort {
+  /** `open`: the user's associations open now (max_udp_sessions_per_user). */
+  associate(session: AuthedSession, target: Target, open: number): Promise<Decision<TrafficMeter>>;
+  /** The address to send to, of the relay socket's family, or the refusal, unreported. */
+  routeDatagram(session: AuthedSession, target: Target, family: 4 | 6): Promise<Decision<string>>;
+  datagramsRefused(session: AuthedSession, report: DatagramRefusal): void;
 }
 
 export type { Decision, Denial };

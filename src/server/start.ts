@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { EventBus } from '../observe/events.js';
 import { Pipeline } from '../pipeline/engine.js';
-import { createDoorPort, createSshDoorPort } from '../pipeline/door.js';
+import { createDoorPort, createSshDoorPort, createUdpPort } from '../pipeline/door.js';
 import type { ClientInfo, DoorPort } from '../pipeline/types.js';
 import type { EffectiveUser } from '../config/users.js';
 import { SessionRegistry } from '../pipeline/sessions.js';
@@ -110,7 +110,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     recordAuthFailure: (c: ClientInfo, username: string, method: string, reason: string) => pipeline.recordAuthFailure(c, username, method, reason),
   };
   const doorPort = (policyDoor: 'socks5' | 'http'): DoorPort => createDoorPort({ pipeline, sessions, events, clock, authenticate: createSocksAuthenticator(passwordDeps, totp, verified, policyDoor) });
-  const udp = createUdpAssociations({ port: pipeline, clock, log, idleTimeoutSecs: () => world.config.limits.udp_relay_timeout });
+  const udpPort = createUdpPort({ pipeline, world: () => world, stages: { clock, limits: stages.limits, dns }, events, log, admission: stages.admission });
+  const udp = createUdpAssociations({ port: udpPort, clock, log, idleTimeoutSecs: () => world.config.limits.udp_relay_timeout });
   const addresses: { ssh?: string; socks5?: string; http?: string; api?: string; metrics?: string } = {};
   const listeners: (SocksListener | SshServer | HttpProxyListener)[] = [];
 

@@ -3,24 +3,21 @@
  * only accepts datagrams from the client's address, and an outbound socket that only accepts replies
  * from targets the client has sent to. The association runs the pipeline's authorize and limits
  * stages once (it holds one tunnel slot); every datagram's target runs authorize and connect (the
- * account re-check, ACL, DNS, anti-SSRF) through the same stage functions as a TCP tunnel, and a
- * refused datagram is dropped and reported as a TCP refusal is. Bytes count against the user's
- * quotas; the association ends with the TCP control connection or after `udp_relay_timeout` of silence.
+ * account re-check, ACL, DNS, anti-SSRF) through the same stage functions as a TCP tunnel. A refused
+ * datagram is dropped and reported as a TCP refusal is, but per target and code at most every
+ * REPORT_INTERVAL_MS (udp-refusals.ts): a client retrying a denied target must not flood the audit
+ * log or ban itself. Bytes count against the user's quotas; the association ends with the TCP
+ * control connection or after `udp_relay_timeout` of silence.
  */
 import { createSocket } from 'node:dgram';
 import { isIP, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { Decision } from '../errors.js';
+import { countsAgainstReputation, type Denial, type ErrorCode } from '../errors.js';
 import { encodeRefusal, encodeSuccess, encodeUdpDatagram, parseUdpDatagram } from './codec.js';
 import { unmapIpv4Text } from '../policy/ip-address.js';
-import type { AuthedSession, Target, TrafficMeter } from '../pipeline/types.js';
-
-/** What the UDP door asks of the pipeline (pipeline/engine.ts `associate`, `routeDatagram`). */
-export interface UdpPort {
-  associate(session: AuthedSession, target: Target, open: number): Promise<Decision<TrafficMeter>>;
-  routeDatagram(session: AuthedSession, target: Target, family: 4 | 6): Promise<Decision<string>>;
-}
+import type { AuthedSession, Target, UdpPort } from '../pipeline/types.js';
+import { DatagramRefusals, summaryText, type RefusalReport } from './udp-refusals.js';
 
 export interface UdpAssociations {
   port: UdpPort;
@@ -37,6 +34,8 @@ export function createUdpAssociations(d: Omit<UdpAssociations, 'perUser'>): UdpA
 }
 
 const MAX_TARGETS = 1024;
+/** Least time between two reports of refused datagrams to the same target with the same code. */
+export const REPORT_INTERVAL_MS = 5000;
 
 /** Silence longer than the timeout ends the association (monotonic time: a clock step changes nothing). */
 export function udpIdle(lastActivity: number, now: number, timeoutMs: number): boolean {
@@ -72,11 +71,17 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
   let up = 0;
   let down = 0;
   let idleTimer: NodeJS.Timeout | undefined;
+  const refusals = new DatagramRefusals<ErrorCode>({ intervalMs: REPORT_INTERVAL_MS, maxKeys: MAX_TARGETS });
+  /** `d`: the refusal that produced these reports; a first refusal carries its detailed reason. */
+  const report = (reports: RefusalReport<ErrorCode>[], d?: Denial): void => {
+    for (const r of reports) ctx.port.datagramsRefused(session, { ...r, reason: r.summary || d === undefined ? summaryText(r) : d.operator });
+  };
 
   const close = (reason: string): void => {
     if (closed) return;
     closed = true;
     clearInterval(idleTimer);
+    report(refusals.drain());
     inbound.close();
     outbound.close();
     meter.release();
@@ -95,8 +100,16 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
   inbound.on('error', () => close('udp error'));
   outbound.on('error', () => close('udp error'));
   const timeoutMs = ctx.idleTimeoutSecs() * 1000;
-  idleTimer = setInterval(() => { if (udpIdle(last, clock.monotonic(), timeoutMs)) close('idle'); }, Math.max(250, Math.min(timeoutMs / 4, 5000)));
+  // The same tick sends the refusal summaries that came due (at most REPORT_INTERVAL_MS late).
+  idleTimer = setInterval(() => {
+    const now = clock.monotonic();
+    if (udpIdle(last, now, timeoutMs)) close('idle');
+    else report(refusals.due(now));
+  }, Math.max(250, Math.min(timeoutMs / 4, REPORT_INTERVAL_MS)));
   idleTimer.unref();
+  // RFC 1928: the association ends with its TCP connection. The listener allows half-open sockets
+  // (for tunnels), so a client's FIN alone would never 'close' it: its end is the end too.
+  control.on('end', () => close('control connection closed'));
   control.on('close', () => close('control connection closed'));
   control.on('data', () => { /* the control connection carries nothing more; keep it drained */ });
   control.resume();
@@ -114,7 +127,13 @@ export async function startUdpAssociate(control: Socket, session: AuthedSession,
     last = clock.monotonic();
     const { host, port, data } = d.value;
     void ctx.port.routeDatagram(session, { host, port }, family).then((routed) => {
-      if (!routed.allow || closed) return;
+      if (!routed.allow) {
+        report(refusals.refused({ host, port }, routed.code, clock.monotonic(), countsAgainstReputation(routed.code)), routed);
+        // Decided after the association ended: its count is reported now, not never.
+        if (closed) report(refusals.drain());
+        return;
+      }
+      if (closed) return;
       const ip = routed.value;
       const r = meter.account(data.length, 'up');
       if (r.exceeded) return close(`quota:${r.exceeded}`);

@@ -1,7 +1,7 @@
 // The one host:port grammar: listen addresses, sshgate routes, CONNECT targets, health-check probes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitHostPort } from '../../src/host-port.js';
+import { joinHostPort, splitHostPort } from '../../src/host-port.js';
 
 test('accepted forms', () => {
   assert.deepEqual(splitHostPort('0.0.0.0:1080'), { ok: true, host: '0.0.0.0', port: 1080 });
@@ -25,4 +25,14 @@ test('each structural problem is named', () => {
   assert.equal(problem('[::1]22'), 'unclosed-bracket');
   assert.equal(problem('[1.2.3.4]:22'), 'not-ipv6');
   assert.equal(problem('::1:22'), 'unbracketed-ipv6');
+});
+
+test('joinHostPort is the inverse: brackets for an IPv6 literal only', () => {
+  assert.equal(joinHostPort('2001:db8::1', 53), '[2001:db8::1]:53');
+  assert.equal(joinHostPort('10.0.0.1', 53), '10.0.0.1:53');
+  assert.equal(joinHostPort('name.example', 0), 'name.example:0');
+  for (const t of ['[::1]:22', '0.0.0.0:22', 'name:22']) {
+    const r = splitHostPort(t);
+    assert.ok(r.ok && joinHostPort(r.host, r.port) === t, t);
+  }
 });
