@@ -1,10 +1,11 @@
 /**
- * Prometheus metrics for sshgate, on a registry of their own made by observe/metrics.ts (the one
- * module that touches prom-client), so the sks5 process can embed the gate without metric name
+ * Prometheus metrics for sshgate, on a registry of their own made by observe/metrics-registry.ts (the
+ * metrics modules are the only ones that touch prom-client), so the sks5 process can embed the gate without metric name
  * clashes. Names follow gatekit's.
  */
 import { createServer, type Server } from 'node:http';
-import { createRegistry, machineMetricsSource, type LabelledCounter, type LevelGauge, type MetricsRegistry, type MetricsSource } from '../observe/metrics.js';
+import { createRegistry, type LabelledCounter, type LevelGauge, type MetricsRegistry } from '../observe/metrics-registry.js';
+import { machineMetricsSource, type MetricsSource } from '../observe/metrics-workers.js';
 import { VERSION } from '../version.js';
 import { parseHostPort } from './routes.js';
 

@@ -1,8 +1,10 @@
 /**
- * Prometheus metrics: the only file that imports prom-client, and where every registry is made
- * (sks5's below, sshgate's through `createRegistry`), never prom-client's global one, so a process
- * that embeds the gate has no name clashes. Everything is fed by bus events or read through
- * callbacks at scrape time, so core code never calls into metrics.
+ * sks5's Prometheus series and the bus events that feed them. The observe/metrics*.ts modules are
+ * the only ones that import prom-client and make every registry (sks5's here, sshgate's through
+ * metrics-registry.ts `createRegistry`), never prom-client's global one, so a process that embeds
+ * the gate has no name clashes. Everything is fed by bus events or read through callbacks at
+ * scrape time (metrics-scraped.ts), so core code never calls into metrics; with workers the
+ * primary aggregates (metrics-workers.ts).
  *
  * Names are the original sks5's as a scraper saw them, decided knowingly: counters end in
  * `_total` exactly once (the original's Rust client appended `_total` to names that already had
@@ -10,51 +12,21 @@
  * Quota usage is a gauge (it falls when a window rolls over), not the original's counter.
  * User labels are capped at `max_metric_labels`; later users share the `_other` label.
  */
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ERRORS, isErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { EventBus } from './events.js';
-import type { StartupsSnapshot } from '../policy/startup-budget.js';
+import { registerScraped, type ScrapedSources } from './metrics-scraped.js';
 
 export const OTHER_LABEL = '_other';
 const MAX_TRACKED_BANS = 100_000;
 
-export interface PersistenceStats {
-  available: boolean;
-  state_file_bytes: number;
-  reputation_file_bytes: number;
-  state_flush_total: number;
-  state_flush_errors_total: number;
-  reputation_flush_total: number;
-  reputation_flush_errors_total: number;
-}
-
-export interface QuotaGaugeSource {
-  username: string;
-  hourly_bytes: number;
-  daily_bytes: number;
-  monthly_bytes: number;
-  daily_connections: number;
-  monthly_connections: number;
-}
-
-export interface MetricsOptions {
+/** What sks5's series are fed by: the bus, and the scrape-time sources (observe/metrics-scraped.ts). */
+export interface MetricsOptions extends ScrapedSources {
   events: EventBus;
   maxLabels: number;
   /** Current ban count; when absent it is tracked from ban.* events. */
   bannedIps?: () => number;
-  persistence?: () => PersistenceStats;
-  /** Cumulative DNS cache hits and misses. */
-  dns?: () => { hits: number; misses: number };
-  /** Cumulative audit events dropped (observe/audit.ts `dropped`). */
-  auditDropped?: () => number;
-  quotaUsage?: () => QuotaGaugeSource[];
-  /** Cumulative webhook outcomes (observe/webhooks.ts `stats`). */
-  webhooks?: () => { delivered: number; failed: number; dropped: number; refused: number };
-  /** Present with `[cluster]`: whether Redis is reachable, and state messages sent and received. */
-  cluster?: () => { connected: boolean; published: number; received: number; rejected: number };
-  /** The pre-auth budget (policy/startup-budget.ts `snapshot`). */
-  startups?: () => StartupsSnapshot;
   /** Node process metrics (process_resident_memory_bytes, process_open_fds, ...); default true. */
   processMetrics?: boolean;
   /**
@@ -88,62 +60,6 @@ export interface Metrics {
   /** Forget user labels of users no longer configured (after a reload) so new users get real labels. */
   retainUsers(current: Iterable<string>): void;
   close(): void;
-}
-
-/** A counter whose value is read from a cumulative source at scrape time. */
-function cumulative(registry: Registry, name: string, help: string, read: () => number): void {
-  new Counter({
-    name, help, registers: [registry],
-    collect() {
-      this.reset();
-      const v = read();
-      if (Number.isFinite(v) && v > 0) this.inc(v);
-    },
-  });
-}
-
-/** What `/metrics` serves: one registry, or the workers' aggregated (`machineMetricsSource`). */
-export interface MetricsSource {
-  readonly contentType: string;
-  metrics(): Promise<string>;
-}
-
-export interface LabelledCounter<L extends string> { inc(labels: Readonly<Record<L, string>>, n?: number): void }
-export interface LevelGauge { inc(delta: number): void }
-
-/** A registry for a program other than sks5 (sshgate), with the few kinds of series it declares. */
-export interface MetricsRegistry extends MetricsSource {
-  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): LabelledCounter<L>;
-  gauge(name: string, help: string): LevelGauge;
-  /** Read at scrape time; with workers the machine's value is the largest (each worker reads the same source). */
-  sampled(name: string, help: string, read: () => number): void;
-  /** A constant 1 carrying these labels (build information), the same in every worker. */
-  info(name: string, help: string, labels: Readonly<Record<string, string>>): void;
-  /** Node process metrics with this name prefix. */
-  processMetrics(prefix: string): void;
-  /** In a worker: answer the primary's scrape requests from this registry. */
-  reportToPrimary(): void;
-}
-
-export function createRegistry(): MetricsRegistry {
-  const registry = new Registry();
-  const registers = [registry];
-  return {
-    get contentType() { return registry.contentType; },
-    metrics: () => registry.metrics(),
-    counter: <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers }),
-    gauge: (name, help) => new Gauge({ name, help, registers }),
-    sampled: (name, help, read) => { new Gauge({ name, help, registers, aggregator: 'max', collect() { this.set(read()); } }); },
-    info: (name, help, labels) => { new Gauge({ name, help, labelNames: Object.keys(labels), registers, aggregator: 'max' }).set(labels, 1); },
-    processMetrics: (prefix) => collectDefaultMetrics({ register: registry, prefix }),
-    reportToPrimary: () => offerToPrimary(registry),
-  };
-}
-
-/** prom-client's cluster protocol, worker side: constructing an AggregatorRegistry installs its listener. */
-function offerToPrimary(registry: Registry): void {
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([registry]);
 }
 
 export function createMetrics(opts: MetricsOptions): Metrics {
@@ -184,30 +100,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     name: 'sks5_banned_ips_current', help: 'IPs banned now', aggregator: 'max', registers: reg,
     collect() { this.set(opts.bannedIps ? opts.bannedIps() : banned.size); },
   });
-  cumulative(registry, 'sks5_audit_events_dropped_total', 'Audit events dropped because the write queue was full', () => opts.auditDropped?.() ?? 0);
-  cumulative(registry, 'sks5_dns_cache_hits_total', 'DNS cache hits', () => opts.dns?.().hits ?? 0);
-  cumulative(registry, 'sks5_dns_cache_misses_total', 'DNS cache misses', () => opts.dns?.().misses ?? 0);
-  registerPersistence(registry, opts.persistence);
-  const cluster = opts.cluster;
-  if (cluster) {
-    new Gauge({ name: 'sks5_cluster_redis_connected', help: '1 when this node reaches the cluster Redis; 0 = degraded, serving on local state', aggregator: 'min', registers: reg, collect() { this.set(cluster().connected ? 1 : 0); } });
-    cumulative(registry, 'sks5_cluster_state_changes_published_total', 'State changes (bans, failures, scores) this node sent to the cluster', () => cluster().published);
-    cumulative(registry, 'sks5_cluster_state_changes_received_total', 'State changes received from other nodes', () => cluster().received);
-    cumulative(registry, 'sks5_cluster_state_messages_rejected_total', 'State messages dropped as malformed or oversized', () => cluster().rejected);
-  }
-  const webhookStats = opts.webhooks;
-  if (webhookStats) {
-    new Counter({
-      name: 'sks5_webhook_deliveries_total', help: 'Webhook deliveries by outcome (refused = SSRF guard)', labelNames: ['result'], registers: reg,
-      collect() {
-        this.reset();
-        const st = webhookStats();
-        for (const result of ['delivered', 'failed', 'dropped', 'refused'] as const) this.inc({ result }, st[result]);
-      },
-    });
-  }
-  if (opts.startups) registerStartups(registry, opts.startups);
-  if (opts.quotaUsage) registerQuotaGauges(registry, opts.quotaUsage, (u) => userLabel(u, false));
+  registerScraped(registry, opts, (u) => userLabel(u, false));
   const scraped = opts.scraped !== false;
   if (scraped && opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
 
@@ -276,78 +169,4 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       registry.clear();
     },
   };
-}
-
-function registerPersistence(registry: Registry, read: (() => PersistenceStats) | undefined): void {
-  const reg = [registry];
-  const stat = (): PersistenceStats | undefined => read?.();
-  new Gauge({ name: 'sks5_persistence_available', help: '1 when the data directory is writable and state is persisted', aggregator: 'min', registers: reg, collect() { this.set(stat()?.available ? 1 : 0); } });
-  new Gauge({ name: 'sks5_persistence_state_file_bytes', help: 'Size of the persisted state', aggregator: 'max', registers: reg, collect() { this.set(stat()?.state_file_bytes ?? 0); } });
-  new Gauge({ name: 'sks5_persistence_reputation_file_bytes', help: 'Size of the persisted IP reputation', aggregator: 'max', registers: reg, collect() { this.set(stat()?.reputation_file_bytes ?? 0); } });
-  cumulative(registry, 'sks5_persistence_state_flush_total', 'State flushes', () => stat()?.state_flush_total ?? 0);
-  cumulative(registry, 'sks5_persistence_state_flush_errors_total', 'State flushes that failed', () => stat()?.state_flush_errors_total ?? 0);
-  cumulative(registry, 'sks5_persistence_reputation_flush_total', 'Reputation flushes', () => stat()?.reputation_flush_total ?? 0);
-  cumulative(registry, 'sks5_persistence_reputation_flush_errors_total', 'Reputation flushes that failed', () => stat()?.reputation_flush_errors_total ?? 0);
-}
-
-function registerStartups(registry: Registry, read: () => StartupsSnapshot): void {
-  const reg = [registry];
-  new Gauge({ name: 'sks5_startups_in_progress', help: 'Unauthenticated connections in progress now (the limits.max_startups budget)', registers: reg, collect() { this.set(read().inProgress); } });
-  new Gauge({ name: 'sks5_startups_early_drop_active', help: '1 while new unauthenticated connections are dropped at random or all (in progress >= limits.max_startups start)', registers: reg, collect() { this.set(read().earlyDropActive ? 1 : 0); } });
-  new Counter({
-    name: 'sks5_startups_dropped_total', help: 'New connections closed at accept by the pre-auth budget: per_source, early_drop (random), full', labelNames: ['reason'], registers: reg,
-    collect() {
-      this.reset();
-      const dropped = read().dropped;
-      for (const reason of ['per_source', 'early_drop', 'full'] as const) this.inc({ reason }, dropped[reason]);
-    },
-  });
-}
-
-function registerQuotaGauges(registry: Registry, read: () => QuotaGaugeSource[], userLabel: (u: string) => string): void {
-  new Gauge({
-    name: 'sks5_quota_bandwidth_used_bytes', help: 'Bytes used in the current quota window', labelNames: ['user', 'window'], aggregator: 'max', registers: [registry],
-    collect() {
-      this.reset();
-      for (const q of read()) {
-        const user = userLabel(q.username);
-        // Users folded into _other add up instead of overwriting each other.
-        this.inc({ user, window: 'hourly' }, q.hourly_bytes);
-        this.inc({ user, window: 'daily' }, q.daily_bytes);
-        this.inc({ user, window: 'monthly' }, q.monthly_bytes);
-      }
-    },
-  });
-  new Gauge({
-    name: 'sks5_quota_connections_used', help: 'Connections used in the current quota window', labelNames: ['user', 'window'], aggregator: 'max', registers: [registry],
-    collect() {
-      this.reset();
-      for (const q of read()) {
-        const user = userLabel(q.username);
-        this.inc({ user, window: 'daily' }, q.daily_connections);
-        this.inc({ user, window: 'monthly' }, q.monthly_connections);
-      }
-    },
-  });
-}
-
-/**
- * `[server] workers`: each worker answers the primary's scrape requests (prom-client's cluster
- * messages) from its own registry; how each series adds up across workers is its `aggregator`
- * (sum unless a gauge says otherwise: a ban count or a quota total is the same in every worker).
- */
-export function reportToPrimary(metrics: Metrics): void {
-  offerToPrimary(metrics.registry);
-}
-
-/** In the primary: every worker's registry as one source (prom-client's aggregation), sks5's or sshgate's. */
-export function machineMetricsSource(): MetricsSource {
-  const agg = new AggregatorRegistry();
-  return { contentType: agg.contentType, metrics: () => agg.clusterMetrics() };
-}
-
-/** In the primary: every worker's metrics as one text, the machine's /metrics. */
-export async function machineMetrics(): Promise<{ contentType: string; text: string }> {
-  const source = machineMetricsSource();
-  return { contentType: source.contentType, text: await source.metrics() };
 }

@@ -18,7 +18,7 @@ import type { ReloadResult } from '../api/port.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Config } from '../config/schema.js';
 import { StoreHost, type WorkerEndpoint } from '../cluster/worker-store.js';
-import { machineMetrics } from '../observe/metrics.js';
+import { machineMetrics } from '../observe/metrics-workers.js';
 import { loadOrCreateHostKey } from '../ssh/host-keys.js';
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from '../store/lock.js';
 import { resolveDataDir } from '../store/state.js';
