@@ -6,7 +6,8 @@
  * that is named or present but broken is an error, never silently replaced by defaults.
  */
 import type { Config } from '../config/schema.js';
-import { splitHostPort } from '../server/listen-address.js';
+import { joinHostPort } from '../host-port.js';
+import { parseListenAddress } from '../server/listen-address.js';
 import type { CliIo } from './context.js';
 import { describeLoadError, loadEffectiveConfig, NoConfigError, type GlobalOptions } from './global-options.js';
 
@@ -29,13 +30,13 @@ const WILDCARDS: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', ':
  * `HOST:PORT` text, IPv6 bracketed.
  */
 export function localAddressOf(listen: string): string {
-  const { host, port } = splitHostPort(listen);
+  const { host, port } = parseListenAddress(listen);
   const reach = WILDCARDS[host] ?? host;
-  return reach.includes(':') ? `[${reach}]:${port}` : `${reach}:${port}`;
+  return joinHostPort(reach, port);
 }
 
 /** The host a remote user should put in ssh_config, or undefined for a wildcard bind (it names no host). */
 export function publicHostOf(listen: string): { host: string | undefined; port: number } {
-  const { host, port } = splitHostPort(listen);
+  const { host, port } = parseListenAddress(listen);
   return { host: host in WILDCARDS ? undefined : host, port };
 }

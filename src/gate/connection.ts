@@ -12,7 +12,9 @@ import { goQuote } from './go-format.js';
 import { ClientHelloParser, type ClientHello } from './kexinit.js';
 import type { ConnectionResult, GateMetrics } from './metrics.js';
 import { relay } from './relay.js';
-import { joinHostPort, type Route } from './routes.js';
+import { joinHostPort } from '../host-port.js';
+import { unmapIpv4Text } from '../policy/ip-address.js';
+import type { Route } from './routes.js';
 
 export interface GateTimeouts {
   /** Whole client handshake (ident + KEXINIT): a slowloris client cannot stretch it. */
@@ -176,7 +178,7 @@ async function forward(client: Socket, ip: string, fp: string, hello: ClientHell
     abort('BACKEND identification changed; reconnect to retry', 'banner_changed');
     return;
   }
-  log(`[${ip}] CONNECTED ${fp} backend=${route.backend} local=${joinHostPort(backend.localAddress ?? '', backend.localPort ?? 0)}`);
+  log(`[${ip}] CONNECTED ${fp} backend=${route.backend} local=${joinHostPort(unmapIpv4Text(backend.localAddress ?? ''), backend.localPort ?? 0)}`);
   if (id.rest.length > 0) client.write(id.rest);
   result('proxied');
   const r = await relay(client, backend, timeouts.idleMs);

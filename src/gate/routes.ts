@@ -3,7 +3,6 @@
  * route fails before any listener opens.
  */
 import { splitHostPort } from '../host-port.js';
-import { unmapIpv4Text } from '../policy/ip-address.js';
 
 export interface HostPort {
   /** Undefined for `:22` (all interfaces, dual-stack), as Go's net.Listen treats an empty host. */
@@ -47,8 +46,3 @@ export function parseHostPort(addr: string, what: string): HostPort {
   return { host: r.host === '' ? undefined : r.host, port: r.port };
 }
 
-/** `host:port` with brackets for IPv6, as Go prints addresses. */
-export function joinHostPort(host: string, port: number): string {
-  const h = unmapIpv4Text(host);
-  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
-}

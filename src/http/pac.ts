@@ -4,7 +4,7 @@
  * browser asks for them on the 407). Pure: the route passes the listen address and the Host the
  * browser used to reach the API, for a proxy listening on every interface.
  */
-import { splitHostPort } from '../server/listen-address.js';
+import { parseListenAddress } from '../server/listen-address.js';
 
 export const PAC_CONTENT_TYPE = 'application/x-ns-proxy-autoconfig';
 
@@ -19,7 +19,7 @@ function hostOfHeader(host: string | undefined): string | undefined {
 
 /** undefined when there is no usable address to name (proxy off, or a wildcard listen with no valid Host). */
 export function renderPac(listen: string, tls: boolean, requestHost: string | undefined): string | undefined {
-  const { host, port } = splitHostPort(listen);
+  const { host, port } = parseListenAddress(listen);
   const wildcard = host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
   const name = wildcard ? hostOfHeader(requestHost) : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   if (!name || !SAFE_HOST.test(name)) return undefined;

@@ -7,6 +7,7 @@
  * before DNS and let a rebinding name through.
  */
 import { AclSyntaxError, parseAclRule, type PortRange } from './acl-rule.js';
+import { joinHostPort } from '../host-port.js';
 import { parseCanonicalIp, rangeContains, type IpRange } from './ip-address.js';
 import { isForbiddenAddress } from './ssrf.js';
 
@@ -58,6 +59,5 @@ export function compileSsrfGuard(enabled: boolean, exemptions: readonly string[]
 
 /** The operator's half of a refusal: what matched and the two ways out, by key name. */
 export function guardRefusalHint(ip: string, port: number): string {
-  const target = ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-  return `allow this one target with security.ip_guard_exemptions = ["${target}"], or turn the guard off with security.ip_guard_enabled = false (--set security.ip_guard_enabled=false)`;
+  return `allow this one target with security.ip_guard_exemptions = ["${joinHostPort(ip, port)}"], or turn the guard off with security.ip_guard_enabled = false (--set security.ip_guard_enabled=false)`;
 }

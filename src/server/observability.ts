@@ -23,7 +23,7 @@ import type { DnsCache } from '../relay/dns-cache.js';
 import type { Stages } from './stages.js';
 import type { ClusterNode } from '../cluster/node.js';
 import type { World } from '../pipeline/world.js';
-import { splitHostPort } from './listen-address.js';
+import { parseListenAddress } from './listen-address.js';
 import type { WorkerRole } from './worker-role.js';
 
 export interface Observability {
@@ -99,7 +99,7 @@ export async function startObservability(d: {
   const flog = d.log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger;
   if (cfg.metrics.enabled && listen) {
     const app = createMetricsServer({ metrics: served, status: () => ({ maintenance: d.stages.admission.maintenance().enabled, total_users: d.world().users.size }), log: flog });
-    const { host, port } = splitHostPort(cfg.metrics.listen);
+    const { host, port } = parseListenAddress(cfg.metrics.listen);
     const at = await app.listen({ host, port });
     addresses.metrics = hostPort(at);
     servers.push(app);
@@ -107,7 +107,7 @@ export async function startObservability(d: {
   }
   if (cfg.api.enabled && listen) {
     const app = createApiServer({ port: d.port, events: d.events, token: cfg.api.token, clock: d.clock, log: flog, metrics: served, cluster: d.cluster });
-    const { host, port } = splitHostPort(cfg.api.listen);
+    const { host, port } = parseListenAddress(cfg.api.listen);
     const at = await app.listen({ host, port });
     addresses.api = hostPort(at);
     servers.push(app);

@@ -18,7 +18,8 @@ import { createSocksAuthenticator, type TotpVerifier } from '../socks/auth.js';
 import { createSocksListener, type SocksListener } from '../socks/listener.js';
 import { createUdpAssociations } from '../socks/udp.js';
 import { createHttpProxyListener, type HttpProxyListener } from '../http/listener.js';
-import { splitHostPort } from './listen-address.js';
+import { joinHostPort } from '../host-port.js';
+import { parseListenAddress } from './listen-address.js';
 import { createSshServer, sshSettingsError, type SshServer } from '../ssh/server.js';
 import { loadOrCreateHostKey } from '../ssh/host-keys.js';
 import { createStages, type Stages } from './stages.js';
@@ -125,9 +126,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const shell = createShell({ world: () => world, sessions, dns, stages, clock, startedAt: clock.now(), warn: (m) => log.warn(m) });
       const sshPort = createSshDoorPort({ pipeline, sessions, events, clock, user: (name) => world.users.get(name) });
       const ssh = createSshServer({ port: sshPort, config: () => world.config, log, clock, hostKey: hostKey.privateKey, totp: stages.totp, fingerprints, shell });
-      const { host, port } = splitHostPort(cfg0.server.ssh_listen);
+      const { host, port } = parseListenAddress(cfg0.server.ssh_listen);
       const a = await ssh.listen(host, port);
-      addresses.ssh = formatAddr(a.address, a.port);
+      addresses.ssh = joinHostPort(a.address, a.port);
       listeners.push(ssh);
       log.info({ listen: addresses.ssh, kind: 'ssh' }, `SSH listening on ${addresses.ssh}`);
     }
@@ -137,9 +138,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         ? { cert: readFileSync(cfg0.server.socks5_tls_cert), key: readFileSync(cfg0.server.socks5_tls_key) }
         : undefined;
       const l = createSocksListener({ port: doorPort('socks5'), udp, tls, log, handshakeTimeoutSecs: () => world.config.limits.socks5_handshake_timeout });
-      const { host, port } = splitHostPort(cfg0.server.socks5_listen);
+      const { host, port } = parseListenAddress(cfg0.server.socks5_listen);
       const a = await l.listen(host, port);
-      addresses.socks5 = formatAddr(a.address, a.port);
+      addresses.socks5 = joinHostPort(a.address, a.port);
       listeners.push(l);
       log.info({ listen: addresses.socks5, kind: 'socks5', tls: tls !== undefined }, `SOCKS5${tls ? ' (TLS)' : ''} listening on ${addresses.socks5}`);
     }
@@ -149,9 +150,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         ? { cert: readFileSync(cfg0.server.http_proxy_tls_cert), key: readFileSync(cfg0.server.http_proxy_tls_key) }
         : undefined;
       const l = createHttpProxyListener({ port: doorPort('http'), log, headerTimeoutSecs: world.config.limits.http_header_timeout, tls });
-      const { host, port } = splitHostPort(cfg0.server.http_proxy_listen);
+      const { host, port } = parseListenAddress(cfg0.server.http_proxy_listen);
       const a = await l.listen(host, port);
-      addresses.http = formatAddr(a.address, a.port);
+      addresses.http = joinHostPort(a.address, a.port);
       listeners.push(l);
       log.info({ listen: addresses.http, kind: 'http', tls: tls !== undefined }, `HTTP proxy${tls ? ' (TLS)' : ''} listening on ${addresses.http}`);
     }
@@ -250,6 +251,3 @@ function safeRead(path: string): string | undefined {
   try { return readFileSync(path, 'utf8'); } catch { return undefined; }
 }
 
-function formatAddr(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}

@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import type { Clock } from '../clock.js';
+import { joinHostPort } from '../host-port.js';
 import type { CompiledAcl } from '../policy/acl.js';
 import type { SsrfGuard } from '../policy/ssrf-guard.js';
 import { filterAddresses } from '../relay/connect.js';
@@ -96,7 +97,7 @@ export function createServerShellPort(deps: ServerShellPortDeps): ShellPort {
 
   return {
     activeConnections: (username): LiveConnection[] => deps.tunnels(username).map((t) => ({
-      target: t.targetHost.includes(':') ? `[${t.targetHost}]:${t.targetPort}` : `${t.targetHost}:${t.targetPort}`,
+      target: joinHostPort(t.targetHost, t.targetPort),
       protocol: t.door, startedAt: t.startedAt, bytesUp: t.bytesUp, bytesDown: t.bytesDown,
     })),
     bandwidth: (username): BandwidthUsage => {

@@ -17,7 +17,7 @@ import { buildDemoConfig, DEMO_USERS } from '../demo/config.js';
 import { startDemoTarget, type DemoTarget } from '../demo/target.js';
 import { startDemoTraffic, type DemoTraffic } from '../demo/traffic.js';
 import { describeLoadError, flagSets, type GlobalOptions } from '../global-options.js';
-import { splitHostPort } from '../../server/listen-address.js';
+import { parseListenAddress } from '../../server/listen-address.js';
 import type { RunningServer } from '../../server/start.js';
 
 interface DemoOptions extends GlobalOptions {
@@ -45,7 +45,7 @@ function nextStopSignal(): { signal: Promise<string>; dispose(): void } {
 }
 
 function printBanner(ctx: CliContext, a: { ssh: string; socks5: string; api: string; metrics?: string | undefined }, password: string, token: string, target: DemoTarget, dataDir: string, temporary: boolean): void {
-  const ssh = splitHostPort(a.ssh);
+  const ssh = parseListenAddress(a.ssh);
   const url = `http://${a.api}/dashboard#token=${token}`;
   ctx.print('sks5 demo is running (loopback only; Ctrl-C to stop)');
   ctx.print(`  SSH listen:     ${a.ssh}`);
@@ -104,7 +104,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         server = await startServer({ config: loaded.config, log });
         const a = server.addresses;
         if (!a.ssh || !a.socks5 || !a.api) throw new Error('a demo listener did not start');
-        const socks = splitHostPort(a.socks5);
+        const socks = parseListenAddress(a.socks5);
         traffic = startDemoTraffic({
           socks: { host: socks.host, port: socks.port },
           target,

@@ -1,7 +1,8 @@
 /** bookmark and alias: per-user names for targets and commands, persisted through the store. */
 import { printable } from '../ansi.js';
 import { quoteWord } from '../tokenizer.js';
-import { formatTarget, parseTarget } from './target.js';
+import { joinHostPort } from '../../host-port.js';
+import { parseTarget } from './target.js';
 import { EXIT, type CommandContext, type ShellCommand } from './types.js';
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/;
@@ -22,7 +23,7 @@ async function bookmarkAdd(ctx: CommandContext, name: string, targetText: string
     ctx.err(`bookmark: limit of ${ctx.settings.bookmarksMax} bookmarks reached\n`);
     return EXIT.ERROR;
   }
-  const target = formatTarget(t);
+  const target = joinHostPort(t.host, t.port);
   try {
     if (!(await ctx.port.store.addBookmark(ctx.session.user.username, name, target))) {
       ctx.err('bookmark: the store refused it (limit reached)\n');

@@ -5,7 +5,8 @@
  */
 import { printable } from '../ansi.js';
 import type { AccessCheck } from '../port.js';
-import { formatTarget, isValidHost, parseTarget, type ParsedTarget } from './target.js';
+import { joinHostPort } from '../../host-port.js';
+import { isValidHost, parseTarget, type ParsedTarget } from './target.js';
 import { EXIT, type CommandContext, type ShellCommand } from './types.js';
 
 const MAX_PING_COUNT = 20;
@@ -36,7 +37,7 @@ export const testCommand: ShellCommand = {
     if (args.length !== 1) { ctx.err('usage: test <host:port> | test <bookmark>\n'); return EXIT.USAGE; }
     const t = targetFrom(args[0]!, ctx);
     if (typeof t === 'string') { ctx.err(`test: ${t}\n`); return EXIT.USAGE; }
-    ctx.out(`Testing ${formatTarget(t)} ...\n`);
+    ctx.out(`Testing ${joinHostPort(t.host, t.port)} ...\n`);
     let r;
     try {
       r = await ctx.port.testConnect(ctx.session, t.host, t.port, ctx.signal);
@@ -89,7 +90,7 @@ export const pingCommand: ShellCommand = {
       }
       if (ctx.signal.aborted) break;
       const ms = (ctx.clock.monotonic() - started).toFixed(1);
-      if (seq === 1) ctx.out(`PING ${formatTarget(t)} (${(r.addresses ?? []).map(printable).join(', ') || 'unresolved'}): policy check, no ICMP\n`);
+      if (seq === 1) ctx.out(`PING ${joinHostPort(t.host, t.port)} (${(r.addresses ?? []).map(printable).join(', ') || 'unresolved'}): policy check, no ICMP\n`);
       sent++;
       if (r.allowed) allowed++;
       ctx.out(`reply from ${printable(r.addresses?.[0] ?? t.host)}: seq=${seq} ${verdict(ctx, r)} time=${ms} ms\n`);

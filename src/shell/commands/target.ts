@@ -37,7 +37,3 @@ export function parseTarget(text: string, defaultPort?: number): ParsedTarget | 
   if (!(port >= 1 && port <= 65535)) return `invalid port '${portText.slice(0, 16)}' (expected 1-65535)`;
   return { host, port };
 }
-
-export function formatTarget(t: ParsedTarget): string {
-  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
-}

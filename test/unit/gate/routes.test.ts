@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { unmapIpv4Text } from '../../../src/policy/ip-address.js';
-import { joinHostPort, parseHostPort, parseRoute } from '../../../src/gate/routes.js';
+import { joinHostPort } from '../../../src/host-port.js';
+import { parseHostPort, parseRoute } from '../../../src/gate/routes.js';
 
 test('routes split at the first = and accept Go listen forms', () => {
   const r = parseRoute('[::]:22=127.0.0.1:2222');
@@ -29,6 +30,7 @@ test('IPv4-mapped IPv6 is normalised to plain IPv4 as Go reports it', () => {
   assert.equal(unmapIpv4Text('::ffff:203.0.113.7'), '203.0.113.7');
   assert.equal(unmapIpv4Text('::FFFF:203.0.113.7'), '203.0.113.7');
   assert.equal(unmapIpv4Text('2001:db8::1'), '2001:db8::1');
-  assert.equal(joinHostPort('::ffff:127.0.0.1', 41000), '127.0.0.1:41000');
+  // The gate's log line (gate/connection.ts) prints its local address this way, as Go does.
+  assert.equal(joinHostPort(unmapIpv4Text('::ffff:127.0.0.1'), 41000), '127.0.0.1:41000');
   assert.equal(joinHostPort('::1', 41000), '[::1]:41000');
 });

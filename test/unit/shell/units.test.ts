@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatBytes, formatDuration, formatKbps, formatLimit, formatTimestamp } from '../../../src/shell/units.js';
-import { formatTarget, parseTarget } from '../../../src/shell/commands/target.js';
+import { joinHostPort } from '../../../src/host-port.js';
+import { parseTarget } from '../../../src/shell/commands/target.js';
 import { codePointWidth, stringWidth } from '../../../src/shell/char-width.js';
 import { LineReader } from '../../../src/shell/line-reader.js';
 
@@ -36,7 +37,7 @@ test('targets: host:port, [v6]:port, defaults and precise errors', () => {
   assert.equal(parseTarget('example.com:1'.replace('1', '0')), "invalid port '0' (expected 1-65535)");
   assert.equal(parseTarget('-bad-.com:1'), "invalid host '-bad-.com'");
   assert.equal(parseTarget('a'.repeat(301)), 'target too long');
-  assert.equal(formatTarget({ host: '::1', port: 22 }), '[::1]:22');
+  assert.equal(joinHostPort('::1', 22), '[::1]:22');
 });
 
 test('display widths: ASCII 1, CJK and emoji 2, combining marks 0', () => {
