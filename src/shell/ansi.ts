@@ -47,3 +47,8 @@ export function stripAnsi(text: string): string {
 export function printable(text: string): string {
   return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, '\ufffd');
 }
+
+/** An error's message as the shell prints it: printable, and cut at 200 characters (a DNS or store error can be long). */
+export function errorText(err: unknown): string {
+  return printable(err instanceof Error ? err.message : String(err)).slice(0, 200);
+}

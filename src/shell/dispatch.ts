@@ -3,7 +3,7 @@
  * check its permission, run it. Also the tab completer over the same table, so what completes
  * is exactly what runs.
  */
-import { printable } from './ansi.js';
+import { errorText, printable } from './ansi.js';
 import { aliasCommand, bookmarkCommand } from './commands/bookmarks.js';
 import { clearCommand, exitCommand, helpCommand, historyCommand } from './commands/control.js';
 import { catCommand, cdCommand, lsCommand, pwdCommand } from './commands/fs.js';
@@ -76,7 +76,7 @@ export async function runCommandLine(line: string, ctx: CommandContext): Promise
     return await cmd.run(words.slice(1), ctx);
   } catch (err) {
     if (ctx.signal.aborted) return EXIT.INTERRUPTED;
-    ctx.err(`${shown}: internal error: ${printable(err instanceof Error ? err.message : String(err)).slice(0, 200)}\n`);
+    ctx.err(`${shown}: internal error: ${errorText(err)}\n`);
     return EXIT.ERROR;
   }
 }

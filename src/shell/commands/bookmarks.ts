@@ -1,5 +1,5 @@
 /** bookmark and alias: per-user names for targets and commands, persisted through the store. */
-import { printable } from '../ansi.js';
+import { errorText, printable } from '../ansi.js';
 import { quoteWord } from '../tokenizer.js';
 import { joinHostPort } from '../../host-port.js';
 import { parseTarget } from './target.js';
@@ -10,8 +10,17 @@ const ALIAS_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,31}$/;
 const MAX_ALIAS_COMMAND = 1024;
 const MAX_USER_ALIASES = 100;
 
-function errorText(err: unknown): string {
-  return printable(err instanceof Error ? err.message : String(err)).slice(0, 200);
+/** `del <name>` of either command: from the store first, so a store error leaves the session's entry in place. */
+async function removeSaved(ctx: CommandContext, what: 'bookmark' | 'alias', saved: Map<string, string>, name: string, del: () => unknown): Promise<number> {
+  try {
+    await del();
+  } catch (err) {
+    ctx.err(`${what}: could not delete: ${errorText(err)}\n`);
+    return EXIT.ERROR;
+  }
+  saved.delete(name);
+  ctx.out(`${what === 'bookmark' ? 'Bookmark' : 'Alias'} '${name}' removed\n`);
+  return EXIT.OK;
 }
 
 async function bookmarkAdd(ctx: CommandContext, name: string, targetText: string): Promise<number> {
@@ -61,15 +70,7 @@ export const bookmarkCommand: ShellCommand = {
         const name = rest[0];
         if (rest.length !== 1 || name === undefined) { ctx.err('usage: bookmark del <name>\n'); return EXIT.USAGE; }
         if (!bookmarks.has(name)) { ctx.err(`bookmark: no bookmark named '${printable(name)}'\n`); return EXIT.ERROR; }
-        try {
-          await ctx.port.store.deleteBookmark(ctx.session.user.username, name);
-        } catch (err) {
-          ctx.err(`bookmark: could not delete: ${errorText(err)}\n`);
-          return EXIT.ERROR;
-        }
-        bookmarks.delete(name);
-        ctx.out(`Bookmark '${name}' removed\n`);
-        return EXIT.OK;
+        return removeSaved(ctx, 'bookmark', bookmarks, name, () => ctx.port.store.deleteBookmark(ctx.session.user.username, name));
       }
       default:
         ctx.err(`bookmark: unknown subcommand '${printable(sub)}'\nusage: bookmark add <name> <host:port> | list | del <name>\n`);
@@ -126,15 +127,7 @@ export const aliasCommand: ShellCommand = {
         ctx.err(Object.hasOwn(configAliases, name) ? `alias: '${name}' is set in the server config and cannot be removed\n` : `alias: no alias named '${printable(name)}'\n`);
         return EXIT.ERROR;
       }
-      try {
-        await ctx.port.store.deleteAlias?.(ctx.session.user.username, name);
-      } catch (err) {
-        ctx.err(`alias: could not delete: ${errorText(err)}\n`);
-        return EXIT.ERROR;
-      }
-      aliases.delete(name);
-      ctx.out(`Alias '${name}' removed\n`);
-      return EXIT.OK;
+      return removeSaved(ctx, 'alias', aliases, name, () => ctx.port.store.deleteAlias?.(ctx.session.user.username, name));
     }
     const eq = args.join(' ').indexOf('=');
     if (eq > 0) {

@@ -3,7 +3,7 @@
  * TCP connect through the port (ACL, SSRF guard, connect); `ping` is a policy check repeated
  * like ping's probes (no ICMP leaves the server); `resolve` is a real DNS lookup.
  */
-import { printable } from '../ansi.js';
+import { errorText, printable } from '../ansi.js';
 import type { AccessCheck } from '../port.js';
 import { joinHostPort } from '../../host-port.js';
 import { isValidHost, parseTarget, type ParsedTarget } from './target.js';
@@ -19,10 +19,6 @@ function targetFrom(arg: string, ctx: CommandContext, defaultPort?: number): Par
 function verdict(ctx: CommandContext, check: AccessCheck): string {
   const word = check.allowed ? ctx.color.paint(['bold', 'green'], 'ALLOWED') : ctx.color.paint(['bold', 'red'], 'DENIED');
   return `${word}${check.rule ? ` by rule ${printable(check.rule)}` : ''} (${printable(check.reason)})`;
-}
-
-function errorText(err: unknown): string {
-  return printable(err instanceof Error ? err.message : String(err)).slice(0, 200);
 }
 
 const targetCompleter = (args: readonly string[], word: string, ctx: { state: { bookmarks: Map<string, string> } }): string[] =>

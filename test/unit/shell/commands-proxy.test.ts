@@ -204,6 +204,24 @@ test('alias add / name=cmd / list / del, and one level of expansion', async () =
   assert.equal((await runLine('me', { port, state: a.state })).status, 127);
 });
 
+test('del removes a bookmark or an alias from the store first: a store error keeps the session entry', async () => {
+  const port = fakePort();
+  const added = await runLine('bookmark add web example.com:443', { port });
+  await runLine('alias add me whoami', { port, state: added.state });
+  port.store.fail = true;
+  const failed = await runLine('bookmark del web', { port, state: added.state });
+  assert.equal(failed.status, 1);
+  assert.equal(failed.err, 'bookmark: could not delete: store unavailable\n');
+  assert.equal(added.state.bookmarks.get('web'), 'example.com:443', 'still there: the store still has it');
+  port.store.fail = false;
+  assert.equal((await runLine('bookmark del web', { port, state: added.state })).out, "Bookmark 'web' removed\n");
+  assert.equal(added.state.bookmarks.has('web'), false);
+  const alias = await runLine('alias del me', { port, state: added.state });
+  assert.equal(alias.out, "Alias 'me' removed\n");
+  assert.equal(added.state.aliases.has('me'), false);
+  assert.deepEqual(port.store.listAliases('alice'), {});
+});
+
 test('alias refuses shadowing builtins, bad names; config aliases expand and cannot be removed', async () => {
   assert.match((await runLine('alias add exit whoami')).err, /built-in command/);
   assert.equal((await runLine('alias add 9x whoami')).status, 2);
