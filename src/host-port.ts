@@ -41,6 +41,13 @@ export function splitHostPort(text: string): HostPortResult {
   return { ok: true, host, port: Number(portText) };
 }
 
+/** `0.0.0.0:1080`, `[::]:2222`, `:22` -> host and port for net.Server.listen (empty host: every interface). */
+export function parseListenAddress(addr: string): { host: string; port: number } {
+  const r = splitHostPort(addr);
+  if (!r.ok) throw new Error(`listen address "${addr}": ${r.problem === 'bad-port' ? 'bad port' : 'expected HOST:PORT'}`);
+  return { host: r.host === '' ? '::' : r.host, port: r.port };
+}
+
 /** The inverse of `splitHostPort`: an IPv6 literal in brackets, anything else as it is. */
 export function joinHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

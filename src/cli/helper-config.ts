@@ -6,8 +6,7 @@
  * that is named or present but broken is an error, never silently replaced by defaults.
  */
 import type { Config } from '../config/schema.js';
-import { joinHostPort } from '../host-port.js';
-import { parseListenAddress } from '../server/listen-address.js';
+import { joinHostPort, parseListenAddress } from '../host-port.js';
 import type { CliIo } from './context.js';
 import { describeLoadError, loadEffectiveConfig, NoConfigError, type GlobalOptions } from './global-options.js';
 

@@ -4,7 +4,7 @@
  * browser asks for them on the 407). Pure: the route passes the listen address and the Host the
  * browser used to reach the API, for a proxy listening on every interface.
  */
-import { parseListenAddress } from '../server/listen-address.js';
+import { parseListenAddress } from '../host-port.js';
 
 export const PAC_CONTENT_TYPE = 'application/x-ns-proxy-autoconfig';
 

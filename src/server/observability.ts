@@ -23,7 +23,7 @@ import type { DnsCache } from '../relay/dns-cache.js';
 import type { Stages } from './stages.js';
 import type { ClusterNode } from '../cluster/node.js';
 import type { World } from '../pipeline/world.js';
-import { parseListenAddress } from './listen-address.js';
+import { parseListenAddress } from '../host-port.js';
 import type { WorkerRole } from './worker-role.js';
 
 export interface Observability {

@@ -1,7 +1,7 @@
 // The one host:port grammar: listen addresses, sshgate routes, CONNECT targets, health-check probes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { joinHostPort, splitHostPort } from '../../src/host-port.js';
+import { joinHostPort, parseListenAddress, splitHostPort } from '../../src/host-port.js';
 
 test('accepted forms', () => {
   assert.deepEqual(splitHostPort('0.0.0.0:1080'), { ok: true, host: '0.0.0.0', port: 1080 });
@@ -35,4 +35,12 @@ test('joinHostPort is the inverse: brackets for an IPv6 literal only', () => {
     const r = splitHostPort(t);
     assert.ok(r.ok && joinHostPort(r.host, r.port) === t, t);
   }
+});
+
+test('parseListenAddress: an empty host is every interface, and a bad address throws with its text', () => {
+  assert.deepEqual(parseListenAddress(':22'), { host: '::', port: 22 });
+  assert.deepEqual(parseListenAddress('[::1]:2222'), { host: '::1', port: 2222 });
+  assert.deepEqual(parseListenAddress('0.0.0.0:1080'), { host: '0.0.0.0', port: 1080 });
+  assert.throws(() => parseListenAddress('0.0.0.0:99999'), /listen address "0.0.0.0:99999": bad port/);
+  assert.throws(() => parseListenAddress('localhost'), /listen address "localhost": expected HOST:PORT/);
 });

@@ -17,7 +17,7 @@ import { buildDemoConfig, DEMO_USERS } from '../demo/config.js';
 import { startDemoTarget, type DemoTarget } from '../demo/target.js';
 import { startDemoTraffic, type DemoTraffic } from '../demo/traffic.js';
 import { describeLoadError, flagSets, type GlobalOptions } from '../global-options.js';
-import { parseListenAddress } from '../../server/listen-address.js';
+import { parseListenAddress } from '../../host-port.js';
 import type { RunningServer } from '../../server/start.js';
 
 interface DemoOptions extends GlobalOptions {
