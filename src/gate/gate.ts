@@ -1,6 +1,8 @@
 /**
  * The sshgate listener: one TCP server per route, admission (global slot, per-source rate) at
  * accept time, then `handleConnection`. Lifecycle: `start` -> serve -> `drain` on SIGTERM.
+ * With workers (workers.ts) the primary's Gate listens and admits, and hands each admitted socket
+ * over (`handOff`); a worker's Gate has no listener and serves what it is given (`adopt`).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Clock } from '../clock.js';
@@ -19,12 +21,18 @@ export interface Admitted { readonly verdict: 'ok' | 'overload' | 'ratelimit'; r
 
 /**
  * Admission: the global slot, then the per-source rate (the original's order: a rate-limited
- * connection held a slot until it closed). In one process it answers at once; with workers the
- * primary answers (workers.ts), so the counts are the machine's, not a worker's.
+ * connection held a slot until it closed). With workers only the primary admits, at accept, so
+ * the counts are the machine's, not a worker's.
  */
-export type Admit = (ip: string) => Admitted | Promise<Admitted>;
+export type Admit = (ip: string) => Admitted;
 
 const NOTHING = (): void => undefined;
+
+/**
+ * Takes an admitted connection elsewhere (the primary gives it to a worker). `route` is the
+ * index in `routes`; `release` frees the slot and must be called once the connection is over.
+ */
+export type HandOff = (socket: Socket, route: number, ip: string, release: () => void) => void;
 
 /** The counters in this process. */
 export function localAdmission(slots: ConcurrencyLimit, rate: SourceRateLimiter): Admit {
@@ -47,10 +55,11 @@ export interface GateOptions {
   readonly maxConcurrent?: number;
   readonly rateLimit?: RateLimitOptions;
   readonly onSeen?: ConnectionContext['onSeen'];
-  /** Admission from elsewhere (a worker asks its primary); default: this process's own counters. */
-  readonly admit?: Admit;
-  /** false: no `LISTEN` lines (workers: the primary logs each route once). */
-  readonly logListen?: boolean;
+  /**
+   * Admitted connections go here instead of being served in this process; the listeners then
+   * accept paused (nothing is read before the new owner has the socket) and no banner is probed.
+   */
+  readonly handOff?: HandOff;
 }
 
 export interface BoundRoute {
@@ -62,7 +71,8 @@ export class Gate {
   readonly #opts: GateOptions;
   readonly #slots: ConcurrencyLimit;
   readonly #rate: SourceRateLimiter;
-  readonly #servers: { route: Route; server: Server; banner: BannerCache }[] = [];
+  readonly #routes: { route: Route; banner: BannerCache }[];
+  readonly #servers: { route: Route; server: Server }[] = [];
   readonly #sockets = new Set<Socket>();
   readonly #timeouts: GateTimeouts;
   readonly #metrics: GateMetrics;
@@ -75,19 +85,21 @@ export class Gate {
     this.#rate = new SourceRateLimiter(opts.clock, opts.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     this.#metrics = opts.metrics ?? noMetrics;
-    this.#admit = opts.admit ?? localAdmission(this.#slots, this.#rate);
+    this.#admit = localAdmission(this.#slots, this.#rate);
+    this.#routes = opts.routes.map((route) => ({ route, banner: new BannerCache(route.backendAddr, route.backend, this.#timeouts.dialMs) }));
   }
 
-  /** Connections holding a slot in this process's own counters (0 when admission is elsewhere). */
+  /** Connections holding a slot in this process's counters (a worker's: 0, the primary admits). */
   get active(): number {
     return this.#slots.active;
   }
 
   /** Opens every listener (fails if any cannot), logging `LISTEN a -> b`; probes banners. */
   async start(): Promise<void> {
-    for (const route of this.#opts.routes) {
-      const banner = new BannerCache(route.backendAddr, route.backend, this.#timeouts.dialMs);
-      const server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.#accept(s, route, banner));
+    const handOff = this.#opts.handOff;
+    for (const [index, { route, banner }] of this.#routes.entries()) {
+      const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: handOff !== undefined },
+        handOff ? (s) => this.#accept(s, route, index, handOff) : (s) => this.#accept(s, route, index, banner));
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err: Error) => reject(new Error(`listen ${route.listen}: ${err.message}`)));
         server.listen({ host: route.listenAddr.host, port: route.listenAddr.port }, () => {
@@ -96,18 +108,33 @@ export class Gate {
         });
       });
       server.on('error', (err) => this.#opts.log(`ACCEPT ${route.listen}: ${err.message}`));
-      this.#servers.push({ route, server, banner });
+      this.#servers.push({ route, server });
       // Port 0 (tests, benchmarks) asks the kernel for a free port: say which one it gave.
       const where = route.listenAddr.port === 0
         ? `${route.listen.slice(0, route.listen.lastIndexOf(':'))}:${(server.address() as AddressInfo).port}` : route.listen;
-      if (this.#opts.logListen !== false) this.#opts.log(`LISTEN ${where} -> ${route.backend}`);
-      // A backend that is down at start is not fatal: the first client triggers another probe.
-      banner.probe().catch((err: Error) => this.#opts.log(`BACKEND ${route.backend}: banner probe: ${err.message}`));
+      this.#opts.log(`LISTEN ${where} -> ${route.backend}`);
+      if (!handOff) this.#probe(route, banner);
     }
-    if (this.#opts.admit === undefined) {
-      this.#sweeper = setInterval(() => this.#rate.sweep(), SWEEP_EVERY_MS);
-      this.#sweeper.unref();
-    }
+    this.#sweeper = setInterval(() => this.#rate.sweep(), SWEEP_EVERY_MS);
+    this.#sweeper.unref();
+  }
+
+  /** A worker's start: no listener (the primary accepts), only the backends' banners. */
+  startWithoutListeners(): void {
+    for (const { route, banner } of this.#routes) this.#probe(route, banner);
+  }
+
+  /** Serves a connection the primary accepted and admitted (its slot is the primary's: `release` gives it back). */
+  adopt(socket: Socket, route: number, ip: string, release: () => void): void {
+    const r = this.#routes[route];
+    if (r === undefined) { socket.destroy(); release(); return; }
+    socket.on('error', () => {});
+    this.#serve(socket, r.route, r.banner, ip, release);
+  }
+
+  #probe(route: Route, banner: BannerCache): void {
+    // A backend that is down at start is not fatal: the first client triggers another probe.
+    banner.probe().catch((err: Error) => this.#opts.log(`BACKEND ${route.backend}: banner probe: ${err.message}`));
   }
 
   /** Where each route actually listens (port 0 in tests). */
@@ -115,43 +142,42 @@ export class Gate {
     return this.#servers.map(({ route, server }) => ({ route, address: server.address() as AddressInfo }));
   }
 
-  #accept(socket: Socket, route: Route, banner: BannerCache): void {
+  #accept(socket: Socket, route: Route, index: number, next: BannerCache | HandOff): void {
     const ip = unmapIpv4Text(socket.remoteAddress ?? '');
     this.#metrics.connection(route.listen);
     socket.on('error', () => {});
-    const a = this.#admit(ip);
-    if (a instanceof Promise) {
-      a.then((v) => this.#admitted(socket, route, banner, ip, v), () => socket.destroy());
-    } else {
-      this.#admitted(socket, route, banner, ip, a);
-    }
+    const serve = typeof next === 'function'
+      ? (v: Admitted): void => next(socket, index, ip, v.release)
+      : (v: Admitted): void => this.#serve(socket, route, next, ip, v.release);
+    this.#admitted(socket, route, ip, this.#admit(ip), serve);
   }
 
-  #admitted(socket: Socket, route: Route, banner: BannerCache, ip: string, a: Admitted): void {
+  #admitted(socket: Socket, route: Route, ip: string, a: Admitted, serve: (a: Admitted) => void): void {
     if (a.verdict === 'overload') {
       this.#opts.log(`[${ip}] OVERLOAD dropping connection`);
       this.#metrics.result(route.listen, 'overload');
       socket.destroy();
       return;
     }
-    if (socket.destroyed) {
-      // Gone while a worker waited for its primary's answer.
-      a.release();
+    if (a.verdict === 'ratelimit') {
+      this.#opts.log(`[${ip}] RATELIMIT dropping connection`);
+      this.#metrics.result(route.listen, 'rate_limited');
+      // The original's order: the slot stays taken until the socket is closed.
+      socket.once('close', () => a.release());
+      socket.destroy();
       return;
     }
+    serve(a);
+  }
+
+  #serve(socket: Socket, route: Route, banner: BannerCache, ip: string, release: () => void): void {
     this.#sockets.add(socket);
     this.#metrics.active(1);
     socket.once('close', () => {
       this.#sockets.delete(socket);
       this.#metrics.active(-1);
-      a.release();
+      release();
     });
-    if (a.verdict === 'ratelimit') {
-      this.#opts.log(`[${ip}] RATELIMIT dropping connection`);
-      this.#metrics.result(route.listen, 'rate_limited');
-      socket.destroy();
-      return;
-    }
     const ctx: ConnectionContext = {
       route, banner, store: this.#opts.store, allowUnknown: this.#opts.allowUnknown, clock: this.#opts.clock,
       log: this.#opts.log, metrics: this.#metrics, timeouts: this.#timeouts,

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createRegistry, type LabelledCounter, type LevelGauge, type MetricsRegistry } from '../observe/metrics-registry.js';
-import { machineMetricsSource, type MetricsSource } from '../observe/metrics-workers.js';
+import { METRICS_CONTENT_TYPE, aggregateMetrics, type MetricsSource } from '../observe/metrics-workers.js';
 import { VERSION } from '../version.js';
 import { parseHostPort } from './routes.js';
 
@@ -53,14 +53,15 @@ export class PrometheusGateMetrics implements GateMetrics {
   }
 }
 
-/** In a worker: answer the primary's metric requests with this registry (prom-client's cluster protocol). */
-export function offerWorkerMetrics(registry: MetricsRegistry): void {
-  registry.reportToPrimary();
-}
-
-/** In the primary: every worker's registry, counters and active connections summed (prom-client's aggregation). */
-export function workersMetrics(): MetricsSource {
-  return machineMetricsSource();
+/**
+ * In the primary: its own series (accepted connections, refusals at admission) and every worker's
+ * (`scrape`), summed into the machine's. `own` is null when the primary counts nothing itself.
+ */
+export function workersMetrics(own: PrometheusGateMetrics | null, scrape: () => Promise<(readonly unknown[])[]>): MetricsSource {
+  return {
+    contentType: METRICS_CONTENT_TYPE,
+    metrics: async () => aggregateMetrics([...(own ? [await own.registry.json()] : []), ...await scrape()]),
+  };
 }
 
 /** Serves `GET /metrics` on `listen` (Go-style host:port). Resolves once listening. */

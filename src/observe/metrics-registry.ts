@@ -3,7 +3,7 @@
  * gate never imports prom-client itself, and its workers report to the primary as sks5's do.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { offerToPrimary, type MetricsSource } from './metrics-workers.js';
+import type { MetricsSource } from './metrics-workers.js';
 
 export interface LabelledCounter<L extends string> { inc(labels: Readonly<Record<L, string>>, n?: number): void }
 export interface LevelGauge { inc(delta: number): void }
@@ -18,8 +18,8 @@ export interface MetricsRegistry extends MetricsSource {
   info(name: string, help: string, labels: Readonly<Record<string, string>>): void;
   /** Node process metrics with this name prefix. */
   processMetrics(prefix: string): void;
-  /** In a worker: answer the primary's scrape requests from this registry. */
-  reportToPrimary(): void;
+  /** The series as prom-client JSON, for a primary that gathers its workers' registries itself (`aggregateMetrics`). */
+  json(): Promise<readonly unknown[]>;
 }
 
 export function createRegistry(): MetricsRegistry {
@@ -33,6 +33,6 @@ export function createRegistry(): MetricsRegistry {
     sampled: (name, help, read) => { new Gauge({ name, help, registers, aggregator: 'max', collect() { this.set(read()); } }); },
     info: (name, help, labels) => { new Gauge({ name, help, labelNames: Object.keys(labels), registers, aggregator: 'max' }).set(labels, 1); },
     processMetrics: (prefix) => collectDefaultMetrics({ register: registry, prefix }),
-    reportToPrimary: () => offerToPrimary(registry),
+    json: () => registry.getMetricsAsJSON(),
   };
 }

@@ -3,15 +3,15 @@
  * [--metrics-listen ADDR] [--redis URL] [--redis-prefix P] [--workers N]`: startup lines in the
  * original's order, pruning at start and every 60 s, graceful drain on SIGTERM/SIGINT. With Redis,
  * decisions are shared with the other gates before the first listener opens. With workers, this
- * process is the primary (admission, pruning, Redis, metrics, log) and serve-worker.ts the rest.
+ * process is the primary (listeners, admission, pruning, Redis, metrics, log) and serve-worker.ts
+ * serves the connections it hands over.
  */
 import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { isSea } from 'node:sea';
 import { VERSION } from '../../version.js';
 import { MAX_WORKERS, loadGateConfig } from '../config.js';
-import { Gate, MAX_CONCURRENT_CONNECTIONS, localAdmission } from '../gate.js';
-import { ConcurrencyLimit, SourceRateLimiter } from '../rate.js';
+import { Gate, MAX_CONCURRENT_CONNECTIONS } from '../gate.js';
 import { WorkerPool, isWorkerProcess } from '../workers.js';
 import { serveWorker } from './serve-worker.js';
 import { formatGoDuration, goLogPrefix } from '../go-format.js';
@@ -106,23 +106,20 @@ export async function cmdServe(io: CliIo, argv: readonly string[], hooks: ServeH
   }
   if (workers > 1) {
     log(`workers: ${workers}`);
-    // The machine's counters: every worker asks here, per connection.
-    const rate = new SourceRateLimiter(io.clock);
-    const sweeper = setInterval(() => rate.sweep(), PRUNE_EVERY_MS).unref();
-    const pool = new WorkerPool({
-      count: workers, admit: localAdmission(new ConcurrencyLimit(maxConcurrent), rate),
-      write: (text) => sink.write(text), log, onSeen: (fp) => shared?.announce(fp),
+    // This process listens and admits (the machine's counters); the workers serve what it admits.
+    const pool = new WorkerPool({ count: workers, write: (text) => sink.write(text), log, onSeen: (fp) => shared?.announce(fp) });
+    const metrics = wantMetrics ? new PrometheusGateMetrics(() => store.count()) : null;
+    const gate = new Gate({
+      routes, store, allowUnknown, clock: io.clock, log, maxConcurrent, handOff: pool.handOff, ...(metrics ? { metrics } : {}),
     });
-    serving = { drain: async (grace) => { clearInterval(sweeper); return pool.drain(grace); } };
+    // Listeners close first (drain starts them both at once), so no connection is handed to a draining worker.
+    serving = { drain: async (grace) => (await Promise.all([gate.drain(grace), pool.drain(grace)])).every(Boolean) };
     try {
-      const ports = await pool.start();
-      routes.forEach((r, i) => {
-        // As one process logs it: port 0 names the port the kernel gave.
-        const where = r.listenAddr.port === 0 ? `${r.listen.slice(0, r.listen.lastIndexOf(':'))}:${ports[i] ?? 0}` : r.listen;
-        log(`LISTEN ${where} -> ${r.backend}`);
-      });
-      if (wantMetrics) metricsServer = await serveMetrics(f.str('metrics-listen'), workersMetrics());
+      await pool.start();
+      await gate.start();
+      if (wantMetrics) metricsServer = await serveMetrics(f.str('metrics-listen'), workersMetrics(metrics, () => pool.scrape()));
     } catch (err) {
+      await gate.drain(0);
       await pool.drain(0);
       await shared?.close();
       store.close();
