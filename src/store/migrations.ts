@@ -76,13 +76,19 @@ export class SchemaTooNewError extends Error {
 
 /** Bring `db` to the latest schema. Returns the version it was at before. */
 export function migrate(db: Database): number {
-  const from = Number(db.pragma('user_version', { simple: true }));
-  if (from > MIGRATIONS.length) throw new SchemaTooNewError(from, MIGRATIONS.length);
-  if (from === MIGRATIONS.length) return from;
-  db.transaction(() => {
+  const version = (): number => Number(db.pragma('user_version', { simple: true }));
+  const seen = version();
+  if (seen > MIGRATIONS.length) throw new SchemaTooNewError(seen, MIGRATIONS.length);
+  if (seen === MIGRATIONS.length) return seen;
+  // The workers of one machine open a new file at the same moment: BEGIN IMMEDIATE makes the
+  // second wait for the first's migration (busy timeout) and then find it done, instead of both
+  // reading version 0 and the second failing on "table bans already exists".
+  return db.transaction(() => {
+    const from = version();
+    if (from > MIGRATIONS.length) throw new SchemaTooNewError(from, MIGRATIONS.length);
     for (let v = from; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] ?? '');
     // user_version cannot be a bound parameter; the value is our own integer.
     db.pragma(`user_version = ${MIGRATIONS.length}`);
-  })();
-  return from;
+    return from;
+  }).immediate();
 }

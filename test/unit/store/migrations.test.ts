@@ -27,3 +27,34 @@ test('openSqlite sets WAL-compatible pragmas and migrates', () => {
   assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
   db.close();
 });
+
+test('workers opening a new file at the same moment all migrate it (the second waits for the first)', async () => {
+  // Real processes on one real file: the race of `[server] workers` starting together, where the
+  // second used to read version 0 too and fail on "table bans already exists".
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  const dir = mkdtempSync(join(tmpdir(), 'sks5-migrate-'));
+  try {
+    for (let round = 0; round < 5; round++) {
+      const file = join(dir, `state-${round}.db`);
+      const mod = pathToFileURL(join(import.meta.dirname, '..', '..', '..', 'src', 'store', 'migrations.js')).href;
+      const script = `import Database from 'better-sqlite3'; import { migrate } from ${JSON.stringify(mod)};
+        const db = new Database(${JSON.stringify(file)}, { timeout: 5000 }); db.pragma('journal_mode = WAL'); migrate(db); db.close();`;
+      const codes = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; err: string }>((resolve) => {
+        const p = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..', '..', '..'), stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+        p.on('exit', (code) => resolve({ code, err }));
+      })));
+      for (const c of codes) assert.equal(c.code, 0, c.err.split('\n').find((l) => /Error/.test(l)) ?? c.err.slice(0, 300));
+      const db = new Database(file);
+      assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
