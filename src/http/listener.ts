@@ -10,7 +10,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createSecureContext, TLSSocket, type SecureContextOptions } from 'node:tls';
 import { allow, deny, type Decision, type Denial, type ErrorCode } from '../errors.js';
 import type { Logger } from 'pino';
-import { listenOn } from '../listen.js';
+import { injectConnection, listenOn } from '../listen.js';
 import type { AuthedSession, ClientInfo, DoorConnection, DoorListener, DoorPort } from '../pipeline/types.js';
 import { forwardRequest } from './forward.js';
 import { parseProxyAuthorization } from './proxy-auth.js';
@@ -218,6 +218,7 @@ export function createHttpProxyListener(opts: HttpProxyOptions): HttpProxyListen
   return {
     server,
     listen: (host, port) => listenOn(listening, host, port),
+    inject: (socket) => injectConnection(listening, socket, { noDelay: true }),
     // close() stops accepting (and drops idle kept-alive connections); the drain handles tunnels.
     stopAccepting: async () => {
       if (acceptor?.listening) acceptor.close();

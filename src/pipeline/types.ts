@@ -13,6 +13,8 @@ export interface DoorListener {
   listen(host: string, port: number): Promise<{ address: string; port: number }>;
   /** Stop accepting; established tunnels keep running until drained or closed. */
   stopAccepting(): Promise<void>;
+  /** Serve a connection accepted elsewhere (the primary of `[server] workers`), as if accepted here. */
+  inject(socket: import('node:net').Socket): void;
 }
 
 /** Who connected: the transport peer (after PROXY protocol, when trusted). */

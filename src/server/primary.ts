@@ -25,6 +25,9 @@ import { resolveDataDir } from '../store/state.js';
 import { systemClock } from '../clock.js';
 import type { ToPrimary, ToWorker } from './worker-messages.js';
 import { WORKER_INDEX_ENV } from './worker-role.js';
+import { Balancer } from './balancer.js';
+import { listenDoors, type DoorName, type PrimaryDoors } from './primary-doors.js';
+import type { Socket } from 'node:net';
 
 /** First restart delay after a crash; doubles per crash in a row, capped. */
 export const RESTART_BACKOFF_MS = 100;
@@ -60,6 +63,8 @@ interface Slot {
   startedAt: number;
   crashes: number;
   ready: boolean;
+  /** A worker of this slot has been ready once: a later failure is a crash, not a refused start. */
+  servedOnce: boolean;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -87,9 +92,10 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     }
   }
   const host = new StoreHost(systemClock);
-  const slots: Slot[] = Array.from({ length: count }, (_, i) => ({ index: i + 1, worker: undefined, startedAt: 0, crashes: 0, ready: false, timer: undefined }));
+  const balancer = new Balancer();
+  let doors: PrimaryDoors | undefined;
+  const slots: Slot[] = Array.from({ length: count }, (_, i) => ({ index: i + 1, worker: undefined, startedAt: 0, crashes: 0, ready: false, servedOnce: false, timer: undefined }));
   let stopping = false;
-  let served = false;
   let stopAll: (reason: string) => void = () => undefined;
   let announced = false;
   let nextId = 1;
@@ -152,11 +158,11 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
       const msg = m as ToPrimary;
       switch (msg.sks5) {
         case 'hello':
-          send(w, { sks5: 'start', index: slot.index, count, config: current, configPath: opts.configPath, primaryHoldsLock: lock !== undefined });
+          send(w, { sks5: 'start', index: slot.index, count, config: current, configPath: opts.configPath, primaryHoldsLock: lock !== undefined, ...(doors ? { doors: doors.bound } : {}) });
           break;
         case 'ready':
           slot.ready = true;
-          served = true;
+          slot.servedOnce = true;
           log.info({ worker: slot.index, pid: w.process.pid }, `worker ${slot.index} ready (pid ${w.process.pid})`);
           if (slot.index === 1 && !announced) {
             announced = true;
@@ -171,6 +177,9 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
         case 'reload-request':
           void reloadAll().then((result) => send(w, { sks5: 'reload-result', id: msg.id, result }));
           break;
+        case 'conns-closed':
+          balancer.closed(slot.index, msg.n);
+          break;
         case 'metrics-request':
           machineMetrics().then(
             (r) => send(w, { sks5: 'metrics-result', id: msg.id, ok: true, ...r }),
@@ -184,13 +193,14 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     w.on('exit', (code, signal) => {
       host.forget(w.id);
       if (slot.worker !== w) return;
+      balancer.forget(slot.index);
       slot.worker = undefined;
       slot.ready = false;
       if (stopping) return;
-      // At start-up (no worker has served yet) a failing worker means the configuration or the
-      // machine refuses (a port taken, a key unreadable): stop and exit 1 as one process would,
-      // rather than restart forever while a service manager reports the server as running.
-      if (!served) {
+      // A slot's first worker failing before it was ready means the configuration or the machine
+      // refuses (a port taken, a key unreadable; worker 1 alone binds the API): stop and exit 1 as
+      // one process would, rather than restart forever while a service manager reports it running.
+      if (!slot.servedOnce) {
         log.fatal({ worker: slot.index, code, signal }, `worker ${slot.index} could not start; stopping (see its error above)`);
         process.exitCode = 1;
         stopAll('start-up failed');
@@ -203,7 +213,36 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     });
   };
 
-  log.info({ workers: count }, `starting ${count} worker processes`);
+  /** least_connections: an accepted socket goes to the ready worker with the fewest open connections. */
+  const handOver = (door: DoorName, socket: Socket): void => {
+    const ready = live();
+    const index = balancer.pick(ready.map((s) => s.index));
+    const w = index === undefined ? undefined : slots[index - 1]?.worker;
+    if (index === undefined || !w) { socket.destroy(); return; }
+    balancer.handed(index);
+    try {
+      w.send({ sks5: 'conn', door } satisfies ToWorker, socket, (err) => {
+        if (err) { balancer.closed(index, 1); socket.destroy(); }
+      });
+    } catch {
+      balancer.closed(index, 1);
+      socket.destroy();
+    }
+  };
+  if (current.server.worker_distribution === 'least_connections') {
+    try {
+      doors = await listenDoors(current, handOver, (door, err) => log.error({ door }, `${door} listener: ${err.message}`));
+    } catch (err) {
+      log.fatal(`cannot start: ${(err as Error).message}`);
+      process.exitCode = 1;
+      host.close();
+      lock?.release();
+      log.flush?.();
+      return;
+    }
+  }
+
+  log.info({ workers: count, distribution: current.server.worker_distribution }, `starting ${count} worker processes`);
   for (const slot of slots) fork(slot);
 
   await new Promise<void>((resolve) => {
@@ -214,6 +253,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
         return;
       }
       stopping = true;
+      doors?.close();
       log.info({ reason: sig }, `shutting down ${count} workers: no new connections`);
       for (const s of slots) { if (s.timer) clearTimeout(s.timer); send(s.worker, { sks5: 'shutdown', reason: sig }); }
       const grace = setTimeout(() => {

@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { EventBus } from '../observe/events.js';
 import { Pipeline } from '../pipeline/engine.js';
 import { createDoorPort, createSshDoorPort, createUdpPort } from '../pipeline/door.js';
-import type { ClientInfo, DoorPort } from '../pipeline/types.js';
+import type { ClientInfo, DoorListener, DoorPort } from '../pipeline/types.js';
 import type { EffectiveUser } from '../config/users.js';
 import { SessionRegistry } from '../pipeline/sessions.js';
 import { buildWorld, type World } from '../pipeline/world.js';
@@ -35,6 +35,7 @@ import { createShell } from './shell-wiring.js';
 import { defaultNodeName, startCluster, type ClusterNode } from '../cluster/node.js';
 import { openWorkerStoreLink } from '../cluster/worker-store.js';
 import type { WorkerRole } from './worker-role.js';
+import type { DoorName } from './primary-doors.js';
 import { summarizeSessions } from '../cluster/session-summary.js';
 
 export interface StartOptions {
@@ -114,6 +115,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const udp = createUdpAssociations({ port: udpPort, clock, log, idleTimeoutSecs: () => world.config.limits.udp_relay_timeout });
   const addresses: { ssh?: string; socks5?: string; http?: string; api?: string; metrics?: string } = {};
   const listeners: (SocksListener | SshServer | HttpProxyListener)[] = [];
+  // A worker whose primary holds the doors (least_connections) is handed their connections instead of listening.
+  const bind = async (door: DoorName, l: DoorListener, addr: string): Promise<{ address: string; port: number }> => {
+    const given = worker?.doors?.[door];
+    if (worker && given) {
+      worker.attach(door, l);
+      return given;
+    }
+    const { host, port } = parseListenAddress(addr);
+    return l.listen(host, port);
+  };
 
   // A listener that fails to bind (port taken) must not leave the others, or the state lock, behind.
   try {
@@ -125,8 +136,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const shell = createShell({ world: () => world, sessions, dns, stages, clock, startedAt: clock.now(), warn: (m) => log.warn(m) });
       const sshPort = createSshDoorPort({ pipeline, sessions, events, clock, user: (name) => world.users.get(name) });
       const ssh = createSshServer({ port: sshPort, config: () => world.config, log, clock, hostKey: hostKey.privateKey, totp: stages.totp, fingerprints, shell });
-      const { host, port } = parseListenAddress(cfg0.server.ssh_listen);
-      const a = await ssh.listen(host, port);
+      const a = await bind('ssh', ssh, cfg0.server.ssh_listen);
       addresses.ssh = joinHostPort(a.address, a.port);
       listeners.push(ssh);
       log.info({ listen: addresses.ssh, kind: 'ssh' }, `SSH listening on ${addresses.ssh}`);
@@ -137,8 +147,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         ? { cert: readFileSync(cfg0.server.socks5_tls_cert), key: readFileSync(cfg0.server.socks5_tls_key) }
         : undefined;
       const l = createSocksListener({ port: doorPort('socks5'), udp, tls, log, handshakeTimeoutSecs: () => world.config.limits.socks5_handshake_timeout });
-      const { host, port } = parseListenAddress(cfg0.server.socks5_listen);
-      const a = await l.listen(host, port);
+      const a = await bind('socks5', l, cfg0.server.socks5_listen);
       addresses.socks5 = joinHostPort(a.address, a.port);
       listeners.push(l);
       log.info({ listen: addresses.socks5, kind: 'socks5', tls: tls !== undefined }, `SOCKS5${tls ? ' (TLS)' : ''} listening on ${addresses.socks5}`);
@@ -149,8 +158,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         ? { cert: readFileSync(cfg0.server.http_proxy_tls_cert), key: readFileSync(cfg0.server.http_proxy_tls_key) }
         : undefined;
       const l = createHttpProxyListener({ port: doorPort('http'), log, headerTimeoutSecs: world.config.limits.http_header_timeout, tls });
-      const { host, port } = parseListenAddress(cfg0.server.http_proxy_listen);
-      const a = await l.listen(host, port);
+      const a = await bind('http', l, cfg0.server.http_proxy_listen);
       addresses.http = joinHostPort(a.address, a.port);
       listeners.push(l);
       log.info({ listen: addresses.http, kind: 'http', tls: tls !== undefined }, `HTTP proxy${tls ? ' (TLS)' : ''} listening on ${addresses.http}`);

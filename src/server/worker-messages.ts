@@ -5,9 +5,13 @@
  */
 import type { ReloadResult } from '../api/port.js';
 import type { Config } from '../config/schema.js';
+import type { BoundDoors, DoorName } from './primary-doors.js';
 
 export type ToWorker =
-  | { sks5: 'start'; index: number; count: number; config: Config; configPath: string | undefined; primaryHoldsLock: boolean }
+  /** `doors`: bound by the primary (least_connections): the worker listens on none of them and is handed their connections. */
+  | { sks5: 'start'; index: number; count: number; config: Config; configPath: string | undefined; primaryHoldsLock: boolean; doors?: BoundDoors }
+  /** Sent with an accepted socket as the handle. */
+  | { sks5: 'conn'; door: DoorName }
   /** Validate and apply `config`, or (when `errors`) record a reload the primary refused. */
   | { sks5: 'apply-config'; id: number; config?: Config; errors?: string[] }
   | { sks5: 'reload-result'; id: number; result: ReloadResult }
@@ -21,7 +25,9 @@ export type ToPrimary =
   | { sks5: 'ready'; index: number; addresses: Record<string, string> }
   | { sks5: 'applied'; id: number; result: ReloadResult }
   | { sks5: 'reload-request'; id: number }
-  | { sks5: 'metrics-request'; id: number };
+  | { sks5: 'metrics-request'; id: number }
+  /** Handed-over connections that closed since the last report. */
+  | { sks5: 'conns-closed'; n: number };
 
 export function isMessage<T extends { sks5: string }>(m: unknown, kind: T['sks5']): m is Extract<T, { sks5: typeof kind }> {
   return typeof m === 'object' && m !== null && (m as { sks5?: unknown }).sks5 === kind;

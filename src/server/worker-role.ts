@@ -5,6 +5,8 @@
  */
 import type { ReloadResult } from '../api/port.js';
 import type { IpcEndpoint } from '../cluster/worker-store.js';
+import type { DoorListener } from '../pipeline/types.js';
+import type { BoundDoors, DoorName } from './primary-doors.js';
 
 export interface WorkerRole {
   /** 1-based; stable across a crash and its replacement. */
@@ -19,6 +21,9 @@ export interface WorkerRole {
   reloadAll(): Promise<ReloadResult>;
   /** /metrics: every worker's registry, aggregated by the primary. */
   machineMetrics(): Promise<{ contentType: string; text: string }>;
+  /** Doors the primary listens on (least_connections): their connections are handed to `attach`ed listeners. */
+  readonly doors: BoundDoors | undefined;
+  attach(door: DoorName, listener: DoorListener): void;
 }
 
 /** Environment the primary sets on each worker it forks. */

@@ -11,6 +11,10 @@ import type { IpcEndpoint } from '../cluster/worker-store.js';
 import { startServer, type RunningServer } from './start.js';
 import { isMessage, type ToPrimary, type ToWorker } from './worker-messages.js';
 import type { WorkerRole } from './worker-role.js';
+import type { DoorListener } from '../pipeline/types.js';
+import { ClosedCounter } from './balancer.js';
+import type { DoorName } from './primary-doors.js';
+import type { Socket } from 'node:net';
 
 const ASK_TIMEOUT_MS = 30_000;
 
@@ -42,7 +46,21 @@ export async function runWorker(): Promise<void> {
     waiting.set(id, (m) => { clearTimeout(timer); resolve(read(m)); });
     send(build(id));
   });
+  // Connections the primary hands over (least_connections), by door; each close is reported, in batches.
+  const attached = new Map<DoorName, DoorListener>();
+  const closedConns = new ClosedCounter((n) => send({ sks5: 'conns-closed', n }));
+  process.on('message', (m: unknown, handle: unknown) => {
+    if (!isMessage<ToWorker>(m, 'conn')) return;
+    const socket = handle as Socket | undefined;
+    if (!socket) return;
+    socket.once('close', () => closedConns.closed());
+    const l = attached.get((m as Extract<ToWorker, { sks5: 'conn' }>).door);
+    if (l) l.inject(socket);
+    else socket.destroy();
+  });
   const role: WorkerRole = {
+    doors: start.doors,
+    attach: (door, listener) => { attached.set(door, listener); },
     index, count, lead: index === 1, primaryPid: start.primaryHoldsLock ? process.ppid : undefined,
     ipc: process as unknown as IpcEndpoint,
     reloadAll: () => ask<ReloadResult>((id) => ({ sks5: 'reload-request', id }), (m) => (m.sks5 === 'reload-result' ? m.result : { ok: false, errors: ['unexpected reply'] }), { ok: false, errors: ['the primary process did not answer'] }),

@@ -10,7 +10,7 @@ import { unmapIpv4Text } from '../policy/ip-address.js';
 import type { Logger } from 'pino';
 import { SocksSession, type Step } from './session.js';
 import type { Decision, Denial } from '../errors.js';
-import { listenOn } from '../listen.js';
+import { injectConnection, listenOn } from '../listen.js';
 import type { AuthedSession, DoorListener, DoorPort } from '../pipeline/types.js';
 import { startUdpAssociate, type UdpAssociations } from './udp.js';
 
@@ -37,6 +37,7 @@ export function createSocksListener(opts: SocksListenerOptions): SocksListener {
   return {
     server,
     listen: (host, port) => listenOn(server, host, port),
+    inject: (socket) => injectConnection(server, socket, { allowHalfOpen: true, noDelay: true }),
     // server.close() only stops accepting; its callback would wait for every tunnel, which the drain handles.
     stopAccepting: async () => { server.close(); },
   };

@@ -10,7 +10,7 @@ import type { Connection, ClientInfo as Ssh2ClientInfo } from 'ssh2';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
-import { listenOn } from '../listen.js';
+import { injectConnection, listenOn } from '../listen.js';
 import type { DoorListener, SshDoorPort } from '../pipeline/types.js';
 import { TotpGuard } from '../auth/totp.js';
 import { buildAlgorithms, identFromServerId } from './algorithms.js';
@@ -211,6 +211,7 @@ export function createSshServer(opts: SshServerOptions): SshServer {
 
   return {
     listen: (host, port) => listenOn(net, host, port),
+    inject: (socket) => injectConnection(net, socket),
     address: () => net.address() as AddressInfo | null,
     // net.Server#close only calls back once every connection has ended; stopping the accept loop
     // must not wait for the SSH sessions that a drain is about to wait for.
