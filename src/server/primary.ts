@@ -101,10 +101,13 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
   let nextId = 1;
   const waiting = new Map<number, (result: ReloadResult) => void>();
 
-  const endpoint = (w: Worker): WorkerEndpoint => ({ id: w.id, send: (m) => w.send(m), isConnected: () => w.isConnected() });
+  // A send to a worker that is exiting fails; with a callback the failure is the callback's, not an
+  // 'error' event on the Worker, which (unheard) would end the primary with exit code 1 mid-drain.
+  const ignore = (): void => undefined;
+  const endpoint = (w: Worker): WorkerEndpoint => ({ id: w.id, send: (m) => (w.isConnected() ? w.send(m, undefined, undefined, ignore) : false), isConnected: () => w.isConnected() });
   const send = (w: Worker | undefined, m: ToWorker): void => {
     if (w?.isConnected()) {
-      try { w.send(m); } catch { /* it is exiting; its exit handler takes over */ }
+      try { w.send(m, undefined, undefined, ignore); } catch { /* it is exiting; its exit handler takes over */ }
     }
   };
   const live = (): Slot[] => slots.filter((s) => s.worker?.isConnected() && s.ready);
@@ -150,6 +153,8 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     if (stopping) return;
     const w = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index) });
     slot.worker = w;
+    // An IPC failure of one worker is its exit handler's business, never the primary's end.
+    w.on('error', (err: Error) => log.warn({ worker: slot.index }, `worker ${slot.index} IPC: ${err.message}`));
     slot.startedAt = Date.now();
     slot.ready = false;
     w.on('message', (m: unknown) => {

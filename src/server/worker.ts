@@ -19,7 +19,8 @@ import type { Socket } from 'node:net';
 const ASK_TIMEOUT_MS = 30_000;
 
 export async function runWorker(): Promise<void> {
-  const send = (m: ToPrimary): void => { if (process.connected) process.send!(m); };
+  // With a callback, a channel that closed meanwhile is not an 'error' event that would end the worker.
+  const send = (m: ToPrimary): void => { if (process.connected) process.send!(m, undefined, undefined, () => undefined); };
   // Told to stop (or orphaned) before the server is up: nothing to drain.
   const quit = (): void => process.exit(0);
   process.on('SIGTERM', quit);
