@@ -13,7 +13,8 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EffectiveUser } from '../config/users.js';
-import { allow, deny, isPolicyDenial, type Decision, type Denial } from '../errors.js';
+import { allow, countsAgainstReputation, deny, isPolicyDenial, type Decision, type Denial } from '../errors.js';
+import { joinHostPort } from '../host-port.js';
 import type { Door, EventBus } from '../observe/events.js';
 import type { DnsCache } from '../relay/dns-cache.js';
 import { relay } from '../relay/pipe.js';
@@ -178,19 +179,6 @@ export class Pipeline {
     return this.#refuseTunnel(ctx, d.allow ? deny('SKS5_ERR_INTERNAL', 'association stages allowed without a slot', 'general failure') : d, 'UDP ASSOCIATE refused');
   }
 
-  /**
-   * authorize -> connect (the address decision) for one UDP datagram: the same account re-check,
-   * ACL, DNS and anti-SSRF guard as a TCP tunnel, refused with the same events and counters, and
-   * dropped (UDP has no reply). Resolves with the address to send to.
-   */
-  async routeDatagram(session: AuthedSession, target: Target, family: 4 | 6): Promise<Decision<string>> {
-    const ctx = tunnelContext(session, target, this.#d.world());
-    ctx.family = family;
-    const d = await runStages(this.#seq.datagram, ctx);
-    if (d.allow && ctx.address !== undefined) return allow(ctx.address);
-    return this.#refuseTunnel(ctx, d.allow ? deny('SKS5_ERR_INTERNAL', 'datagram stages allowed without an address', 'general failure') : d, 'datagram refused');
-  }
-
   /** A tunnel a door refuses by its own rules (an SSH key's no-port-forwarding or permitopen). */
   refuseTunnel(session: AuthedSession, target: Target, d: Denial): void {
     this.#refuseTunnel(tunnelContext(session, target, this.#d.world()), d, 'tunnel refused');
@@ -200,10 +188,10 @@ export class Pipeline {
   #refuseTunnel<T>(ctx: TunnelContext, d: Denial, what: string): Decision<T> {
     const { client, user } = ctx.session;
     const { target } = ctx;
-    if (d.code === 'SKS5_DENY_ACL' || d.code === 'SKS5_DENY_SSRF') this.#d.admission.recordAclDenial(client.ip);
+    if (countsAgainstReputation(d.code)) this.#d.admission.recordAclDenial(client.ip);
     // Alerts and sks5_acl_denied_total must not count an unreachable target as a policy denial.
     this.#d.events.emit(isPolicyDenial(d.code) ? 'acl.deny' : 'connect.failed', { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, code: d.code, reason: d.operator, protocol: client.door, conn_id: client.connId });
-    if (ctx.world.config.logging.log_denied_connections) this.#d.log.warn({ conn_id: client.connId, user: user.username, source: client.ip, target: `${target.host}:${target.port}`, code: d.code }, `${what}: ${d.operator}`);
+    if (ctx.world.config.logging.log_denied_connections) this.#d.log.warn({ conn_id: client.connId, user: user.username, source: client.ip, target: joinHostPort(target.host, target.port), code: d.code }, `${what}: ${d.operator}`);
     return d;
   }
 
@@ -228,7 +216,7 @@ export class Pipeline {
     if (!this.#d.shutdown?.aborted) this.#running.add(close);
     const base = { username: user.username, source_ip: client.ip, target_host: target.host, target_port: target.port, resolved_ip: resolvedIp, protocol: client.door, conn_id: client.connId, session_id: sessionId };
     this.#d.events.emit('proxy.start', base);
-    if (this.#d.log.isLevelEnabled('info')) this.#d.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door }, 'tunnel open');
+    if (this.#d.log.isLevelEnabled('info')) this.#d.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: joinHostPort(target.host, target.port), ip: resolvedIp, door: client.door }, 'tunnel open');
     let released = false;
     const cleanup = (): void => {
       if (released) return;
@@ -263,7 +251,7 @@ export class Pipeline {
             resolved_ip: base.resolved_ip, protocol: base.protocol, conn_id: base.conn_id, session_id: base.session_id,
             bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason,
           });
-          if (this.#d.log.isLevelEnabled('info')) this.#d.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: `${target.host}:${target.port}`, ip: resolvedIp, door: client.door, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason }, 'tunnel closed');
+          if (this.#d.log.isLevelEnabled('info')) this.#d.log.info({ conn_id: client.connId, user: user.username, source: `${client.ip}:${client.port}`, target: joinHostPort(target.host, target.port), ip: resolvedIp, door: client.door, bytes_up: result.bytesUp, bytes_down: result.bytesDown, duration_ms: result.durationMs, reason: result.reason }, 'tunnel closed');
           return result;
         }),
       destroy: () => { socket.destroy(); cleanup(); },
