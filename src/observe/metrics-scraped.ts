@@ -109,29 +109,22 @@ function registerStartups(registry: Registry, read: () => StartupsSnapshot): voi
   });
 }
 
+type QuotaCounter = Exclude<keyof QuotaGaugeSource, 'username'>;
+
 function registerQuotaGauges(registry: Registry, read: () => QuotaGaugeSource[], userLabel: (u: string) => string): void {
-  new Gauge({
-    name: 'sks5_quota_bandwidth_used_bytes', help: 'Bytes used in the current quota window', labelNames: ['user', 'window'], aggregator: 'max', registers: [registry],
-    collect() {
-      this.reset();
-      for (const q of read()) {
-        const user = userLabel(q.username);
-        // Users folded into _other add up instead of overwriting each other.
-        this.inc({ user, window: 'hourly' }, q.hourly_bytes);
-        this.inc({ user, window: 'daily' }, q.daily_bytes);
-        this.inc({ user, window: 'monthly' }, q.monthly_bytes);
-      }
-    },
-  });
-  new Gauge({
-    name: 'sks5_quota_connections_used', help: 'Connections used in the current quota window', labelNames: ['user', 'window'], aggregator: 'max', registers: [registry],
-    collect() {
-      this.reset();
-      for (const q of read()) {
-        const user = userLabel(q.username);
-        this.inc({ user, window: 'daily' }, q.daily_connections);
-        this.inc({ user, window: 'monthly' }, q.monthly_connections);
-      }
-    },
-  });
+  const gauge = (name: string, help: string, windows: ReadonlyArray<readonly [string, QuotaCounter]>): void => {
+    new Gauge({
+      name, help, labelNames: ['user', 'window'], aggregator: 'max', registers: [registry],
+      collect() {
+        this.reset();
+        for (const q of read()) {
+          const user = userLabel(q.username);
+          // Users folded into _other add up instead of overwriting each other.
+          for (const [window, field] of windows) this.inc({ user, window }, q[field]);
+        }
+      },
+    });
+  };
+  gauge('sks5_quota_bandwidth_used_bytes', 'Bytes used in the current quota window', [['hourly', 'hourly_bytes'], ['daily', 'daily_bytes'], ['monthly', 'monthly_bytes']]);
+  gauge('sks5_quota_connections_used', 'Connections used in the current quota window', [['daily', 'daily_connections'], ['monthly', 'monthly_connections']]);
 }

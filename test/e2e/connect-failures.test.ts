@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
-import { startSks5, startHttpTarget, testHash, type Sks5Process, LOOPBACK_NO_GUARDS } from '../helpers/sks5-process.js';
+import { aliceDenying127002, startSks5, startHttpTarget, testHash, type Sks5Process, LOOPBACK_NO_GUARDS } from '../helpers/sks5-process.js';
 import { socksConnect } from '../helpers/socks-client.js';
 
 async function closedPort(): Promise<number> {
@@ -36,12 +36,7 @@ test('a refused connection to a closed port moves the connect-failure counter, n
   const srv = await startSks5(t, `
 ${LOOPBACK_NO_GUARDS}
 ${METRICS}
-[[users]]
-username = "alice"
-password_hash = "${await testHash('secret')}"
-[users.acl]
-default_policy = "allow"
-deny = ["127.0.0.2:*"]
+${await aliceDenying127002()}
 `, { expect: ['socks5', 'metrics'] });
   const before = await scrape(srv);
   assert.equal(sample(before, 'sks5_connect_failures_total', 'SKS5_ERR_REFUSED'), 0);

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, startSks5, testHash, type Sks5Process, LOOPBACK_NO_GUARDS } from '../helpers/sks5-process.js';
+import { aliceDenying127002, ROOT, startSks5, testHash, type Sks5Process, LOOPBACK_NO_GUARDS } from '../helpers/sks5-process.js';
 import { socksConnect } from '../helpers/socks-client.js';
 import { encodeUdpDatagram, parseUdpDatagram } from '../../src/socks/codec.js';
 
@@ -47,12 +47,7 @@ test('UDP ASSOCIATE: a denied destination is dropped and counted like a TCP deni
 ${LOOPBACK_NO_GUARDS}
 ${METRICS}
 
-[[users]]
-username = "alice"
-password_hash = "${await testHash('secret')}"
-[users.acl]
-default_policy = "allow"
-deny = ["127.0.0.2:*"]
+${await aliceDenying127002()}
 `, { expect: ['socks5', 'metrics'] });
   assert.equal(await aclDenied(srv), 0);
 
@@ -109,12 +104,7 @@ ${METRICS}
 format = "json"
 audit_log_path = "${audit}"
 
-[[users]]
-username = "alice"
-password_hash = "${await testHash('secret')}"
-[users.acl]
-default_policy = "allow"
-deny = ["127.0.0.2:*"]
+${await aliceDenying127002()}
 `, { expect: ['socks5', 'metrics'], dir });
 
   const assoc = await socksConnect(srv.socks5!, 'alice', 'secret', '0.0.0.0', 0, 3);

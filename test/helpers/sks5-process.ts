@@ -126,6 +126,16 @@ export const LOOPBACK_NO_GUARDS = `${LOOPBACK_LISTENERS}
 ip_guard_enabled = false
 ban_enabled = false`;
 
+/** The user `alice` (password `secret`) whose ACL allows everything but 127.0.0.2, as a [[users]] entry. */
+export async function aliceDenying127002(): Promise<string> {
+  return `[[users]]
+username = "alice"
+password_hash = "${await testHash('secret')}"
+[users.acl]
+default_policy = "allow"
+deny = ["127.0.0.2:*"]`;
+}
+
 /** LOOPBACK_LISTENERS plus the management API on loopback with this bearer token. */
 export function withApiToml(token: string): string {
   return `${LOOPBACK_LISTENERS}
