@@ -5,6 +5,10 @@
 // this checkout's full-policy bench config, runs are interleaved before/after/after/before per round,
 // measured by the shared socks-bench.mjs (bulk and/or connect, 3 s) and one `ssh -D` download
 // (ssh-scale.mjs); every process is stopped by its PID. Prints a markdown table of medians.
+// AB_PIN=1: run this script under `taskset -c 0` and each server is pinned to core 1 (all its threads),
+// so the server has a core of its own and its CPU per GB / per connection repeats within a few %.
+// AB_SSH=0 skips the ssh -D run.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +31,15 @@ for (let r = 1; r <= rounds; r++) {
   for (const name of r % 2 ? ['before', 'after', 'after', 'before'] : ['after', 'before', 'before', 'after']) {
     const s = await startOurs(trees[name], dir, { withSocks: true, passwordHash: hash, authorizedKey: pub, label: `ab-${name}`, policy: 'full' });
     const row = {};
+    if (process.env.AB_PIN === '1') execFileSync('taskset', ['-acp', '1', String(s.proc.pid)], { stdio: 'ignore' });
     try {
       row.socks = await runHarness(HERE, { label: name, proxy: `127.0.0.1:${s.socksPort}`, user: BENCH_USER, pass: BENCH_PASS, pid: s.proc.pid, duration: 3, streams: '1', phases }, 120);
-      const c = await startClient(dir, s.sshPort, BENCH_USER, 'chacha20-poly1305@openssh.com');
-      try {
-        if (await probeForwarding(c.local)) row.ssh = await runSshScale(HERE, { label: `${name} ssh`, proxies: `127.0.0.1:${c.local}`, pid: String(c.proc.pid), pid2: s.proc.pid, duration: 3, dir: 'down' }, 60);
-      } finally { await stopProcess(c.proc); }
+      if (process.env.AB_SSH !== '0') {
+        const c = await startClient(dir, s.sshPort, BENCH_USER, 'chacha20-poly1305@openssh.com');
+        try {
+          if (await probeForwarding(c.local)) row.ssh = await runSshScale(HERE, { label: `${name} ssh`, proxies: `127.0.0.1:${c.local}`, pid: String(c.proc.pid), pid2: s.proc.pid, duration: 3, dir: 'down' }, 60);
+        } finally { await stopProcess(c.proc); }
+      }
     } finally { await stopProcess(s.proc); await sleep(500); }
     out[name].push(row);
     process.stderr.write(`round ${r} ${name} done\n`);
@@ -43,12 +50,13 @@ const med = (xs) => { const v = xs.filter((x) => typeof x === 'number').sort((a,
 const at = (o, p) => p.split('.').reduce((a, k) => (a == null ? a : a[k]), o);
 const rows = [
   ['SOCKS5 bulk up x1 (MB/s)', 'socks.bulk.up_x1.MBps'], ['SOCKS5 bulk down x1 (MB/s)', 'socks.bulk.down_x1.MBps'],
-  ['SOCKS5 CPU s/GB (down)', 'socks.bulk.down_x1.proxy_cpu_s_per_GB'],
+  ['SOCKS5 CPU s/GB (up)', 'socks.bulk.up_x1.proxy_cpu_s_per_GB'], ['SOCKS5 CPU s/GB (down)', 'socks.bulk.down_x1.proxy_cpu_s_per_GB'],
   ['SOCKS5 connects sequential (conn/s)', 'socks.connect.seq.cps'], ['SOCKS5 connects 64 in flight (conn/s)', 'socks.connect.par64.cps'],
   ['server CPU ms/conn (64 in flight)', 'socks.connect.par64.proxy_cpu_ms_per_conn'],
   ['ssh -D download, chacha20 (MB/s)', 'ssh.MBps'],
 ];
-console.log('| figure | before (efa0ea5) | after (HEAD) | after / before | runs (each) |\n|---|---|---|---|---|');
+const rev = (t) => { try { return execFileSync('git', ['-C', t, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return t; } };
+console.log(`| figure | before (${rev(trees.before)}) | after (${rev(trees.after)}) | after / before | runs (each) |\n|---|---|---|---|---|`);
 for (const [label, p] of rows) {
   const b = d.before.map((r) => at(r, p)); const a = d.after.map((r) => at(r, p));
   const mb = med(b), ma = med(a);
