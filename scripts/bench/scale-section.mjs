@@ -1,6 +1,7 @@
 // Scale section (issue 13): the same machine with `[server] workers = 1` and `= 2`, and one instance
 // with and without `[cluster] redis_url`, side by side in one run against the peers the issue names:
-//  1. SOCKS5 connect + echo, 64 in flight: sks5 workers=1, workers=2, danted (shared socks-bench.mjs);
+//  1. SOCKS5 connect + echo, 64 in flight: sks5 workers=1, workers=2 (default least_connections and
+//     worker_distribution = "kernel"), danted (shared socks-bench.mjs);
 //  2. SSH bulk: K = 1, 2, 4 `ssh -N -D` clients, one download through each at once (shared
 //     ssh-scale.mjs): sks5 workers=1, workers=2, OpenSSH sshd;
 //  3. gate connects: `sshgate serve` alone, with -workers 2 (when its help lists the flag), with -redis;
@@ -18,6 +19,7 @@ import { cpuSecs, dantedInstalled, redisInstalled, startDanted, startGate, start
 
 export const W1 = 'sks5 workers=1';
 export const W2 = 'sks5 workers=2';
+export const W2K = 'sks5 workers=2 kernel';
 export const DANTED = 'danted';
 export const SSHD = 'OpenSSH sshd';
 export const CLIENTS = [1, 2, 4];
@@ -45,10 +47,10 @@ async function withServer(start, fn, label) {
   }
 }
 
-async function startSks5(ctx, { label, workers, redis, withSocks, pubKey, policy }) {
+async function startSks5(ctx, { label, workers, distribution, redis, withSocks, pubKey, policy }) {
   const r = redis ? await startRedis(ctx.dir) : undefined;
   try {
-    const s = await startOurs(ctx.root, ctx.dir, { withSocks, passwordHash: ctx.passwordHash, authorizedKey: pubKey, label, policy, workers, redisUrl: r?.url });
+    const s = await startOurs(ctx.root, ctx.dir, { withSocks, passwordHash: ctx.passwordHash, authorizedKey: pubKey, label, policy, workers, distribution, redisUrl: r?.url });
     ctx.oursLogs.add(s.logPath);
     return { ...s, redis: r };
   } catch (err) {
@@ -69,13 +71,13 @@ async function socksRun(ctx, label, server, phases, auth) {
 }
 
 async function socksConnects(ctx, rounds, out) {
-  const peers = [W1, W2, ...(dantedInstalled() ? [DANTED] : [])];
+  const peers = [W1, W2, W2K, ...(dantedInstalled() ? [DANTED] : [])];
   for (const p of peers) out.set(p, []);
   for (let round = 1; round <= rounds; round++) {
     for (const name of round % 2 ? peers : [...peers].reverse()) {
       say(`SOCKS5 connects round ${round}/${rounds}: ${name}`);
       const start = name === DANTED ? () => startDanted(ctx.root, ctx.dir)
-        : () => startSks5(ctx, { label: name === W1 ? 'scale-socks-w1' : 'scale-socks-w2', workers: name === W1 ? 1 : 2, withSocks: true, policy: 'full' });
+        : () => startSks5(ctx, { label: { [W1]: 'scale-socks-w1', [W2]: 'scale-socks-w2', [W2K]: 'scale-socks-w2k' }[name], workers: name === W1 ? 1 : 2, distribution: name === W2K ? 'kernel' : undefined, withSocks: true, policy: 'full' });
       out.get(name).push(await withServer(start, (s) => socksRun(ctx, name, s, 'connect', name !== DANTED), name));
     }
   }

@@ -1,7 +1,7 @@
 // Markdown for the scale section (scale-section.mjs): medians over runs, the server's CPU beside
 // each figure (the bench clients share the two cores), and each target of issue 13 with its verdict.
 import { cpuPerGB, fmt, median, ratio, total } from './harness.mjs';
-import { CLIENTS, DANTED, GATE, GATE_REDIS, SSHD, W2 } from './scale-section.mjs';
+import { CLIENTS, DANTED, GATE, GATE_REDIS, SSHD, W2, W2K } from './scale-section.mjs';
 
 const ok = (runs) => (runs ?? []).filter((r) => !r.error);
 const errors = (name, runs) => (runs ?? []).filter((r) => r.error).map((r) => `- ${name}: run failed: ${r.error}`);
@@ -29,7 +29,7 @@ function socksLines(section) {
     const all = section.socks.get(name);
     const rs = ok(all).map((r) => ({ ...r, primary_ms: r.primary_cpu_s * 1000 / Math.max(1, (r.connect?.seq?.ok ?? 0) + (r.connect?.par64?.ok ?? 0)) }));
     const rate = median(rs, 'connect.par64.cps');
-    lines.push(`| ${name} | ${rs.length}/${all.length} | ${fmt(rate)} | ${fmt(median(rs, 'connect.par64.p50_ms'), 1)} / ${fmt(median(rs, 'connect.par64.p99_ms'), 1)} | ${fmt(median(rs, 'connect.par64.proxy_cpu_ms_per_conn'), 3)} | ${name === W2 ? fmt(median(rs, 'primary_ms'), 3) : '–'} | ${fmt(median(rs, 'connect.seq.cps'))} | ${total(rs, 'connect.seq.fails') + total(rs, 'connect.par64.fails')} | ${name === DANTED ? '' : ratio(rate, dRate)} |`);
+    lines.push(`| ${name} | ${rs.length}/${all.length} | ${fmt(rate)} | ${fmt(median(rs, 'connect.par64.p50_ms'), 1)} / ${fmt(median(rs, 'connect.par64.p99_ms'), 1)} | ${fmt(median(rs, 'connect.par64.proxy_cpu_ms_per_conn'), 3)} | ${name === W2 || name === W2K ? fmt(median(rs, 'primary_ms'), 3) : '–'} | ${fmt(median(rs, 'connect.seq.cps'))} | ${total(rs, 'connect.seq.fails') + total(rs, 'connect.par64.fails')} | ${name === DANTED ? '' : ratio(rate, dRate)} |`);
   }
   lines.push('', 'Server CPU is user + system time of the server\'s whole process tree (primary and workers; danted\'s children) over the 64-in-flight window, per connection. The primary\'s share is read around the whole run (sequential and 64 in flight) and divided by all its connections.');
   return lines;
@@ -102,6 +102,11 @@ function workersTargets(section) {
   if (d.length && w2.length) {
     const [a, b] = [median(w2, 'connect.par64.cps'), median(d, 'connect.par64.cps')];
     out.push(`- SOCKS5 connects, 64 in flight, at least danted's: ${fmt(a)} vs ${fmt(b)} conn/s (${ratio(a, b)}): **${verdict(a, b, 1)}**.`);
+  }
+  const w2k = ok(section.socks.get(W2K));
+  if (d.length && w2k.length) {
+    const [a, b] = [median(w2k, 'connect.par64.cps'), median(d, 'connect.par64.cps')];
+    out.push(`- The same with \`worker_distribution = "kernel"\` (the workers accept themselves): ${fmt(a)} vs ${fmt(b)} conn/s (${ratio(a, b)}): **${verdict(a, b, 1)}**.`);
   }
   for (const row of section.ssh?.rows ?? []) {
     if (!row.runs.has(SSHD)) break;

@@ -159,7 +159,7 @@ export const serverSchema = z.strictObject({
     // From SKS5_WORKERS, which arrives as text.
     z.string().regex(/^[1-9][0-9]{0,2}$/, 'expected a number of worker processes (1-256) or "auto"').transform(Number).pipe(z.number().int().min(1).max(256)),
   ]).optional().describe('Worker processes sharing the listeners: a number, or "auto" for one per core (unset or 1: one process)').meta({ env: 'SKS5_WORKERS' }),
-  worker_distribution: z.enum(['least_connections', 'round_robin']).default('least_connections').describe('With workers: the primary accepts and hands each connection to the worker with the fewest open ones (least_connections), or the workers share the sockets through node:cluster\'s round robin').meta({ env: 'SKS5_WORKER_DISTRIBUTION' }),
+  worker_distribution: z.enum(['least_connections', 'kernel', 'round_robin']).default('least_connections').describe('With workers: the primary accepts and hands each connection to the worker with the fewest open ones (least_connections: even spread, the primary\'s CPU per connection); every worker accepts from the shared listening socket itself and the kernel picks (kernel: the highest connection rate, but a few long connections arriving together may all land on one worker); or node:cluster\'s round robin').meta({ env: 'SKS5_WORKER_DISTRIBUTION' }),
   socks5_tls_cert: z.string().optional().describe('PEM certificate to serve SOCKS5 over TLS (set with socks5_tls_key)').meta({ env: 'SKS5_SOCKS5_TLS_CERT' }),
   socks5_tls_key: z.string().optional().describe('PEM private key for socks5_tls_cert').meta({ env: 'SKS5_SOCKS5_TLS_KEY' }),
   dns_cache_ttl: z.number().int().min(-1).default(-1).describe('DNS cache TTL in seconds: -1 = 60 s, 0 = no cache').meta({ env: 'SKS5_DNS_CACHE_TTL' }),

@@ -247,6 +247,10 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     }
   }
 
+  // Who accepts the doors the primary does not hold: node:cluster's round robin hands each socket
+  // over; "kernel" gives every worker the listening socket, and whichever is waiting accepts.
+  // (Set before the first fork: node:cluster reads it once.)
+  cluster.schedulingPolicy = current.server.worker_distribution === 'kernel' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   log.info({ workers: count, distribution: current.server.worker_distribution }, `starting ${count} worker processes`);
   for (const slot of slots) fork(slot);
 

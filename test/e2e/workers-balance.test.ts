@@ -3,14 +3,15 @@
  * accepts and hands each connection to the worker with the fewest open, so four users arriving
  * together are two and two (node:cluster's round robin split them 3/1 in about a third of the
  * trials measured); a connection handed over keeps the door's half-close. round_robin: the
- * workers share the sockets through node:cluster, both still serve. Real curl, real sockets.
+ * workers share the sockets through node:cluster, both still serve. kernel: each worker accepts from
+ * the shared listening socket itself (no hand-over by the primary). Real curl, real sockets.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Sks5Process } from '../helpers/sks5-process.js';
-import { authWorkers, startWorkers, workersToml } from '../helpers/workers.js';
+import { authWorkers, holdersOfListener, startWorkers, workerPids, workersToml } from '../helpers/workers.js';
 import { api, curl, holdingTarget, until } from '../helpers/cluster-nodes.js';
 import { socksConnect } from '../helpers/socks-client.js';
 
@@ -27,6 +28,7 @@ test('least_connections: four tunnels opened together land two on each worker, r
   const { base } = await holdingTarget(t);
   const srv = await startWorkers(t, await workersToml());
   assert.ok(srv.logs.some((l) => l.distribution === 'least_connections'), 'the primary says how it distributes');
+  assert.deepEqual(holdersOfListener(srv.socks5!.port, [...workerPids(srv).values()]), [], 'the primary alone holds the SOCKS5 listening socket');
   for (let round = 1; round <= 3; round++) {
     const held = Array.from({ length: 4 }, () => hold(srv, `${base}/hold`, t));
     await until(async () => (await sessionNodes(srv)).length === 4, 10_000, `round ${round}: four tunnels listed`);
@@ -74,4 +76,29 @@ test('round_robin: the workers share the sockets through node:cluster and both s
   for (let i = 0; i < 6; i++) assert.equal(await curl(srv, 'secret', `${base}/`, '127.0.0.1'), 0);
   const workers = authWorkers(srv);
   assert.ok(workers.includes(1) && workers.includes(2), `connections reached both workers (${workers.join(',')})`);
+});
+
+test('kernel: every worker accepts from the shared listening socket; a burst of connections reaches both and each tunnel works', async (t) => {
+  const target = createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  t.after(() => target.close());
+  const port = (target.address() as { port: number }).port;
+  const srv = await startWorkers(t, await workersToml().then((toml) => toml.replace('workers = 2', 'workers = 2\nworker_distribution = "kernel"')));
+  assert.ok(srv.logs.some((l) => l.distribution === 'kernel'), 'the primary says how it distributes');
+  const workers = [...workerPids(srv).values()];
+  assert.equal(workers.length, 2);
+  assert.deepEqual(holdersOfListener(srv.socks5!.port, workers).sort(), [...workers].sort(), 'each worker holds the SOCKS5 listening socket');
+  // The kernel wakes whichever worker waits: one burst may all go to one; a few bursts reach both.
+  for (let burst = 1; burst <= 5 && new Set(authWorkers(srv)).size < 2; burst++) {
+    const tunnels = await Promise.all(Array.from({ length: 16 }, () => socksConnect({ host: '127.0.0.1', port: srv.socks5!.port }, 'alice', 'secret', '127.0.0.1', port)));
+    for (const [i, r] of tunnels.entries()) {
+      assert.equal(r.reply, 0, `burst ${burst}, tunnel ${i + 1}: CONNECT succeeded`);
+      const echoed = new Promise<string>((resolve) => r.socket.once('data', (d: Buffer) => resolve(d.toString())));
+      r.socket.resume();
+      r.socket.write(`ping ${i}`);
+      assert.equal(await echoed, `ping ${i}`, `burst ${burst}, tunnel ${i + 1}: echoed through the worker that accepted it`);
+    }
+    for (const r of tunnels) r.socket.destroy();
+  }
+  assert.deepEqual([...new Set(authWorkers(srv))].sort(), [1, 2], 'both workers accepted connections');
 });
