@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { TestContext } from 'node:test';
+import { reapOnExit } from './reap.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const SKS5_BIN = join(ROOT, 'bin', 'sks5');
@@ -46,9 +47,9 @@ export async function startSks5(t: TestContext | undefined, toml: string, opts: 
   const configPath = join(dir, 'config.toml');
   const withLog = /\[logging\]/.test(toml) ? toml : `${toml}\n[logging]\nformat = "json"\nlevel = "debug"\n`;
   writeFileSync(configPath, withLog, { mode: 0o600 });
-  const child = spawn(process.execPath, [SKS5_BIN, '--config', configPath, ...(opts.args ?? [])], {
+  const child = reapOnExit(spawn(process.execPath, [SKS5_BIN, '--config', configPath, ...(opts.args ?? [])], {
     cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
