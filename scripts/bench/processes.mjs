@@ -1,7 +1,7 @@
 // Child processes of `npm run bench`: every server, client and harness run is started here,
 // remembered by PID, and stopped by that PID (never by name), also when the run is interrupted.
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 /** PIDs we started and have not yet seen exit. */
@@ -93,4 +93,19 @@ export async function stopAll() {
 /** Synchronous last resort when the event loop is about to end (process 'exit'). */
 export function killAllNow() {
   for (const pid of live.keys()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+}
+
+/** Sockets in TIME_WAIT on this machine (/proc/net/sockstat), or 0 where it cannot be read. */
+export function timeWaitCount() {
+  try { return Number(/\btw (\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 0); } catch { return 0; }
+}
+
+/**
+ * Connect runs leave tens of thousands of loopback sockets in TIME_WAIT (60 s each); the next server's
+ * outgoing connects then run out of ephemeral ports (danted answered "network unreachable" to 1277
+ * connects in one such run). Waits, at most `maxMs`, until fewer than `below` remain.
+ */
+export async function settleTimeWait(below = 8000, maxMs = 65_000) {
+  const until = Date.now() + maxMs;
+  while (timeWaitCount() >= below && Date.now() < until) await sleep(1000);
 }

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runHarness, runSshScale } from './harness.mjs';
-import { freePort, sleep, stopProcess } from './processes.mjs';
+import { freePort, settleTimeWait, sleep, stopProcess } from './processes.mjs';
 import { BENCH_PASS, BENCH_USER, startOurs } from './ours-server.mjs';
 import { makeKeys, prepareSshd, probeForwarding, SSHD_USER, startClient, startSshd } from './ssh-section.mjs';
 import { cpuSecs, dantedInstalled, redisInstalled, startDanted, startGate, startRedis } from './scale-servers.mjs';
@@ -43,7 +43,8 @@ async function withServer(start, fn, label) {
   } finally {
     await stopProcess(server?.proc);
     await stopProcess(server?.redis?.proc);
-    await sleep(500); // TIME_WAIT and the last server's memory settle before the next
+    await sleep(500); // the last server's memory settles before the next
+    await settleTimeWait(); // and enough ephemeral ports are free again
   }
 }
 
