@@ -352,6 +352,7 @@ export const fastPathsSchema = z.strictObject({
   raw_relay: z.boolean().default(true).describe('Relay plain TCP tunnels through net.Socket\'s internal user-buffer slots and direct write(2) (src/relay/raw-socket.ts); false = Node streams'),
   ssh_open_failure_reason: z.boolean().default(true).describe('Send our reason and description in CHANNEL_OPEN_FAILURE by substituting ssh2\'s internal channelOpenFail (src/ssh/open-failure.ts); false = ssh2\'s reject(): reason "connect failed", no description'),
   ssh_disconnect_text: z.boolean().default(true).describe('Tell a refused or closed SSH client why, in the DISCONNECT description OpenSSH prints, written through ssh2\'s internal packet writer (src/ssh/disconnect.ts); false = ssh2\'s end(): DISCONNECT with no description'),
+  ssh_pooled_padding: z.boolean().default(true).describe('Draw the random padding of the SSH packets we send from a pooled CSPRNG block instead of one randomFillSync call per packet, through each connection\'s ssh2 cipher object (src/ssh/padding-pool.ts); false = ssh2\'s own padding'),
   ssh_channel_single_destroy: z.boolean().default(true).describe('Turn off Node\'s autoDestroy on forwarded SSH channels so ssh2\'s destroy runs once (src/ssh/channel-auto-destroy.ts); false = a discarded stream error per channel'),
 }).describe('Switches for the fast paths that reach into Node or ssh2 internals; turn one off if a release breaks it');
 

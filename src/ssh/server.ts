@@ -24,6 +24,7 @@ import { readProxyHeader } from './proxy-reader.js';
 import type { ShellBackend } from './session-channel.js';
 import type { FingerprintStore } from '../store/fingerprints.js';
 import { tapClientHello } from './client-fingerprint.js';
+import { poolConnectionPadding } from './padding-pool.js';
 
 export interface SshServerOptions {
   /** Admit, the authentication steps, open: the door's whole view of the pipeline. */
@@ -131,6 +132,7 @@ export function createSshServer(opts: SshServerOptions): SshServer {
   const refusing = new Map<string, string>();
 
   function onSshConnection(conn: Connection, info: Ssh2ClientInfo): void {
+    if (opts.config().fast_paths.ssh_pooled_padding) poolConnectionPadding(conn);
     const text = refusing.get(peerKey(info.ip, info.port));
     if (text !== undefined) {
       conn.on('error', () => {});

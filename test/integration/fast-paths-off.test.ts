@@ -2,7 +2,8 @@
  * Every fast path switched off in the config (`[fast_paths]` all false): sks5 keeps working on the
  * public APIs. ssh -D carries curl (forwarded channels without the autoDestroy change), a SOCKS5
  * tunnel carries 1 MiB each way intact (Node streams instead of the raw relay), and a refused channel
- * gets ssh2's own CHANNEL_OPEN_FAILURE (reason 2, no description) instead of ours.
+ * gets ssh2's own CHANNEL_OPEN_FAILURE (reason 2, no description) instead of ours; packets carry ssh2's own
+ * per-packet padding (no pooled block).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ before(async () => {
   const pw = await fastHash('secret');
   h = await startHarness({
     server: { socks5_listen: '127.0.0.1:0' },
-    fast_paths: { raw_relay: false, ssh_open_failure_reason: false, ssh_channel_single_destroy: false, ssh_disconnect_text: false },
+    fast_paths: { raw_relay: false, ssh_open_failure_reason: false, ssh_channel_single_destroy: false, ssh_disconnect_text: false, ssh_pooled_padding: false },
     users: [
       { username: 'alice', password_hash: pw },
       { username: 'denied', password_hash: pw, acl: { default_policy: 'deny', allow: ['example.invalid:443'] } },
